@@ -1,0 +1,185 @@
+"""The ``trialqa`` command: ingest files, ask and search, list documents, serve the API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.errors import TrialQAError
+
+EXAMPLES = """\
+examples:
+  trialqa ingest corpus/                         index every .txt/.md/.html/.pdf below corpus/
+  trialqa ask "What was the overall response rate?"
+  trialqa ask "How many patients had CRS?" --json --k 8
+  trialqa ask "What was the ORR?" --doc linker-smm1-interview
+  trialqa search "NCT05955508"
+  trialqa documents
+  trialqa serve --port 8000                     API, OpenAPI at /docs, page at /
+
+settings come from TRIALQA_* environment variables or .env (see the README);
+the store lives in .trialqa/ under the working directory unless --store says otherwise.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trialqa",
+        description="Ask questions about clinical-trial reports; every answer quotes its sources.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--store", type=Path, help="store folder (default: .trialqa)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update files and folders in the index")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="file or folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    for name, helptext in (("ask", "answer a question with numbered citations"),
+                           ("search", "show the passages retrieved for a query")):  # fmt: skip
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("text", metavar="QUESTION" if name == "ask" else "QUERY")
+        p.add_argument("--json", action="store_true", help="print JSON (the API's answer contract)")
+        p.add_argument("--k", type=int, metavar="N", help="passages to retrieve (default 6)")
+        p.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)")
+        p.add_argument("--trial", action="append", metavar="NAME", help="only this trial acronym")
+        p.add_argument("--nct", action="append", metavar="NCT_ID", help="only this NCT id")
+        p.add_argument("--source-type", action="append", metavar="TYPE", help="only this source type")
+
+    p = sub.add_parser("documents", help="list what is indexed")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("serve", help="serve the HTTP API and the page")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    return parser
+
+
+def _settings(args):
+    from assistant.settings import Settings
+
+    settings = Settings()
+    if args.store:
+        settings.store.path = args.store
+    return settings
+
+
+def _filters(args):
+    from assistant.models import Filters
+
+    return Filters(doc_id=args.doc, trial=args.trial, nct_id=args.nct, source_type=args.source_type)
+
+
+def _print_answer(answer) -> None:
+    label = "No answer in the indexed documents." if answer.abstained else ""
+    if label:
+        print(label)
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.title} ({c.doc_id}, {c.source}, chars {c.start}-{c.end})")
+        print(f"    “{c.quote}”")
+
+
+def cmd_ingest(args) -> int:
+    from assistant.factory import build
+    from ingest.pipeline import Ingestor
+
+    services = build(_settings(args))
+    report = Ingestor(services.store, services.embedder, services.settings).ingest(
+        args.paths, progress=not args.quiet and sys.stderr.isatty()
+    )
+    for result in report.failed:
+        print(f"failed: {result.error}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def cmd_ask(args) -> int:
+    from assistant.factory import build
+
+    services = build(_settings(args))
+    answer = services.engine.answer(args.text, k=args.k, filters=_filters(args))
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_search(args) -> int:
+    from assistant.factory import build
+
+    services = build(_settings(args))
+    passages = services.retriever.search(args.text, args.k, _filters(args))
+    if args.json:
+        print(json.dumps([p.model_dump() for p in passages], indent=2))
+        return 0
+    if not passages:
+        print("No passages found.")
+    for rank, p in enumerate(passages, start=1):
+        print(f"{rank}. {p.chunk.chunk_id}  chars {p.chunk.start}-{p.chunk.end}  score {p.score:.4f}")
+        print(f"   {p.chunk.text[:300].replace(chr(10), ' ')}")
+    return 0
+
+
+def cmd_documents(args) -> int:
+    from assistant.store import ChromaStore
+
+    settings = _settings(args)
+    docs = ChromaStore(settings.store.path, settings.store.collection).list_documents()
+    if args.json:
+        print(json.dumps([d.model_dump() for d in docs], indent=2))
+        return 0
+    if not docs:
+        print("No documents indexed. Add some with: trialqa ingest PATH")
+    for d in docs:
+        print(f"{d.doc_id}\t{d.chunks} chunks\t{d.chars} chars\t{d.title}\t{d.source}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings(args)
+    host = args.host or settings.api.host
+    port = args.port or settings.api.port
+    print(f"TrialQA on http://{host}:{port} (API docs at /docs); Ctrl-C stops it.", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "search": cmd_search,
+    "documents": cmd_documents,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TrialQAError as exc:
+        print(f"trialqa: error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # settings validation and the like: one line, not a traceback
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            print(f"trialqa: error: invalid setting: {problems}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""Answer engines: the ``AnswerEngine`` seam and the default extractive engine.
+
+The extractive engine answers with sentences it finds, never with text it writes: it scores
+every sentence of the retrieved passages by meaning (cosine similarity to the question) and by
+*coverage*, the share of the question's weighted terms the sentence and its context (section
+heading, document title, trial) contain. Terms weigh their BM25 idf, so a rare term the
+question names ("progression-free") counts most, and one the corpus never mentions weighs the
+most of all. When the best sentence neither covers enough of the question nor means nearly
+the same, the engine abstains and says which of the question's terms no passage contains.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from assistant.embeddings import Embedder
+from assistant.errors import InputError
+from assistant.models import Answer, Citation, Filters, Passage
+from assistant.query import Query, TermGroup, analyse
+from assistant.retrieval import Retriever
+from assistant.settings import AnswerSettings
+from assistant.text import sentence_spans, tokenize
+
+_QUANTITY = re.compile(
+    r"\b(how many|how much|rate|rates|percent|percentage|proportion|number|incidence|median|"
+    r"mean|ratio|frequency|count|risk|%)", re.I
+)  # fmt: skip
+
+
+class AnswerEngine(Protocol):
+    def answer(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        conversation_id: str | None = None,
+    ) -> Answer: ...
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    similarity: float = 0.0
+    coverage: float = 0.0
+    context_coverage: float = 0.0
+    score: float = 0.0
+
+
+class ExtractiveEngine:
+    """Composes answers from verbatim sentences of the retrieved passages."""
+
+    def __init__(self, retriever: Retriever, embedder: Embedder, settings: AnswerSettings):
+        self.retriever = retriever
+        self.embedder = embedder
+        self.settings = settings
+        self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # -- public ---------------------------------------------------------------------------
+    def answer(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        conversation_id: str | None = None,
+    ) -> Answer:
+        question = self.check_question(question)
+        conversation_id = conversation_id or uuid.uuid4().hex
+        query = analyse(question)
+        passages = self.retriever.search(query, k, filters)
+        if not passages:
+            scope = " matching the filters" if filters and filters.active() else ""
+            return Answer(
+                question=question,
+                answer=f"No documents{scope} are indexed, so there is nothing to answer from.",
+                abstained=True,
+                conversation_id=conversation_id,
+            )
+        candidates = self._score(query, passages)
+        if not candidates:
+            return self._abstain(question, query, [], conversation_id)
+        best = candidates[0]
+        if not self._answers(best):
+            return self._abstain(question, query, candidates, conversation_id)
+        chosen = [best] + [
+            c
+            for c in candidates[1:]
+            if c.score >= 0.9 * best.score and self._answers(c)
+        ][: self.settings.max_sentences - 1]
+        citations = _citations(chosen)
+        answer = " ".join(f"{c.text} [{n}]" for n, c in zip(range(1, len(chosen) + 1), chosen))
+        return Answer(
+            question=question,
+            answer=answer,
+            abstained=False,
+            citations=citations,
+            conversation_id=conversation_id,
+        )
+
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise InputError("the question is empty")
+        question = " ".join(question.split())
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(f"the question is {len(question)} characters long; the limit is {limit}")
+        return question
+
+    # -- scoring ----------------------------------------------------------------------------
+    def _answers(self, c: Candidate) -> bool:
+        return (
+            c.context_coverage >= self.settings.min_coverage
+            or c.similarity >= self.settings.min_similarity
+        )
+
+    def _weights(self, groups: tuple[TermGroup, ...]) -> list[float]:
+        lexical = self.retriever.lexical
+        weights = []
+        for g in groups:
+            forms = [lexical.idf(g.term)]
+            forms += [float(np.mean([lexical.idf(t) for t in alt])) for alt in g.alternatives if alt]
+            weights.append(min(forms))
+        return weights
+
+    def _score(self, query: Query, passages: list[Passage]) -> list[Candidate]:
+        candidates: list[Candidate] = []
+        seen: set[tuple[str, int]] = set()
+        for p in passages:
+            chunk = p.chunk
+            for span in sentence_spans(chunk.text):
+                text = chunk.text[span.start : span.end]
+                start = chunk.start + span.start
+                key = (chunk.doc_id, start)
+                if key in seen or text.endswith("?") or len(text.split()) < 3:
+                    continue
+                seen.add(key)
+                candidates.append(Candidate(p, start, start + len(text), text))
+        if not candidates:
+            return []
+        vectors = self._vectors([c.text for c in candidates])
+        q_vec = np.asarray(self.embedder.embed_query(query.dense_text or query.text))
+        weights = self._weights(query.groups)
+        total = sum(weights)
+        quantitative = bool(_QUANTITY.search(query.text))
+        for c, vec in zip(candidates, vectors, strict=True):
+            own = set(tokenize(c.text))
+            meta = c.passage.metadata
+            context = own | set(
+                tokenize(" ".join(str(meta.get(f, "")) for f in ("title", "trial", "nct_id")))
+                + tokenize(c.passage.chunk.section)
+            )
+            c.similarity = float(np.dot(q_vec, vec))
+            if total > 0:
+                c.coverage = sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(own)) / total
+                c.context_coverage = (
+                    sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(context)) / total
+                )
+            has_number = any(ch.isdigit() for ch in c.text)
+            c.score = (
+                0.5 * c.similarity
+                + 0.3 * c.coverage
+                + 0.2 * c.context_coverage
+                + (0.05 if quantitative and has_number else 0.0)
+            )
+        return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
+        if missing:
+            for t, v in zip(missing, self.embedder.embed_documents(missing), strict=True):
+                self._sentence_vectors[t] = np.asarray(v, dtype=np.float32)
+        for t in texts:
+            self._sentence_vectors.move_to_end(t)
+        while len(self._sentence_vectors) > 20_000:
+            self._sentence_vectors.popitem(last=False)
+        return np.stack([self._sentence_vectors[t] for t in texts])
+
+    # -- abstaining --------------------------------------------------------------------------
+    def _abstain(
+        self, question: str, query: Query, candidates: list[Candidate], conversation_id: str
+    ) -> Answer:
+        if not query.groups:
+            message = "The question names nothing specific to look for in the documents."
+        else:
+            closest = candidates[0] if candidates else None
+            context = set()
+            if closest:
+                meta = closest.passage.metadata
+                context = set(tokenize(" ".join([closest.text, closest.passage.chunk.section,
+                                                 str(meta.get("title", "")), str(meta.get("trial", ""))])))
+            missing = [g.surface for g in query.groups if not g.satisfied_by(context)]
+            named = ", ".join(f"“{m}”" for m in missing) if missing else "what the question asks"
+            message = f"The indexed documents do not answer this: no passage found states {named}."
+        nearest: list[Candidate] = []
+        for c in candidates:
+            if c.passage.chunk.chunk_id not in {n.passage.chunk.chunk_id for n in nearest}:
+                nearest.append(c)
+            if len(nearest) == 2:
+                break
+        if nearest:
+            markers = " and ".join(f"[{n}]" for n in range(1, len(nearest) + 1))
+            message += f" The closest passages are {markers}."
+        return Answer(
+            question=question,
+            answer=message,
+            abstained=True,
+            citations=_citations(nearest),
+            conversation_id=conversation_id,
+        )
+
+
+def _citations(chosen: list[Candidate]) -> list[Citation]:
+    return [
+        Citation(
+            n=n,
+            doc_id=c.passage.chunk.doc_id,
+            title=c.passage.title,
+            source=c.passage.source,
+            chunk_id=c.passage.chunk.chunk_id,
+            start=c.start,
+            end=c.end,
+            quote=c.text,
+        )
+        for n, c in enumerate(chosen, start=1)
+    ]

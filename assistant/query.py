@@ -1,0 +1,83 @@
+"""What a question asks about: its weighted term groups and its expanded forms.
+
+A question like "What was the CRS rate?" becomes two term groups, ``crs`` (satisfied by the
+abbreviation or by every word of "cytokine release syndrome") and ``rate``. Retrieval uses the
+expanded text and tokens; answering measures how much of the question's weight a passage
+covers, which is what decides between an answer and an abstention.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from assistant.text import is_content, surface_words, tokenize
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, list[str]]:
+    raw = json.loads(resources.files("assistant").joinpath("data/abbreviations.json").read_text())
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """One thing the question names; satisfied by ``term`` or by all words of an alternative."""
+
+    surface: str
+    term: str
+    alternatives: tuple[frozenset[str], ...] = ()
+
+    def satisfied_by(self, tokens: set[str]) -> bool:
+        if self.term in tokens:
+            return True
+        return any(alt <= tokens for alt in self.alternatives)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    groups: tuple[TermGroup, ...]
+    dense_text: str = ""
+    lexical_tokens: tuple[str, ...] = field(default=())
+
+
+def _expansions(surface: str) -> list[str]:
+    """Expansions of an abbreviation: exact case, or any case for words of 3+ letters."""
+    table = abbreviations()
+    if surface in table:
+        return table[surface]
+    if len(surface) >= 3:
+        folded = {k.upper(): v for k, v in table.items()}
+        return folded.get(surface.upper(), [])
+    return []
+
+
+def _content_terms(phrase: str) -> frozenset[str]:
+    return frozenset(term for _, term in surface_words(phrase) if is_content(term))
+
+
+def analyse(question: str) -> Query:
+    groups: list[TermGroup] = []
+    seen: set[str] = set()
+    expansions: list[str] = []
+    previous = ""
+    for surface, term in surface_words(question):
+        after_how, previous = previous == "how", term
+        if after_how or not is_content(term) or term in seen:  # "how long", "how often": framing
+            continue
+        seen.add(term)
+        phrases = _expansions(surface)
+        expansions.extend(phrases)
+        alternatives = tuple(_content_terms(p) for p in phrases)
+        groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
+    dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"
+    lexical = tokenize(question) + [t for p in expansions for t in tokenize(p)]
+    return Query(
+        text=question,
+        groups=tuple(groups),
+        dense_text=dense_text,
+        lexical_tokens=tuple(t for t in lexical if is_content(t)),
+    )

@@ -1,0 +1,231 @@
+"""Where chunks, their embeddings and the documents' texts live.
+
+``VectorStore`` is the seam; ``ChromaStore`` keeps two collections in an embedded Chroma
+``PersistentClient``: ``<prefix>_chunks`` (one record per chunk, cosine space) and
+``<prefix>_documents`` (one record per document holding its full normalised text, so quotes
+can be checked against it). A document is written in an order that survives a crash: its
+record is first marked incomplete, then its old chunks are deleted and the new ones added,
+and only then is the record marked complete with the new hash. An incomplete record is never
+"unchanged", so the next ingest redoes it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.errors import NotFoundError, RetrievalError
+from assistant.models import Chunk, Document, DocumentInfo, Filters
+
+_RESERVED = {"doc_id", "start", "end", "section", "index", "doc_sha256", "title", "source"}
+
+
+class VectorStore(Protocol):
+    def document_state(self, doc_id: str) -> dict[str, Any] | None: ...
+
+    def write_document(
+        self, document: Document, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+    ) -> None: ...
+
+    def delete_document(self, doc_id: str) -> None: ...
+
+    def get_document(self, doc_id: str) -> Document: ...
+
+    def list_documents(self) -> list[DocumentInfo]: ...
+
+    def similarity_search_by_vector(
+        self, embedding: Sequence[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[Chunk, dict[str, Any], float]]: ...
+
+    def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]: ...
+
+    def generation(self) -> int: ...
+
+    def count_chunks(self) -> int: ...
+
+
+def chunk_metadata(document: Document, chunk: Chunk, index: int) -> dict[str, Any]:
+    """Flat metadata stored with a chunk: its place, its document, the document's scalars."""
+    meta: dict[str, Any] = {
+        key: value
+        for key, value in document.metadata.items()
+        if isinstance(value, str | int | float | bool) and key not in _RESERVED
+    }
+    meta.update(
+        doc_id=document.doc_id,
+        title=document.title,
+        source=document.source,
+        section=chunk.section,
+        start=chunk.start,
+        end=chunk.end,
+        index=index,
+        doc_sha256=document.sha256,
+    )
+    return meta
+
+
+def _chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=meta["doc_id"],
+        text=text,
+        start=meta["start"],
+        end=meta["end"],
+        section=meta.get("section", ""),
+    )
+
+
+class ChromaStore:
+    """The embedded Chroma store under one folder."""
+
+    def __init__(self, path: Path, prefix: str = "trialqa") -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.path = Path(path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(
+                path=str(self.path),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+            self._chunks = self._client.get_or_create_collection(
+                f"{prefix}_chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            self._docs = self._client.get_or_create_collection(
+                f"{prefix}_documents", embedding_function=None
+            )
+        except Exception as exc:  # chromadb raises many types; all mean the same here
+            raise RetrievalError(f"cannot open the store at {self.path}: {exc}") from exc
+        self._max_batch = max(1, int(self._client.get_max_batch_size()))
+        self._write_lock = threading.Lock()
+
+    # -- documents -------------------------------------------------------------------------
+    def document_state(self, doc_id: str) -> dict[str, Any] | None:
+        got = self._docs.get(ids=[doc_id], include=["metadatas"])
+        return got["metadatas"][0] if got["ids"] else None
+
+    def write_document(
+        self, document: Document, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+    ) -> None:
+        if len(chunks) != len(embeddings):
+            raise ValueError("one embedding per chunk")
+        record = {
+            "title": document.title,
+            "source": document.source,
+            "sha256": document.sha256,
+            "chunks": len(chunks),
+            "chars": len(document.text),
+            "metadata_json": json.dumps(document.metadata, sort_keys=True, default=str),
+        }
+        with self._write_lock:
+            self._put_record(document, {**record, "complete": False})
+            self._delete_chunks(document.doc_id)
+            for lo in range(0, len(chunks), self._max_batch):
+                part = chunks[lo : lo + self._max_batch]
+                self._chunks.upsert(
+                    ids=[c.chunk_id for c in part],
+                    embeddings=[list(map(float, e)) for e in embeddings[lo : lo + self._max_batch]],
+                    documents=[c.text for c in part],
+                    metadatas=[chunk_metadata(document, c, lo + i) for i, c in enumerate(part)],
+                )
+            self._put_record(document, {**record, "complete": True})
+            self._bump_generation()
+
+    def _put_record(self, document: Document, meta: dict[str, Any]) -> None:
+        # The documents collection is a key-value table; its one-dimensional vector is unused.
+        self._docs.upsert(
+            ids=[document.doc_id], embeddings=[[1.0]], documents=[document.text], metadatas=[meta]
+        )
+
+    def _delete_chunks(self, doc_id: str) -> None:
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def delete_document(self, doc_id: str) -> None:
+        if self.document_state(doc_id) is None:
+            raise NotFoundError(f"no document with id '{doc_id}'")
+        with self._write_lock:
+            self._delete_chunks(doc_id)
+            self._docs.delete(ids=[doc_id])
+            self._bump_generation()
+
+    def get_document(self, doc_id: str) -> Document:
+        got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            raise NotFoundError(f"no document with id '{doc_id}'")
+        meta = got["metadatas"][0]
+        return Document(
+            doc_id=doc_id,
+            title=meta["title"],
+            source=meta["source"],
+            text=got["documents"][0],
+            metadata=json.loads(meta.get("metadata_json") or "{}"),
+            sha256=meta["sha256"],
+        )
+
+    def list_documents(self) -> list[DocumentInfo]:
+        got = self._docs.get(include=["metadatas"])
+        infos = [
+            DocumentInfo(
+                doc_id=doc_id,
+                title=meta["title"],
+                source=meta["source"],
+                sha256=meta["sha256"],
+                chunks=meta["chunks"],
+                chars=meta["chars"],
+                metadata=json.loads(meta.get("metadata_json") or "{}"),
+            )
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if meta.get("complete")
+        ]
+        return sorted(infos, key=lambda info: info.doc_id)
+
+    # -- chunks ----------------------------------------------------------------------------
+    def similarity_search_by_vector(
+        self, embedding: Sequence[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[Chunk, dict[str, Any], float]]:
+        n = self.count_chunks()
+        if n == 0:
+            return []
+        where = filters.chroma_where() if filters else None
+        try:
+            got = self._chunks.query(
+                query_embeddings=[list(map(float, embedding))],
+                n_results=min(k, n),
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise RetrievalError(f"dense search failed: {exc}") from exc
+        return [
+            (_chunk_from(cid, text, meta), meta, 1.0 - float(dist))
+            for cid, text, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
+
+    def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]:
+        total = self.count_chunks()
+        page = 5000
+        for offset in range(0, total, page):
+            got = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                yield _chunk_from(cid, text, meta), meta
+
+    def count_chunks(self) -> int:
+        return self._chunks.count()
+
+    def count_documents(self) -> int:
+        return len(self.list_documents())
+
+    # -- change tracking -------------------------------------------------------------------
+    def generation(self) -> int:
+        """A number that changes whenever chunks are written or deleted, by any process."""
+        col = self._client.get_collection(self._chunks.name, embedding_function=None)
+        return int((col.metadata or {}).get("generation", 0))
+
+    def _bump_generation(self) -> None:
+        self._chunks.modify(metadata={"generation": self.generation() + 1})

@@ -1,0 +1,124 @@
+"""Tokens and sentences, shared by chunking (ingest), lexical retrieval and answering.
+
+Tokens are lowercased word forms with a light plural fold (``infections`` -> ``infection``).
+Hyphenated compounds are kept whole *and* split (``progression-free`` -> ``progression-free``,
+``progression``, ``free``), and letter+digit identifiers also yield their letter prefix
+(``NCT05955508`` -> ``nct05955508``, ``nct``, ``05955508``), so NCT ids, drug codes and numbers
+stay findable lexically.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*(?:-[a-z0-9]+)*")
+_LETTERS_DIGITS = re.compile(r"^([a-z]+)([0-9]+)$")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just me more
+    most my no nor not of off on once only or other our ours out over own same she should so some
+    such than that the their theirs them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    yours""".split()
+)
+
+# Words that frame a question rather than name what it asks about.
+QUESTION_SCAFFOLD = frozenset(
+    """tell give show list describe explain according say said please know find number
+    value figure information detail details data result results reported report reports
+    many much kind type see seen saw observe observed occur occurred happen happened
+    experience experienced get got found shown showed""".split()
+)
+
+
+def fold(word: str) -> str:
+    """Light plural fold applied to every token, query and document alike."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def normalise_for_tokens(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return text.replace("\u2010", "-").replace("\u2011", "-").replace("\u2013", "-")
+
+
+@lru_cache(maxsize=65536)
+def _expand(word: str) -> tuple[str, ...]:
+    word = word.rstrip(".,")
+    out = [fold(word)]
+    if "-" in word:
+        out.extend(fold(part) for part in word.split("-") if part)
+    m = _LETTERS_DIGITS.match(word)
+    if m and len(m.group(1)) >= 2:
+        out.extend(m.groups())
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[str]:
+    """All index tokens of ``text`` (compounds, their parts, identifier prefixes)."""
+    tokens: list[str] = []
+    for word in _WORD.findall(normalise_for_tokens(text)):
+        tokens.extend(_expand(word))
+    return tokens
+
+
+def surface_words(text: str) -> list[tuple[str, str]]:
+    """(surface form, folded term) for each whole word, compounds kept whole."""
+    normalised = unicodedata.normalize("NFKC", text)
+    words = []
+    for m in re.finditer(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:[-\u2010\u2011][A-Za-z0-9]+)*", normalised):
+        surface = m.group(0).rstrip(".,")
+        words.append((surface, fold(normalise_for_tokens(surface))))
+    return words
+
+
+def is_content(term: str) -> bool:
+    return term not in STOPWORDS and term not in QUESTION_SCAFFOLD and len(term) > 1 or term.isdigit()
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _segmenter():  # pysbd compiles many regexes: build it once
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of ``text[start:end]`` as spans into ``text``, whitespace trimmed.
+
+    Paragraphs (blank-line separated) are segmented separately, so no sentence crosses one.
+    """
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text[start:end]):
+        base = start + para.start()
+        para_text = para.group(0)
+        if not para_text.strip():
+            continue
+        cursor = 0
+        for piece in _segmenter().segment(para_text):
+            # pysbd reports spans by searching; re-anchor each one after the previous.
+            at = para_text.find(piece.sent, cursor)
+            if at < 0:
+                at = piece.start
+            s, e = at, at + len(piece.sent)
+            cursor = e
+            while s < e and para_text[s].isspace():
+                s += 1
+            while e > s and para_text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                spans.append(Span(base + s, base + e))
+    return spans

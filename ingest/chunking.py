@@ -1,0 +1,110 @@
+"""Structure-aware chunking: sections stay whole where they fit, and no chunk splits a sentence.
+
+A *heading* is a one-line paragraph that reads like a title or a question: short, and either
+ending in ``?`` or without closing punctuation. Consecutive headings form one heading group,
+and a section is a heading group plus the paragraphs up to the next one; so an interview's
+question stays with its answer, and a heading with its text. A section longer than
+``max_chars`` is split between paragraphs, a paragraph longer than that between sentences
+(sentences from ``pysbd``); only a single sentence longer than ``max_chars`` is cut, at a space.
+Every chunk is a contiguous span of ``Document.text``: ``chunk.text == text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.models import Chunk, Document
+from assistant.text import Span, sentence_spans
+
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
+
+
+@dataclass
+class _Section:
+    title: str
+    blocks: list[Span]
+
+
+def is_heading(line: str) -> bool:
+    line = line.strip()
+    if "\n" in line or not 1 < len(line) <= 150 or not re.search(r"[A-Za-z]", line):
+        return False
+    if line.endswith("?"):
+        return True
+    if line.endswith(":"):
+        return len(line) <= 40
+    return not line.endswith((".", "!", ";", ",", '"', "\u201d", ")", "]"))
+
+
+def sections(text: str) -> list[_Section]:
+    found: list[_Section] = []
+    heading_run = False
+    for m in _PARAGRAPH.finditer(text):
+        span = Span(m.start(), m.end())
+        if is_heading(m.group(0)):
+            if heading_run:
+                found[-1].blocks.append(span)
+                found[-1].title = m.group(0).strip()
+            else:
+                found.append(_Section(m.group(0).strip(), [span]))
+            heading_run = True
+        else:
+            if not found:
+                found.append(_Section("", []))
+            found[-1].blocks.append(span)
+            heading_run = False
+    return found
+
+
+def _pieces(text: str, span: Span, max_chars: int) -> list[Span]:
+    """Break one paragraph into sentence spans, cutting only over-long sentences at spaces."""
+    out: list[Span] = []
+    for s in sentence_spans(text, span.start, span.end) or [span]:
+        start = s.start
+        while s.end - start > max_chars:
+            cut = text.rfind(" ", start + 1, start + max_chars)
+            cut = cut if cut > start else start + max_chars
+            out.append(Span(start, cut))
+            start = cut + 1 if text[cut : cut + 1] == " " else cut
+        out.append(Span(start, s.end))
+    return out
+
+
+def _pack(units: list[Span], max_chars: int) -> list[Span]:
+    """Greedily join consecutive spans while the joined span stays within ``max_chars``."""
+    packed: list[Span] = []
+    for unit in units:
+        if packed and unit.end - packed[-1].start <= max_chars:
+            packed[-1] = Span(packed[-1].start, unit.end)
+        else:
+            packed.append(unit)
+    return packed
+
+
+def chunk_spans(text: str, max_chars: int) -> list[tuple[Span, str]]:
+    spans: list[tuple[Span, str]] = []
+    for section in sections(text):
+        units: list[Span] = []
+        for block in section.blocks:
+            if block.end - block.start <= max_chars:
+                units.append(block)
+            else:
+                units.extend(_pieces(text, block, max_chars))
+        spans.extend((span, section.title) for span in _pack(units, max_chars))
+    return spans
+
+
+def chunk_document(document: Document, max_chars: int = 1000) -> list[Chunk]:
+    text = document.text
+    return [
+        Chunk(
+            chunk_id=f"{document.doc_id}#{i:04d}",
+            doc_id=document.doc_id,
+            text=text[span.start : span.end],
+            start=span.start,
+            end=span.end,
+            section=title[:200],
+        )
+        for i, (span, title) in enumerate(chunk_spans(text, max_chars))
+    ]
