@@ -44,10 +44,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("text", metavar="QUESTION" if name == "ask" else "QUERY")
         p.add_argument("--json", action="store_true", help="print JSON (the API's answer contract)")
         p.add_argument("--k", type=int, metavar="N", help="passages to retrieve (default 6)")
-        p.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)")
+        p.add_argument(
+            "--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)"
+        )
         p.add_argument("--trial", action="append", metavar="NAME", help="only this trial acronym")
         p.add_argument("--nct", action="append", metavar="NCT_ID", help="only this NCT id")
-        p.add_argument("--source-type", action="append", metavar="TYPE", help="only this source type")
+        p.add_argument(
+            "--source-type", action="append", metavar="TYPE", help="only this source type"
+        )
 
     p = sub.add_parser("documents", help="list what is indexed")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -120,7 +124,9 @@ def cmd_search(args) -> int:
     if not passages:
         print("No passages found.")
     for rank, p in enumerate(passages, start=1):
-        print(f"{rank}. {p.chunk.chunk_id}  chars {p.chunk.start}-{p.chunk.end}  score {p.score:.4f}")
+        print(
+            f"{rank}. {p.chunk.chunk_id}  chars {p.chunk.start}-{p.chunk.end}  score {p.score:.4f}"
+        )
         print(f"   {p.chunk.text[:300].replace(chr(10), ' ')}")
     return 0
 
@@ -175,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         from pydantic import ValidationError
 
         if isinstance(exc, ValidationError):
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
             print(f"trialqa: error: invalid setting: {problems}", file=sys.stderr)
             return 2
         raise

@@ -60,7 +60,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            f"{_location(tuple(e.get('loc', ())) ) or 'request'}: {e.get('msg', 'invalid')}"
+            f"{_location(tuple(e.get('loc', ()))) or 'request'}: {e.get('msg', 'invalid')}"
             for e in exc.errors()
         ]
         return JSONResponse(error_body("invalid_request", "; ".join(problems)), status_code=422)
@@ -74,6 +74,8 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(
-            error_body("internal_error", "an unexpected error occurred; the server log has details"),
+            error_body(
+                "internal_error", "an unexpected error occurred; the server log has details"
+            ),
             status_code=500,
         )

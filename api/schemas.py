@@ -10,7 +10,10 @@ from assistant.models import Answer, DocumentInfo, Filters
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question, in plain language.", examples=["What was the overall response rate?"])
+    question: str = Field(
+        description="The question, in plain language.",
+        examples=["What was the overall response rate?"],
+    )
     conversation_id: str | None = Field(
         default=None, max_length=128, description="Echoed back; a new id is made when absent."
     )

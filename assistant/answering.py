@@ -93,9 +93,7 @@ class ExtractiveEngine:
         if not self._answers(best):
             return self._abstain(question, query, candidates, conversation_id)
         chosen = [best] + [
-            c
-            for c in candidates[1:]
-            if c.score >= 0.9 * best.score and self._answers(c)
+            c for c in candidates[1:] if c.score >= 0.9 * best.score and self._answers(c)
         ][: self.settings.max_sentences - 1]
         citations = _citations(chosen)
         answer = " ".join(f"{c.text} [{n}]" for n, c in zip(range(1, len(chosen) + 1), chosen))
@@ -113,14 +111,17 @@ class ExtractiveEngine:
         question = " ".join(question.split())
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            raise InputError(f"the question is {len(question)} characters long; the limit is {limit}")
+            raise InputError(
+                f"the question is {len(question)} characters long; the limit is {limit}"
+            )
         return question
 
     # -- scoring ----------------------------------------------------------------------------
     def _answers(self, c: Candidate) -> bool:
-        return (
-            c.context_coverage >= self.settings.min_coverage
-            or c.similarity >= self.settings.min_similarity
+        """Covers enough of the question, or means nearly the same and covers half as much."""
+        bar = self.settings.min_coverage
+        return c.context_coverage >= bar or (
+            c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2
         )
 
     def _weights(self, groups: tuple[TermGroup, ...]) -> list[float]:
@@ -128,7 +129,9 @@ class ExtractiveEngine:
         weights = []
         for g in groups:
             forms = [lexical.idf(g.term)]
-            forms += [float(np.mean([lexical.idf(t) for t in alt])) for alt in g.alternatives if alt]
+            forms += [
+                float(np.mean([lexical.idf(t) for t in alt])) for alt in g.alternatives if alt
+            ]
             weights.append(min(forms))
         return weights
 
@@ -161,7 +164,9 @@ class ExtractiveEngine:
             )
             c.similarity = float(np.dot(q_vec, vec))
             if total > 0:
-                c.coverage = sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(own)) / total
+                c.coverage = (
+                    sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(own)) / total
+                )
                 c.context_coverage = (
                     sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(context)) / total
                 )
@@ -196,8 +201,18 @@ class ExtractiveEngine:
             context = set()
             if closest:
                 meta = closest.passage.metadata
-                context = set(tokenize(" ".join([closest.text, closest.passage.chunk.section,
-                                                 str(meta.get("title", "")), str(meta.get("trial", ""))])))
+                context = set(
+                    tokenize(
+                        " ".join(
+                            [
+                                closest.text,
+                                closest.passage.chunk.section,
+                                str(meta.get("title", "")),
+                                str(meta.get("trial", "")),
+                            ]
+                        )
+                    )
+                )
             missing = [g.surface for g in query.groups if not g.satisfied_by(context)]
             named = ", ".join(f"“{m}”" for m in missing) if missing else "what the question asks"
             message = f"The indexed documents do not answer this: no passage found states {named}."

@@ -55,7 +55,11 @@ class SentenceTransformerEmbedder(Embeddings):
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                path = packaged_model_path() if self.model_name == "packaged" else Path(self.model_name)
+                path = (
+                    packaged_model_path()
+                    if self.model_name == "packaged"
+                    else Path(self.model_name)
+                )
                 if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
                     raise ConfigError(f"no sentence-transformers model in {path}")
                 from sentence_transformers import SentenceTransformer

@@ -43,4 +43,6 @@ def build(settings: Settings | None = None, embedder: Embedder | None = None) ->
     embedder = embedder or make_embedder(settings)
     store = make_store(settings)
     retriever = Retriever(store, embedder, settings.retrieval)
-    return Services(settings, embedder, store, retriever, make_engine(settings, retriever, embedder))
+    return Services(
+        settings, embedder, store, retriever, make_engine(settings, retriever, embedder)
+    )

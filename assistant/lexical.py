@@ -19,11 +19,18 @@ from assistant.models import Chunk, Filters
 from assistant.text import tokenize
 
 
-def index_text(chunk: Chunk, meta: dict[str, Any]) -> str:
-    """What a chunk is found by (lexically and densely): its document's title and trial, its
-    section heading, and its own text."""
-    context = (meta.get("title"), meta.get("trial"), meta.get("nct_id"), chunk.section)
-    return "\n".join(str(part) for part in (*context, chunk.text) if part)
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 sees: the chunk and its section heading, nothing document-wide (a title or an
+    NCT id repeated in every chunk would make the shortest chunk win by length alone)."""
+    if chunk.section and not chunk.text.startswith(chunk.section):
+        return f"{chunk.section}\n{chunk.text}"
+    return chunk.text
+
+
+def embedding_text(chunk: Chunk, meta: dict[str, Any]) -> str:
+    """What the dense index embeds: the chunk in its document's context (title, trial, id)."""
+    context = (meta.get("title"), meta.get("trial"), meta.get("nct_id"))
+    return "\n".join(str(part) for part in (*context, lexical_text(chunk)) if part)
 
 
 class LexicalIndex:
@@ -33,7 +40,7 @@ class LexicalIndex:
         corpus: list[list[str]] = []
         self.df: Counter[str] = Counter()
         for chunk, meta in entries:
-            tokens = tokenize(index_text(chunk, meta))
+            tokens = tokenize(lexical_text(chunk))
             self.chunks.append(chunk)
             self.metas.append(meta)
             corpus.append(tokens)

@@ -55,7 +55,10 @@ class RetrievalSettings(BaseModel):
         description="Candidates taken from each of the dense and lexical rankings before fusion.",
     )
     rrf_k: int = Field(
-        default=60, ge=1, le=1000, description="Reciprocal-rank-fusion constant (score 1/(rrf_k+rank))."
+        default=60,
+        ge=1,
+        le=1000,
+        description="Reciprocal-rank-fusion constant (score 1/(rrf_k+rank)).",
     )
 
 
@@ -73,10 +76,13 @@ class AnswerSettings(BaseModel):
         ),
     )
     min_similarity: float = Field(
-        default=0.55,
+        default=0.65,
         ge=0.0,
         le=1.0,
-        description="Question-sentence cosine similarity that answers even with low term coverage.",
+        description=(
+            "Question-sentence cosine similarity at which half of min_coverage is enough "
+            "(for questions worded differently from the document)."
+        ),
     )
     max_question_chars: int = Field(
         default=2000, ge=10, le=100_000, description="Longest question accepted, in characters."

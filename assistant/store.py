@@ -93,7 +93,9 @@ class ChromaStore:
                 settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
             )
             self._chunks = self._client.get_or_create_collection(
-                f"{prefix}_chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                f"{prefix}_chunks",
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
             )
             self._docs = self._client.get_or_create_collection(
                 f"{prefix}_documents", embedding_function=None
@@ -203,7 +205,11 @@ class ChromaStore:
         return [
             (_chunk_from(cid, text, meta), meta, 1.0 - float(dist))
             for cid, text, meta, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
+                strict=True,
             )
         ]
 

@@ -16,6 +16,9 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*(?:-[a-z0-9]+)*")
 _LETTERS_DIGITS = re.compile(r"^([a-z]+)([0-9]+)$")
+# pysbd keeps "... grade 1 and 2. No events ..." as one sentence; a number closing a sentence
+# before a capitalised word is a boundary too.
+_AFTER_NUMBER = re.compile(r"(?<=[0-9][.!?])\s+(?=[\[(\"\u201c]?[A-Z])")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before being
@@ -72,14 +75,18 @@ def surface_words(text: str) -> list[tuple[str, str]]:
     """(surface form, folded term) for each whole word, compounds kept whole."""
     normalised = unicodedata.normalize("NFKC", text)
     words = []
-    for m in re.finditer(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:[-\u2010\u2011][A-Za-z0-9]+)*", normalised):
+    for m in re.finditer(
+        r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:[-\u2010\u2011][A-Za-z0-9]+)*", normalised
+    ):
         surface = m.group(0).rstrip(".,")
         words.append((surface, fold(normalise_for_tokens(surface))))
     return words
 
 
 def is_content(term: str) -> bool:
-    return term not in STOPWORDS and term not in QUESTION_SCAFFOLD and len(term) > 1 or term.isdigit()
+    return (
+        term not in STOPWORDS and term not in QUESTION_SCAFFOLD and len(term) > 1 or term.isdigit()
+    )
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
                 s += 1
             while e > s and para_text[e - 1].isspace():
                 e -= 1
-            if e > s:
-                spans.append(Span(base + s, base + e))
+            cuts = [s] + [m.end() for m in _AFTER_NUMBER.finditer(para_text, s, e)] + [e]
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                while b > a and para_text[b - 1].isspace():
+                    b -= 1
+                if b > a:
+                    spans.append(Span(base + a, base + b))
     return spans

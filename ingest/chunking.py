@@ -85,6 +85,16 @@ def _pack(units: list[Span], max_chars: int) -> list[Span]:
 def chunk_spans(text: str, max_chars: int) -> list[tuple[Span, str]]:
     spans: list[tuple[Span, str]] = []
     for section in sections(text):
+        if (
+            spans
+            and len(section.blocks) == 1
+            and section.title == text[section.blocks[0].start : section.blocks[0].end].strip()
+        ):
+            # a heading with no text under it (a trailing label) joins the chunk before it
+            last, title = spans[-1]
+            if section.blocks[0].end - last.start <= max_chars:
+                spans[-1] = (Span(last.start, section.blocks[0].end), title)
+                continue
         units: list[Span] = []
         for block in section.blocks:
             if block.end - block.start <= max_chars:

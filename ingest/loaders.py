@@ -63,10 +63,15 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise IngestError(f"{name}: front matter is not valid YAML ({exc.__class__.__name__})") from exc
+        raise IngestError(
+            f"{name}: front matter is not valid YAML ({exc.__class__.__name__})"
+        ) from exc
     if not isinstance(meta, dict):
         raise IngestError(f"{name}: front matter must be a mapping of keys to values")
-    return {str(k): v if isinstance(v, str | int | float | bool | list) else str(v) for k, v in meta.items()}, text[m.end() :]
+    return {
+        str(k): v if isinstance(v, str | int | float | bool | list) else str(v)
+        for k, v in meta.items()
+    }, text[m.end() :]
 
 
 # -- formats ------------------------------------------------------------------------------

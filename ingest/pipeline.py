@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError, TrialQAError
-from assistant.lexical import index_text
+from assistant.lexical import embedding_text
 from assistant.models import Document
 from assistant.settings import Settings
 from assistant.store import VectorStore, chunk_metadata
@@ -118,7 +118,7 @@ class Ingestor:
         chunks = chunk_document(document, self.settings.chunking.max_chars)
         if not chunks:
             raise IngestError(f"{document.source}: produced no chunks")
-        texts = [index_text(c, chunk_metadata(document, c, i)) for i, c in enumerate(chunks)]
+        texts = [embedding_text(c, chunk_metadata(document, c, i)) for i, c in enumerate(chunks)]
         embeddings = self.embedder.embed_documents(texts)
         self.store.write_document(document, chunks, embeddings)
         status = "updated" if state else "added"

@@ -1,0 +1,101 @@
+"""The real app, served by uvicorn in a subprocess, called over HTTP."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CONTRACT = {"question", "answer", "abstained", "citations", "calculations", "conversation_id"}
+CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote"}
+
+
+def test_health_and_readiness(http):
+    assert http.get("/healthz").json() == {"status": "ok"}
+    ready = http.get("/readyz").json()
+    assert ready["ready"] and ready["model_loaded"] and ready["documents"] == 1 and ready["chunks"] > 0
+
+
+def test_ask_returns_the_contract_with_exact_quotes(http):
+    response = http.post("/v1/ask", json={"question": "What was the overall response rate?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == CONTRACT
+    assert not body["abstained"] and "100%" in body["answer"]
+    assert body["conversation_id"]
+    for citation in body["citations"]:
+        assert set(citation) == CITATION
+        text = http.get(f"/v1/documents/{citation['doc_id']}").json()["text"]
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_ask_echoes_conversation_and_honours_filters(http):
+    body = http.post(
+        "/v1/ask",
+        json={"question": "What was the CRS rate?", "conversation_id": "c-1", "top_k": 3,
+              "filters": {"doc_id": "linker-smm1-interview"}},
+    ).json()  # fmt: skip
+    assert body["conversation_id"] == "c-1" and "42%" in body["answer"]
+    other = http.post("/v1/ask", json={"question": "What was the CRS rate?", "filters": {"trial": "AQUILA"}})
+    assert other.json()["abstained"] is True
+
+
+def test_abstains_over_http(http):
+    body = http.post("/v1/ask", json={"question": "What was the progression-free survival?"}).json()
+    assert body["abstained"] is True and "progression-free" in body["answer"]
+
+
+def test_search_returns_offsets(http):
+    body = http.get("/v1/search", params={"q": "cytokine release syndrome", "k": 2}).json()
+    assert len(body["results"]) == 2
+    hit = body["results"][0]
+    text = http.get(f"/v1/documents/{hit['doc_id']}").json()["text"]
+    assert text[hit["start"] : hit["end"]] == hit["text"] and "cytokine" in hit["text"]
+
+
+def test_documents_list_and_detail(http):
+    docs = http.get("/v1/documents").json()["documents"]
+    assert [d["doc_id"] for d in docs] == ["linker-smm1-interview"]
+    detail = http.get("/v1/documents/linker-smm1-interview").json()
+    assert detail["metadata"]["nct_id"] == "NCT05955508" and detail["chars"] == len(detail["text"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "status", "code"),
+    [
+        ("post", "/v1/ask", {"question": ""}, 422, "invalid_input"),
+        ("post", "/v1/ask", {"question": "   "}, 422, "invalid_input"),
+        ("post", "/v1/ask", {"question": "why? " * 1000}, 422, "invalid_input"),
+        ("post", "/v1/ask", {}, 422, "invalid_request"),
+        ("post", "/v1/ask", {"question": "x", "top_k": 0}, 422, "invalid_request"),
+        ("post", "/v1/ask", {"question": "x", "unknown": 1}, 422, "invalid_request"),
+        ("post", "/v1/ask", "not json", 422, "invalid_request"),
+        ("get", "/v1/documents/no-such-doc", None, 404, "not_found"),
+        ("get", "/v1/search?q=", None, 422, "invalid_request"),
+        ("get", "/v1/nowhere", None, 404, "not_found"),
+        ("delete", "/healthz", None, 405, "method_not_allowed"),
+    ],
+)
+def test_bad_requests_get_json_errors(http, method, path, payload, status, code):
+    if isinstance(payload, str):
+        response = http.request(method, path, content=payload, headers={"content-type": "application/json"})
+    else:
+        response = http.request(method, path, json=payload)
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"]["code"] == code and body["error"]["message"]
+    assert "Traceback" not in response.text
+
+
+def test_bad_requests_leave_the_store_as_it_was(http):
+    before = http.get("/readyz").json()
+    http.post("/v1/ask", json={"question": ""})
+    http.get("/v1/documents/../../etc/passwd")
+    assert http.get("/readyz").json() == before
+
+
+def test_openapi_and_page(http):
+    assert http.get("/docs").status_code == 200
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {"/v1/ask", "/v1/search", "/v1/documents", "/v1/documents/{doc_id}", "/healthz", "/readyz"} <= set(paths)
+    page = http.get("/")
+    assert page.status_code == 200 and "<form" in page.text
+    assert http.get("/static/app.js").status_code == 200

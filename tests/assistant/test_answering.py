@@ -1,0 +1,83 @@
+"""Answers over the shipped corpus, with the real model and a real store."""
+
+import re
+
+import pytest
+
+from assistant.errors import InputError
+
+pytestmark = pytest.mark.slow
+
+
+def ask(services, question):
+    answer = services.engine.answer(question)
+    check_contract(services, answer)
+    return answer
+
+
+def check_contract(services, answer):
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}, "every citation is referenced and vice versa"
+    for c in answer.citations:
+        assert services.store.get_document(c.doc_id).text[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    ("question", "figure", "quoted"),
+    [
+        ("What was the overall response rate?", "100%", "overall response rate of 100%"),
+        ("What was the CRS rate in LINKER-SMM1?", "42%", "cytokine release syndrome, 42%"),
+        ("How many ICANS events were there?", "No", "(ICANS)] events were observed"),
+        ("What is the NCT number of LINKER-SMM1?", "NCT05955508", "LINKER-SMM1 (NCT05955508)"),
+        ("What share of patients had grade 3 or 4 infections?", "12%", "12% of the patients"),
+        ("How many patients were enrolled in the safety run-in phase?", "6 patients", "6 patients were enrolled"),
+    ],
+)  # fmt: skip
+def test_answers_state_the_figure_and_cite_the_passage_stating_it(
+    corpus_services, question, figure, quoted
+):
+    answer = ask(corpus_services, question)
+    assert not answer.abstained
+    assert figure in answer.answer
+    first = answer.citations[0]
+    assert quoted in first.quote and first.doc_id == "linker-smm1-interview"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the progression-free survival in LINKER-SMM1?",
+        "What was the rate of neutropenia?",
+        "What dose of linvoseltamab was given?",
+    ],
+)
+def test_abstains_when_the_corpus_does_not_say(corpus_services, question):
+    answer = ask(corpus_services, question)
+    assert answer.abstained
+    assert "do not answer" in answer.answer
+
+
+def test_abstention_names_what_is_missing(corpus_services):
+    answer = ask(corpus_services, "What was the progression-free survival in LINKER-SMM1?")
+    assert "progression-free" in answer.answer
+    assert all(c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "x" * 2001])
+def test_bad_questions_are_refused(corpus_services, question):
+    with pytest.raises(InputError):
+        corpus_services.engine.answer(question)
+
+
+def test_filter_to_an_unknown_document_abstains(corpus_services):
+    from assistant.models import Filters
+
+    answer = corpus_services.engine.answer(
+        "What was the response rate?", filters=Filters(doc_id="nope")
+    )
+    assert answer.abstained and answer.citations == []
+
+
+def test_search_finds_ids_and_numbers_lexically(corpus_services):
+    hits = corpus_services.retriever.search("NCT05955508", k=3)
+    assert "NCT05955508" in hits[0].chunk.text and hits[0].lexical_rank == 1

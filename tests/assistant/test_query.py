@@ -1,0 +1,31 @@
+from assistant.query import analyse
+
+
+def terms(question):
+    return [g.term for g in analyse(question).groups]
+
+
+def test_scaffolding_is_not_a_term():
+    assert terms("What was the number of patients?") == ["patient"]
+    assert terms("How long is treatment with linvoseltamab?") == ["treatment", "linvoseltamab"]
+
+
+def test_abbreviation_expands_to_its_words():
+    q = analyse("What was the CRS rate?")
+    crs = q.groups[0]
+    assert crs.term == "crs"
+    assert crs.satisfied_by({"cytokine", "release", "syndrome"})
+    assert crs.satisfied_by({"crs"})
+    assert not crs.satisfied_by({"cytokine", "storm"})
+    assert "cytokine release syndrome" in q.dense_text
+    assert "cytokine" in q.lexical_tokens
+
+
+def test_lowercase_abbreviation_of_three_letters_expands():
+    assert analyse("what was the orr").groups[0].alternatives
+
+
+def test_compound_term_is_not_satisfied_by_its_parts():
+    pfs = analyse("progression-free survival?").groups[0]
+    assert pfs.term == "progression-free"
+    assert not pfs.satisfied_by({"progression", "free"})

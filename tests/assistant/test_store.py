@@ -1,0 +1,92 @@
+"""The store contract, on the real embedded Chroma with tiny hand-made vectors."""
+
+import copy
+
+import pytest
+
+from assistant.errors import NotFoundError
+from assistant.models import Chunk, Document, Filters
+from assistant.store import ChromaStore
+
+
+def doc(doc_id="d1", text="Alpha beta. Gamma delta.", sha="h1", **meta):
+    return Document(doc_id=doc_id, title=f"T {doc_id}", source=f"{doc_id}.txt", text=text,
+                    metadata=meta, sha256=sha)  # fmt: skip
+
+
+def chunks_of(d: Document, cuts):
+    out, start = [], 0
+    for i, end in enumerate(cuts):
+        out.append(Chunk(chunk_id=f"{d.doc_id}#{i:04d}", doc_id=d.doc_id, text=d.text[start:end],
+                         start=start, end=end, section="S"))  # fmt: skip
+        start = end
+    return out
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ChromaStore(tmp_path / "store")
+
+
+def write(store, d, cuts, vectors):
+    store.write_document(d, chunks_of(d, cuts), vectors)
+
+
+def test_write_is_idempotent(store):
+    d = doc()
+    for _ in range(2):
+        write(store, d, [11, 24], [[1, 0, 0], [0, 1, 0]])
+    assert store.count_chunks() == 2
+    assert [i.doc_id for i in store.list_documents()] == ["d1"]
+    assert store.document_state("d1")["complete"] is True
+
+
+def test_rewrite_leaves_no_stale_chunks(store):
+    write(store, doc(), [11, 24], [[1, 0, 0], [0, 1, 0]])
+    shorter = doc(text="Alpha beta.", sha="h2")
+    write(store, shorter, [11], [[1, 0, 0]])
+    ids = [c.chunk_id for c, _ in store.iter_chunks()]
+    assert ids == ["d1#0000"]
+    assert store.get_document("d1").text == "Alpha beta."
+
+
+def test_search_respects_k_and_filters(store):
+    write(store, doc("a", trial="X"), [11, 24], [[1, 0, 0], [0.9, 0.1, 0]])
+    write(store, doc("b", trial="Y"), [11, 24], [[0.8, 0.2, 0], [0, 0, 1]])
+    assert len(store.similarity_search_by_vector([1, 0, 0], k=3)) == 3
+    hits = store.similarity_search_by_vector([1, 0, 0], k=10, filters=Filters(trial="Y"))
+    assert {c.doc_id for c, _, _ in hits} == {"b"}
+    best, meta, similarity = store.similarity_search_by_vector([1, 0, 0], k=1)[0]
+    assert best.chunk_id == "a#0000" and meta["trial"] == "X" and similarity == pytest.approx(1.0)
+
+
+def test_inputs_are_not_mutated(store):
+    d = doc()
+    chunks = chunks_of(d, [11, 24])
+    vectors = [[1, 0, 0], [0, 1, 0]]
+    before = (d.model_copy(deep=True), copy.deepcopy(chunks), copy.deepcopy(vectors))
+    store.write_document(d, chunks, vectors)
+    assert (d, chunks, vectors) == before
+
+
+def test_generation_moves_on_every_write_and_delete(store):
+    g0 = store.generation()
+    write(store, doc(), [24], [[1, 0, 0]])
+    g1 = store.generation()
+    store.delete_document("d1")
+    assert g0 < g1 < store.generation()
+    assert store.count_chunks() == 0
+
+
+def test_unknown_document_is_not_found(store):
+    with pytest.raises(NotFoundError):
+        store.get_document("nope")
+    with pytest.raises(NotFoundError):
+        store.delete_document("nope")
+
+
+def test_incomplete_record_is_not_listed(store):
+    d = doc()
+    store._put_record(d, {"title": "t", "source": "s", "sha256": "h", "chunks": 0, "chars": 1,
+                          "metadata_json": "{}", "complete": False})  # fmt: skip
+    assert store.list_documents() == []

@@ -1,0 +1,33 @@
+from assistant.text import fold, sentence_spans, tokenize
+
+
+def test_tokenize_keeps_ids_numbers_and_compounds():
+    tokens = tokenize("LINKER-SMM1 (NCT05955508): 42% had CRS; 82.4 vs 1,000 infections")
+    for expected in ("linker-smm1", "linker", "smm1", "nct05955508", "nct", "05955508"):
+        assert expected in tokens
+    assert {"42", "82.4", "1,000", "crs", "infection"} <= set(tokens)
+
+
+def test_fold_is_light_and_symmetric():
+    assert fold("infections") == "infection"
+    assert fold("status") == "status"
+    assert fold("crs") == "crs"
+    assert fold("analysis") == "analysis"
+
+
+def test_sentence_spans_are_exact_and_stay_in_paragraphs():
+    text = "Heading here?\n\nFirst sentence is here. Second one, 42% of 19.\nStill para.\n\nLast."
+    spans = sentence_spans(text)
+    pieces = [text[s.start : s.end] for s in spans]
+    assert pieces[0] == "Heading here?"
+    assert "First sentence is here." in pieces
+    assert pieces[-1] == "Last."
+    for s in spans:
+        assert "\n\n" not in text[s.start : s.end]
+        assert text[s.start : s.end] == text[s.start : s.end].strip()
+
+
+def test_sentence_spans_of_a_slice_index_the_whole_text():
+    text = "Intro. " + "Alpha beta. Gamma delta."
+    spans = sentence_spans(text, 7)
+    assert [text[s.start : s.end] for s in spans] == ["Alpha beta.", "Gamma delta."]
