@@ -96,7 +96,7 @@ class ExtractiveEngine:
             c for c in candidates[1:] if c.score >= 0.9 * best.score and self._answers(c)
         ][: self.settings.max_sentences - 1]
         citations = _citations(chosen)
-        answer = " ".join(f"{c.text} [{n}]" for n, c in zip(range(1, len(chosen) + 1), chosen))
+        answer = " ".join(f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1))
         return Answer(
             question=question,
             answer=answer,
@@ -157,18 +157,22 @@ class ExtractiveEngine:
         quantitative = bool(_QUANTITY.search(query.text))
         for c, vec in zip(candidates, vectors, strict=True):
             own = set(tokenize(c.text))
-            meta = c.passage.metadata
-            context = own | set(
-                tokenize(" ".join(str(meta.get(f, "")) for f in ("title", "trial", "nct_id")))
-                + tokenize(c.passage.chunk.section)
-            )
+            context = own | _context_tokens(c, sentence=False)
             c.similarity = float(np.dot(q_vec, vec))
             if total > 0:
                 c.coverage = (
-                    sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(own)) / total
+                    sum(
+                        w for g, w in zip(query.groups, weights, strict=True) if g.satisfied_by(own)
+                    )
+                    / total
                 )
                 c.context_coverage = (
-                    sum(w for g, w in zip(query.groups, weights) if g.satisfied_by(context)) / total
+                    sum(
+                        w
+                        for g, w in zip(query.groups, weights, strict=True)
+                        if g.satisfied_by(context)
+                    )
+                    / total
                 )
             has_number = any(ch.isdigit() for ch in c.text)
             c.score = (
@@ -197,25 +201,19 @@ class ExtractiveEngine:
         if not query.groups:
             message = "The question names nothing specific to look for in the documents."
         else:
-            closest = candidates[0] if candidates else None
-            context = set()
-            if closest:
-                meta = closest.passage.metadata
-                context = set(
-                    tokenize(
-                        " ".join(
-                            [
-                                closest.text,
-                                closest.passage.chunk.section,
-                                str(meta.get("title", "")),
-                                str(meta.get("trial", "")),
-                            ]
-                        )
-                    )
+            seen = set().union(*(_context_tokens(c) for c in candidates))
+            missing = [g.surface for g in query.groups if not g.satisfied_by(seen)]
+            if missing:
+                named = ", ".join(f"“{m}”" for m in missing)
+                message = (
+                    f"The indexed documents do not answer this: no passage found mentions {named}."
                 )
-            missing = [g.surface for g in query.groups if not g.satisfied_by(context)]
-            named = ", ".join(f"“{m}”" for m in missing) if missing else "what the question asks"
-            message = f"The indexed documents do not answer this: no passage found states {named}."
+            else:
+                named = ", ".join(f"“{g.surface}”" for g in query.groups)
+                message = (
+                    "The indexed documents do not answer this: no passage found states "
+                    f"{named} together."
+                )
         nearest: list[Candidate] = []
         for c in candidates:
             if c.passage.chunk.chunk_id not in {n.passage.chunk.chunk_id for n in nearest}:
@@ -232,6 +230,13 @@ class ExtractiveEngine:
             citations=_citations(nearest),
             conversation_id=conversation_id,
         )
+
+
+def _context_tokens(c: Candidate, sentence: bool = True) -> set[str]:
+    """Tokens of what a candidate sentence is read with: its section, document title and trial."""
+    meta = c.passage.metadata
+    parts = [str(meta.get(f, "")) for f in ("title", "trial", "nct_id")] + [c.passage.chunk.section]
+    return set(tokenize(" ".join(parts + ([c.text] if sentence else []))))
 
 
 def _citations(chosen: list[Candidate]) -> list[Citation]:

@@ -71,8 +71,8 @@ class AnswerSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description=(
-            "Share of the question's weighted terms the best passage must contain; below it "
-            "(and below min_similarity) the engine abstains."
+            "Share of the question's idf-weighted terms the best sentence and its context "
+            "(section, title, trial) must contain; below it the engine abstains."
         ),
     )
     min_similarity: float = Field(

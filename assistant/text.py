@@ -1,6 +1,6 @@
 """Tokens and sentences, shared by chunking (ingest), lexical retrieval and answering.
 
-Tokens are lowercased word forms with a light plural fold (``infections`` -> ``infection``).
+Tokens are lowercased Snowball stems (``comparing`` and ``compare`` -> ``compar``).
 Hyphenated compounds are kept whole *and* split (``progression-free`` -> ``progression-free``,
 ``progression``, ``free``), and letter+digit identifiers also yield their letter prefix
 (``NCT05955508`` -> ``nct05955508``, ``nct``, ``05955508``), so NCT ids, drug codes and numbers
@@ -39,11 +39,17 @@ QUESTION_SCAFFOLD = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 def fold(word: str) -> str:
-    """Light plural fold applied to every token, query and document alike."""
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """Snowball (Porter 2) stem of an alphabetic word, applied to query and documents alike;
+    numbers and identifiers stay as they are."""
+    return _stemmer().stemWord(word) if word.isalpha() and len(word) > 3 else word
 
 
 def normalise_for_tokens(text: str) -> str:
@@ -56,7 +62,9 @@ def _expand(word: str) -> tuple[str, ...]:
     word = word.rstrip(".,")
     out = [fold(word)]
     if "-" in word:
-        out.extend(fold(part) for part in word.split("-") if part)
+        parts = word.split("-")
+        out[0] = "-".join(fold(part) for part in parts)
+        out.extend(fold(part) for part in parts if part)
     m = _LETTERS_DIGITS.match(word)
     if m and len(m.group(1)) >= 2:
         out.extend(m.groups())
@@ -79,7 +87,7 @@ def surface_words(text: str) -> list[tuple[str, str]]:
         r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:[-\u2010\u2011][A-Za-z0-9]+)*", normalised
     ):
         surface = m.group(0).rstrip(".,")
-        words.append((surface, fold(normalise_for_tokens(surface))))
+        words.append((surface, _expand(normalise_for_tokens(surface))[0]))
     return words
 
 

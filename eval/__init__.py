@@ -1,0 +1,3 @@
+"""The evaluation suite (gold cases, metrics, runner) grows here; see the README."""
+
+__all__: list[str] = []

@@ -1,0 +1,7 @@
+"""Files -> normalised Documents -> chunks -> embeddings -> the store."""
+
+from ingest.chunking import chunk_document
+from ingest.loaders import load_file
+from ingest.pipeline import Ingestor, IngestReport
+
+__all__ = ["IngestReport", "Ingestor", "chunk_document", "load_file"]

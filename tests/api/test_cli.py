@@ -32,10 +32,19 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
     again = run_cli("ingest", str(CORPUS), store=store)
     assert "0 added, 0 updated, 1 unchanged, 0 failed; 0 chunks written" in again.stdout
 
-    asked = run_cli("ask", "What is the NCT number of LINKER-SMM1?", "--json", "--k", "4", store=store)
+    asked = run_cli(
+        "ask", "What is the NCT number of LINKER-SMM1?", "--json", "--k", "4", store=store
+    )
     assert asked.returncode == 0, asked.stderr
     body = json.loads(asked.stdout)
-    assert set(body) == {"question", "answer", "abstained", "citations", "calculations", "conversation_id"}
+    assert set(body) == {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "calculations",
+        "conversation_id",
+    }
     assert "NCT05955508" in body["answer"]
 
     listed = run_cli("documents", store=store)
@@ -64,7 +73,9 @@ def test_bad_files_are_reported_and_the_store_is_unchanged(tmp_path, cli_store):
     before = run_cli("documents", store=cli_store).stdout
     done = run_cli("ingest", str(bad), store=cli_store)
     assert done.returncode == 1
-    assert "failed: scan.txt: looks like binary data" in done.stderr and "Traceback" not in done.stderr
+    assert (
+        "failed: scan.txt: looks like binary data" in done.stderr and "Traceback" not in done.stderr
+    )
     assert "1 failed" in done.stdout
     assert run_cli("documents", store=cli_store).stdout == before
 
@@ -77,4 +88,6 @@ def test_bad_setting_is_one_line(tmp_path):
     env = {**os.environ, "TRIALQA_RETRIEVAL__K": "0"}
     done = subprocess.run([sys.executable, "-m", "api", "documents"], env=env, cwd=tmp_path,
                           capture_output=True, text=True)  # fmt: skip
-    assert done.returncode == 2 and done.stderr.startswith("trialqa: error: invalid setting: retrieval.k")
+    assert done.returncode == 2 and done.stderr.startswith(
+        "trialqa: error: invalid setting: retrieval.k"
+    )

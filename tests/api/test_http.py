@@ -11,7 +11,9 @@ CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote
 def test_health_and_readiness(http):
     assert http.get("/healthz").json() == {"status": "ok"}
     ready = http.get("/readyz").json()
-    assert ready["ready"] and ready["model_loaded"] and ready["documents"] == 1 and ready["chunks"] > 0
+    assert (
+        ready["ready"] and ready["model_loaded"] and ready["documents"] == 1 and ready["chunks"] > 0
+    )
 
 
 def test_ask_returns_the_contract_with_exact_quotes(http):
@@ -34,7 +36,9 @@ def test_ask_echoes_conversation_and_honours_filters(http):
               "filters": {"doc_id": "linker-smm1-interview"}},
     ).json()  # fmt: skip
     assert body["conversation_id"] == "c-1" and "42%" in body["answer"]
-    other = http.post("/v1/ask", json={"question": "What was the CRS rate?", "filters": {"trial": "AQUILA"}})
+    other = http.post(
+        "/v1/ask", json={"question": "What was the CRS rate?", "filters": {"trial": "AQUILA"}}
+    )
     assert other.json()["abstained"] is True
 
 
@@ -76,7 +80,9 @@ def test_documents_list_and_detail(http):
 )
 def test_bad_requests_get_json_errors(http, method, path, payload, status, code):
     if isinstance(payload, str):
-        response = http.request(method, path, content=payload, headers={"content-type": "application/json"})
+        response = http.request(
+            method, path, content=payload, headers={"content-type": "application/json"}
+        )
     else:
         response = http.request(method, path, json=payload)
     assert response.status_code == status
@@ -95,7 +101,14 @@ def test_bad_requests_leave_the_store_as_it_was(http):
 def test_openapi_and_page(http):
     assert http.get("/docs").status_code == 200
     paths = http.get("/openapi.json").json()["paths"]
-    assert {"/v1/ask", "/v1/search", "/v1/documents", "/v1/documents/{doc_id}", "/healthz", "/readyz"} <= set(paths)
+    assert {
+        "/v1/ask",
+        "/v1/search",
+        "/v1/documents",
+        "/v1/documents/{doc_id}",
+        "/healthz",
+        "/readyz",
+    } <= set(paths)
     page = http.get("/")
     assert page.status_code == 200 and "<form" in page.text
     assert http.get("/static/app.js").status_code == 200
