@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast lint clean
+.PHONY: install browser run test test-fast lint clean
 
 install: $(STAMP)
 
@@ -22,11 +22,15 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The browser test drives Debian's chromium; Playwright never downloads a browser.
+browser:
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+
 run: install
 	$(VENV)/bin/trialqa ingest corpus/
 	$(VENV)/bin/trialqa serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(VENV)/bin/pytest
 
 test-fast: install
