@@ -43,30 +43,20 @@ class Retriever:
         lexical = self.lexical.search(list(q.lexical_tokens), n, filters)
 
         fused: dict[str, Passage] = {}
-        for rank, (chunk, meta, similarity) in enumerate(dense, start=1):
-            fused[chunk.chunk_id] = Passage(
-                chunk=chunk,
-                title=meta.get("title", ""),
-                source=meta.get("source", ""),
-                metadata=meta,
-                score=1.0 / (self.settings.rrf_k + rank),
-                dense_rank=rank,
-                similarity=similarity,
-            )
-        for rank, (chunk, meta, _) in enumerate(lexical, start=1):
-            bonus = 1.0 / (self.settings.rrf_k + rank)
-            if chunk.chunk_id in fused:
-                passage = fused[chunk.chunk_id]
-                passage.score += bonus
-                passage.lexical_rank = rank
-            else:
-                fused[chunk.chunk_id] = Passage(
-                    chunk=chunk,
-                    title=meta.get("title", ""),
-                    source=meta.get("source", ""),
-                    metadata=meta,
-                    score=bonus,
-                    lexical_rank=rank,
-                )
+        for ranking, hits in (("dense_rank", dense), ("lexical_rank", lexical)):
+            for rank, (chunk, meta, score) in enumerate(hits, start=1):
+                passage = fused.get(chunk.chunk_id)
+                if passage is None:
+                    passage = fused[chunk.chunk_id] = Passage(
+                        chunk=chunk,
+                        title=meta.get("title", ""),
+                        source=meta.get("source", ""),
+                        metadata=meta,
+                        score=0.0,
+                    )
+                passage.score += 1.0 / (self.settings.rrf_k + rank)
+                setattr(passage, ranking, rank)
+                if ranking == "dense_rank":
+                    passage.similarity = score
         ranked = sorted(fused.values(), key=lambda p: (-p.score, p.chunk.chunk_id))
         return ranked[:k]

@@ -224,9 +224,6 @@ class ChromaStore:
     def count_chunks(self) -> int:
         return self._chunks.count()
 
-    def count_documents(self) -> int:
-        return len(self.list_documents())
-
     # -- change tracking -------------------------------------------------------------------
     def generation(self) -> int:
         """A number that changes whenever chunks are written or deleted, by any process."""

@@ -108,7 +108,7 @@ class _HTMLText(HTMLParser):
         self._skip = 0
         self._in_title = False
         self._h1: list[str] | None = None
-        self._first_h1: str | None = None
+        self.first_h1: str | None = None
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag == "title":
@@ -119,7 +119,7 @@ class _HTMLText(HTMLParser):
             self.parts.append(" | ")
         elif tag in self.BLOCKS:
             self.parts.append("\n\n" if tag not in ("br", "tr", "li") else "\n")
-        if tag == "h1" and self._first_h1 is None:
+        if tag == "h1" and self.first_h1 is None:
             self._h1 = []
 
     def handle_endtag(self, tag: str) -> None:
@@ -130,7 +130,7 @@ class _HTMLText(HTMLParser):
         elif tag in self.BLOCKS:
             self.parts.append("\n\n" if tag not in ("tr", "li") else "\n")
         if tag == "h1" and self._h1 is not None:
-            self._first_h1 = " ".join("".join(self._h1).split()) or None
+            self.first_h1 = " ".join("".join(self._h1).split()) or None
             self._h1 = None
 
     def handle_data(self, data: str) -> None:
@@ -147,7 +147,7 @@ def _html(data: bytes, name: str) -> tuple[str, str | None]:
     parser.feed(decode_text(data, name))
     parser.close()
     text = re.sub(r"^ \| ", "", "".join(parser.parts), flags=re.M)
-    return text, parser.title or parser._first_h1
+    return text, parser.title or parser.first_h1
 
 
 def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
