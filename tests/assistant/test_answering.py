@@ -81,3 +81,12 @@ def test_filter_to_an_unknown_document_abstains(corpus_services):
 def test_search_finds_ids_and_numbers_lexically(corpus_services):
     hits = corpus_services.retriever.search("NCT05955508", k=3)
     assert "NCT05955508" in hits[0].chunk.text and hits[0].lexical_rank == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("Lynozyfic", "Lynozyfic"), ("79%", "79%"), ("2/20/20", "2/20/20"), ("OA-68", "OA-68")],
+)
+def test_drug_names_and_numbers_are_found_lexically(corpus_services, query, expected):
+    hits = corpus_services.retriever.search(query, k=3)
+    assert any(h.lexical_rank == 1 and expected in h.chunk.text for h in hits)
