@@ -7,6 +7,7 @@ the shipped corpus, and one uvicorn server (a subprocess) over a store the CLI i
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,6 +24,14 @@ SHARED = ROOT.parent / "shared"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def assert_answer_contract(store, answer) -> None:
+    """Markers and citations match one to one, and every quote is its document's exact span."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}, "every citation is referenced and vice versa"
+    for c in answer.citations:
+        assert store.get_document(c.doc_id).text[c.start : c.end] == c.quote
 
 
 def make_settings(store: Path, **overrides):

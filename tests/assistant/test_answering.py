@@ -1,25 +1,17 @@
 """Answers over the shipped corpus, with the real model and a real store."""
 
-import re
-
 import pytest
 
 from assistant.errors import InputError
+from tests.conftest import assert_answer_contract
 
 pytestmark = pytest.mark.slow
 
 
 def ask(services, question):
     answer = services.engine.answer(question)
-    check_contract(services, answer)
+    assert_answer_contract(services.store, answer)
     return answer
-
-
-def check_contract(services, answer):
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
-    assert markers == {c.n for c in answer.citations}, "every citation is referenced and vice versa"
-    for c in answer.citations:
-        assert services.store.get_document(c.doc_id).text[c.start : c.end] == c.quote
 
 
 @pytest.mark.parametrize(
