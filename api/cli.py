@@ -78,9 +78,6 @@ def _filters(args):
 
 
 def _print_answer(answer) -> None:
-    label = "No answer in the indexed documents." if answer.abstained else ""
-    if label:
-        print(label)
     print(answer.answer)
     for c in answer.citations:
         print(f"\n[{c.n}] {c.title} ({c.doc_id}, {c.source}, chars {c.start}-{c.end})")
@@ -132,10 +129,9 @@ def cmd_search(args) -> int:
 
 
 def cmd_documents(args) -> int:
-    from assistant.store import ChromaStore
+    from assistant.factory import make_store
 
-    settings = _settings(args)
-    docs = ChromaStore(settings.store.path, settings.store.collection).list_documents()
+    docs = make_store(_settings(args)).list_documents()
     if args.json:
         print(json.dumps([d.model_dump() for d in docs], indent=2))
         return 0

@@ -12,6 +12,7 @@ the same, the engine abstains and says which of the question's terms no passage 
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class ExtractiveEngine:
         self.embedder = embedder
         self.settings = settings
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------
     def answer(
@@ -184,15 +186,20 @@ class ExtractiveEngine:
         return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
-        if missing:
-            for t, v in zip(missing, self.embedder.embed_documents(missing), strict=True):
-                self._sentence_vectors[t] = np.asarray(v, dtype=np.float32)
-        for t in texts:
-            self._sentence_vectors.move_to_end(t)
-        while len(self._sentence_vectors) > 20_000:
-            self._sentence_vectors.popitem(last=False)
-        return np.stack([self._sentence_vectors[t] for t in texts])
+        """Sentence embeddings, cached (the API answers from several threads at once)."""
+        with self._cache_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
+        fresh = self.embedder.embed_documents(missing) if missing else []
+        with self._cache_lock:
+            cache = self._sentence_vectors
+            for t, v in zip(missing, fresh, strict=True):
+                cache[t] = np.asarray(v, dtype=np.float32)
+            vectors = np.stack([cache[t] for t in texts])
+            for t in texts:
+                cache.move_to_end(t)
+            while len(cache) > 20_000:
+                cache.popitem(last=False)
+        return vectors
 
     # -- abstaining --------------------------------------------------------------------------
     def _abstain(

@@ -22,8 +22,12 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for.")],
     k: Annotated[int, Query(ge=1, le=50, description="How many passages.")] = 6,
     doc_id: Annotated[list[str] | None, Query(description="Only these documents.")] = None,
+    trial: Annotated[list[str] | None, Query(description="Only this trial acronym.")] = None,
+    nct_id: Annotated[list[str] | None, Query(description="Only this NCT id.")] = None,
+    source_type: Annotated[list[str] | None, Query(description="Only this source type.")] = None,
 ) -> SearchResponse:
-    passages = services.retriever.search(q, k, Filters(doc_id=doc_id) if doc_id else None)
+    filters = Filters(doc_id=doc_id, trial=trial, nct_id=nct_id, source_type=source_type)
+    passages = services.retriever.search(q, k, filters)
     return SearchResponse(
         query=q,
         results=[

@@ -55,6 +55,36 @@ def test_search_returns_offsets(http):
     assert text[hit["start"] : hit["end"]] == hit["text"] and "cytokine" in hit["text"]
 
 
+def test_search_honours_filters(http):
+    kept = http.get("/v1/search", params={"q": "infection", "trial": "LINKER-SMM1"}).json()[
+        "results"
+    ]
+    assert kept and all(hit["doc_id"] == "linker-smm1-interview" for hit in kept)
+    assert (
+        http.get("/v1/search", params={"q": "infection", "nct_id": "NCT00000000"}).json()["results"]
+        == []
+    )
+
+
+def test_concurrent_questions_all_answer_correctly(live_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    questions = {"What was the CRS rate?": "42%", "What was the overall response rate?": "100%",
+                 "What is the NCT number of LINKER-SMM1?": "NCT05955508"}  # fmt: skip
+
+    def ask(question):
+        with httpx.Client(base_url=live_server, timeout=120) as client:
+            return question, client.post("/v1/ask", json={"question": question})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(ask, list(questions) * 8))
+    for question, response in results:
+        assert response.status_code == 200
+        assert questions[question] in response.json()["answer"]
+
+
 def test_documents_list_and_detail(http):
     docs = http.get("/v1/documents").json()["documents"]
     assert [d["doc_id"] for d in docs] == ["linker-smm1-interview"]
