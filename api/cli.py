@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -142,6 +143,19 @@ def cmd_documents(args) -> int:
     return 0
 
 
+def _check_free(host: str, port: int) -> None:
+    """Refuse early, in one line, when the address cannot be served."""
+    import socket
+
+    from assistant.errors import ConfigError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -150,6 +164,7 @@ def cmd_serve(args) -> int:
     settings = _settings(args)
     host = args.host or settings.api.host
     port = args.port or settings.api.port
+    _check_free(host, port)
     print(f"TrialQA on http://{host}:{port} (API docs at /docs); Ctrl-C stops it.", flush=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     return 0
@@ -173,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # settings validation and the like: one line, not a traceback
         from pydantic import ValidationError
 

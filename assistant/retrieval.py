@@ -33,7 +33,7 @@ class Retriever:
         q = analyse(query) if isinstance(query, str) else query
         if not q.text.strip():
             raise InputError("the search query is empty")
-        k = k or self.settings.k
+        k = self.settings.k if k is None else k
         if k < 1:
             raise InputError("k must be at least 1")
         n = max(k, self.settings.candidates)

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.errors import NotFoundError, RetrievalError
+from assistant.errors import ConfigError, NotFoundError, RetrievalError
 from assistant.models import Chunk, Document, DocumentInfo, Filters
 
 _RESERVED = {"doc_id", "start", "end", "section", "index", "doc_sha256", "title", "source"}
@@ -86,6 +86,8 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise ConfigError(f"the store path {self.path} is a file, not a folder")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(

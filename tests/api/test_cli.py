@@ -91,3 +91,40 @@ def test_bad_setting_is_one_line(tmp_path):
     assert done.returncode == 2 and done.stderr.startswith(
         "trialqa: error: invalid setting: retrieval.k"
     )
+
+
+def test_k_below_one_is_refused(cli_store):
+    done = run_cli("ask", "What was the response rate?", "--k", "0", store=cli_store)
+    assert done.returncode == 1 and done.stderr == "trialqa: error: k must be at least 1\n"
+
+
+def test_busy_port_is_one_line(cli_store):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        done = run_cli("serve", "--port", port, store=cli_store, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"trialqa: error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_store_path_that_is_a_file_is_one_line(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    done = run_cli("documents", store=afile)
+    assert done.returncode == 1 and "is a file, not a folder" in done.stderr
+
+
+def test_output_cut_short_by_the_reader_is_not_a_traceback(cli_store):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, cli_env
+
+    command = [sys.executable, "-m", "api", "ask", "What was the CRS rate?"]
+    with subprocess.Popen(command, env=cli_env(cli_store), cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:  # fmt: skip
+        proc.stdout.close()  # like `| head -0`: the reader has gone before the answer
+        stderr = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+    assert "Traceback" not in stderr
