@@ -34,6 +34,12 @@ _QUANTITY = re.compile(
 )  # fmt: skip
 
 
+# How a sentence's score mixes meaning and coverage. Ranking only: whether to answer at all is
+# decided by the coverage and similarity bars in AnswerSettings.
+W_SIMILARITY, W_COVERAGE, W_CONTEXT = 0.5, 0.3, 0.2
+NUMBER_BONUS = 0.05  # a sentence with a figure, when the question asks for a quantity
+
+
 class AnswerEngine(Protocol):
     def answer(
         self,
@@ -157,31 +163,24 @@ class ExtractiveEngine:
         weights = self._weights(query.groups)
         total = sum(weights)
         quantitative = bool(_QUANTITY.search(query.text))
+
+        def share(tokens: set[str]) -> float:
+            found = sum(
+                w for g, w in zip(query.groups, weights, strict=True) if g.satisfied_by(tokens)
+            )
+            return found / total if total > 0 else 0.0
+
         for c, vec in zip(candidates, vectors, strict=True):
             own = set(tokenize(c.text))
-            context = own | _context_tokens(c, sentence=False)
             c.similarity = float(np.dot(q_vec, vec))
-            if total > 0:
-                c.coverage = (
-                    sum(
-                        w for g, w in zip(query.groups, weights, strict=True) if g.satisfied_by(own)
-                    )
-                    / total
-                )
-                c.context_coverage = (
-                    sum(
-                        w
-                        for g, w in zip(query.groups, weights, strict=True)
-                        if g.satisfied_by(context)
-                    )
-                    / total
-                )
-            has_number = any(ch.isdigit() for ch in c.text)
+            c.coverage = share(own)
+            c.context_coverage = share(own | _context_tokens(c, sentence=False))
+            has_number = quantitative and any(ch.isdigit() for ch in c.text)
             c.score = (
-                0.5 * c.similarity
-                + 0.3 * c.coverage
-                + 0.2 * c.context_coverage
-                + (0.05 if quantitative and has_number else 0.0)
+                W_SIMILARITY * c.similarity
+                + W_COVERAGE * c.coverage
+                + W_CONTEXT * c.context_coverage
+                + (NUMBER_BONUS if has_number else 0.0)
             )
         return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
 

@@ -44,15 +44,17 @@ class Query:
     lexical_tokens: tuple[str, ...] = field(default=())
 
 
+@lru_cache(maxsize=1)
+def _abbreviations_by_upper() -> dict[str, list[str]]:
+    return {k.upper(): v for k, v in abbreviations().items()}
+
+
 def _expansions(surface: str) -> list[str]:
     """Expansions of an abbreviation: exact case, or any case for words of 3+ letters."""
-    table = abbreviations()
-    if surface in table:
-        return table[surface]
-    if len(surface) >= 3:
-        folded = {k.upper(): v for k, v in table.items()}
-        return folded.get(surface.upper(), [])
-    return []
+    exact = abbreviations().get(surface)
+    if exact is not None:
+        return exact
+    return _abbreviations_by_upper().get(surface.upper(), []) if len(surface) >= 3 else []
 
 
 def _content_terms(phrase: str) -> frozenset[str]:
