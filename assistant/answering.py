@@ -15,7 +15,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -57,6 +57,8 @@ class Candidate:
     start: int
     end: int
     text: str
+    tokens: set[str] = field(default_factory=set)
+    context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
     similarity: float = 0.0
     coverage: float = 0.0
     context_coverage: float = 0.0
@@ -148,6 +150,7 @@ class ExtractiveEngine:
         seen: set[tuple[str, int]] = set()
         for p in passages:
             chunk = p.chunk
+            surroundings = _passage_context(p)
             for span in sentence_spans(chunk.text):
                 text = chunk.text[span.start : span.end]
                 start = chunk.start + span.start
@@ -155,7 +158,10 @@ class ExtractiveEngine:
                 if key in seen or text.endswith("?") or len(text.split()) < 3:
                     continue
                 seen.add(key)
-                candidates.append(Candidate(p, start, start + len(text), text))
+                tokens = set(tokenize(text))
+                candidates.append(
+                    Candidate(p, start, start + len(text), text, tokens, tokens | surroundings)
+                )
         if not candidates:
             return []
         vectors = self._vectors([c.text for c in candidates])
@@ -171,10 +177,9 @@ class ExtractiveEngine:
             return found / total if total > 0 else 0.0
 
         for c, vec in zip(candidates, vectors, strict=True):
-            own = set(tokenize(c.text))
             c.similarity = float(np.dot(q_vec, vec))
-            c.coverage = share(own)
-            c.context_coverage = share(own | _context_tokens(c, sentence=False))
+            c.coverage = share(c.tokens)
+            c.context_coverage = share(c.context)
             has_number = quantitative and any(ch.isdigit() for ch in c.text)
             c.score = (
                 W_SIMILARITY * c.similarity
@@ -207,7 +212,7 @@ class ExtractiveEngine:
         if not query.groups:
             message = "The question names nothing specific to look for in the documents."
         else:
-            seen = set().union(*(_context_tokens(c) for c in candidates))
+            seen = set().union(*(c.context for c in candidates))
             missing = [g.surface for g in query.groups if not g.satisfied_by(seen)]
             if missing:
                 named = ", ".join(f"“{m}”" for m in missing)
@@ -238,11 +243,10 @@ class ExtractiveEngine:
         )
 
 
-def _context_tokens(c: Candidate, sentence: bool = True) -> set[str]:
-    """Tokens of what a candidate sentence is read with: its section, document title and trial."""
-    meta = c.passage.metadata
-    parts = [str(meta.get(f, "")) for f in ("title", "trial", "nct_id")] + [c.passage.chunk.section]
-    return set(tokenize(" ".join(parts + ([c.text] if sentence else []))))
+def _passage_context(p: Passage) -> set[str]:
+    """Tokens of what a passage's sentences are read with: its section, document title and trial."""
+    parts = [str(p.metadata.get(f, "")) for f in ("title", "trial", "nct_id")] + [p.chunk.section]
+    return set(tokenize(" ".join(parts)))
 
 
 def _citations(chosen: list[Candidate]) -> list[Citation]:

@@ -60,10 +60,9 @@ def normalise_for_tokens(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _expand(word: str) -> tuple[str, ...]:
     word = word.rstrip(".,")
-    out = [fold(word)]
-    if "-" in word:
-        parts = word.split("-")
-        out[0] = "-".join(fold(part) for part in parts)
+    parts = word.split("-")
+    out = ["-".join(fold(part) for part in parts)]  # the whole word, each part stemmed
+    if len(parts) > 1:
         out.extend(fold(part) for part in parts if part)
     m = _LETTERS_DIGITS.match(word)
     if m and len(m.group(1)) >= 2:
