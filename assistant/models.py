@@ -6,6 +6,7 @@ Offsets are character offsets into ``Document.text`` (the normalised full text),
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
@@ -107,10 +108,39 @@ class Filters(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v}
 
     def chroma_where(self) -> dict[str, Any] | None:
-        clauses = [{key: {"$in": values}} for key, values in self.active().items()]
+        clauses: list[dict[str, Any]] = []
+        for key, values in self.active().items():
+            if key == "doc_id":
+                clauses.append({"doc_id": {"$in": values}})
+                continue
+            found = [{f"match_{key}": {"$contains": match_key(v)}} for v in values]
+            clauses.append(found[0] if len(found) == 1 else {"$or": found})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def matches(self, metadata: dict[str, Any]) -> bool:
-        return all(metadata.get(key) in values for key, values in self.active().items())
+        for key, values in self.active().items():
+            if key == "doc_id":
+                if metadata.get("doc_id") not in values:
+                    return False
+            elif not set(metadata.get(f"match_{key}") or ()) & {match_key(v) for v in values}:
+                return False
+        return True
+
+
+# Metadata fields a filter can select on. A document may name several trials; each chunk stores
+# ``match_<field>``: the list of its document's values, compared without case or punctuation, so
+# ``--trial "linker smm1"`` finds LINKER-SMM1.
+MATCH_FIELDS = ("trial", "nct_id", "source_type")
+
+
+def match_key(value: Any) -> str:
+    return re.sub(r"[^0-9a-z]+", "", str(value).casefold())
+
+
+def match_values(value: Any) -> list[str]:
+    """A metadata value (one or a list) -> the keys a filter compares with it."""
+    items = value if isinstance(value, list | tuple) else [value]
+    keys = [match_key(v) for v in items if v is not None and not isinstance(v, dict | list)]
+    return sorted({k for k in keys if k})

@@ -6,6 +6,9 @@ found by both beats one found by either alone, and neither score scale dominates
 
 from __future__ import annotations
 
+import re
+import threading
+
 from assistant.embeddings import Embedder
 from assistant.errors import InputError
 from assistant.lexical import LexicalCache, LexicalIndex
@@ -21,6 +24,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._lexical = LexicalCache(store)
+        self.trial_names = TrialNames(store)
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -29,13 +33,30 @@ class Retriever:
     def search(
         self, query: str | Query, k: int | None = None, filters: Filters | None = None
     ) -> list[Passage]:
-        """The ``k`` best passages for ``query``, best first."""
+        """The ``k`` best passages for ``query``, best first.
+
+        A question that names indexed trials (by acronym or NCT id) and sets no filter of its
+        own prefers those trials' passages: they come first, and the best two passages from
+        anywhere else still make the list, so a comparison can reach beyond the named trial.
+        """
         q = analyse(query) if isinstance(query, str) else query
         if not q.text.strip():
             raise InputError("the search query is empty")
         k = self.settings.k if k is None else k
         if k < 1:
             raise InputError("k must be at least 1")
+        filters = filters or Filters()
+        ranked = self._ranked(q, k, filters)
+        named = None if filters.active() else self.trial_names.mentioned(q.text)
+        if named is None:
+            return ranked
+        preferred = self._ranked(q, k, named)
+        seen = {p.chunk.chunk_id for p in preferred}
+        others = [p for p in ranked if p.chunk.chunk_id not in seen]
+        keep = min(len(others), 2 if k >= 4 else 0)
+        return (preferred[: k - keep] + others)[:k] if keep else (preferred + others)[:k]
+
+    def _ranked(self, q: Query, k: int, filters: Filters) -> list[Passage]:
         n = max(k, self.settings.candidates)
         dense = self.store.similarity_search_by_vector(
             self.embedder.embed_query(q.dense_text or q.text), n, filters
@@ -51,7 +72,7 @@ class Retriever:
                         chunk=chunk,
                         title=meta.get("title", ""),
                         source=meta.get("source", ""),
-                        metadata=meta,
+                        metadata={m: v for m, v in meta.items() if not m.startswith("match_")},
                         score=0.0,
                     )
                 passage.score += 1.0 / (self.settings.rrf_k + rank)
@@ -60,3 +81,42 @@ class Retriever:
                     passage.similarity = score
         ranked = sorted(fused.values(), key=lambda p: (-p.score, p.chunk.chunk_id))
         return ranked[:k]
+
+
+class TrialNames:
+    """The trial acronyms and NCT ids of the indexed documents, to notice a question naming one.
+
+    Names match whole words, ignoring case and the punctuation between their parts, so
+    "linker smm1" names LINKER-SMM1 and "LINKER-MM1" does not. Rebuilt when the store changes.
+    """
+
+    def __init__(self, store: VectorStore) -> None:
+        self.store = store
+        self._generation: int | None = None
+        self._names: list[tuple[re.Pattern[str], set[str]]] = []
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        generation = self.store.generation()
+        if generation == self._generation:
+            return
+        sep = r"[\s\-_/.]*"
+        names: dict[str, set[str]] = {}
+        for info in self.store.list_documents():
+            for field in ("trial", "nct_id"):
+                value = info.metadata.get(field)
+                for name in value if isinstance(value, list) else [value]:
+                    parts = re.findall(r"[0-9A-Za-z]+", str(name or ""))
+                    if parts and len("".join(parts)) >= 3:
+                        pattern = r"(?<![0-9a-z])" + sep.join(parts) + r"(?![0-9a-z])"
+                        names.setdefault(pattern, set()).add(info.doc_id)
+        self._names = [(re.compile(p, re.I), ids) for p, ids in names.items()]
+        self._generation = generation
+
+    def mentioned(self, text: str) -> Filters | None:
+        """The documents of every trial ``text`` names, or None when it names none."""
+        with self._lock:
+            self._refresh()
+            names = self._names
+        found = set().union(*(ids for pattern, ids in names if pattern.search(text)))
+        return Filters(doc_id=sorted(found)) if found else None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.errors import ConfigError, NotFoundError, RetrievalError
-from assistant.models import Chunk, Document, DocumentInfo, Filters
+from assistant.models import MATCH_FIELDS, Chunk, Document, DocumentInfo, Filters, match_values
 
 _RESERVED = {"doc_id", "start", "end", "section", "index", "doc_sha256", "title", "source"}
 
@@ -49,11 +49,17 @@ class VectorStore(Protocol):
 
 def chunk_metadata(document: Document, chunk: Chunk, index: int) -> dict[str, Any]:
     """Flat metadata stored with a chunk: its place, its document, the document's scalars."""
-    meta: dict[str, Any] = {
-        key: value
-        for key, value in document.metadata.items()
-        if isinstance(value, str | int | float | bool) and key not in _RESERVED
-    }
+    meta: dict[str, Any] = {}
+    for key, value in document.metadata.items():
+        if key in _RESERVED or key.startswith("match_"):
+            continue
+        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+            value = "; ".join(str(v) for v in value)  # shown as one string; filters use match_*
+        if isinstance(value, str | int | float | bool):
+            meta[key] = value
+    for key in MATCH_FIELDS:
+        if keys := match_values(document.metadata.get(key)):
+            meta[f"match_{key}"] = keys
     meta.update(
         doc_id=document.doc_id,
         title=document.title,

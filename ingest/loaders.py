@@ -23,6 +23,8 @@ import yaml
 
 from assistant.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
 from assistant.models import Document
+from ingest import registry
+from ingest.tables import layout_pages, markdown_tables, row_lines
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -88,7 +90,7 @@ def _markdown(data: bytes, name: str) -> tuple[str, str | None]:
     text = decode_text(data, name)
     first = _MD_HEADING.search(text)
     text = _MD_HEADING.sub(lambda m: f"\n{m.group(1)}\n", text)
-    text = _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", text))
+    text = _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", markdown_tables(text)))
     title = _MD_EMPHASIS.sub(r"\2", first.group(1)) if first else None
     return text, title
 
@@ -106,6 +108,9 @@ class _HTMLText(HTMLParser):
         self.parts: list[str] = []
         self.title: str | None = None
         self._skip = 0
+        self._tables = 0  # depth of <table> nesting; rows are kept for the outermost
+        self._rows: list[list[str]] = []
+        self._caption: list[str] = []
         self._in_title = False
         self._h1: list[str] | None = None
         self.first_h1: str | None = None
@@ -115,8 +120,18 @@ class _HTMLText(HTMLParser):
             self._in_title = True
         elif tag in self.SKIP:
             self._skip += 1
-        elif tag in ("td", "th"):
-            self.parts.append(" | ")
+        elif tag == "table":
+            self._tables += 1
+            if self._tables == 1:
+                self._rows, self._caption = [], []
+        elif self._tables == 1 and tag == "tr":
+            self._rows.append([])
+        elif self._tables == 1 and tag in ("td", "th"):
+            if not self._rows:
+                self._rows.append([])
+            self._rows[-1].append("")
+        elif self._tables:
+            pass
         elif tag in self.BLOCKS:
             self.parts.append("\n\n" if tag not in ("br", "tr", "li") else "\n")
         if tag == "h1" and self.first_h1 is None:
@@ -127,6 +142,14 @@ class _HTMLText(HTMLParser):
             self._in_title = False
         elif tag in self.SKIP:
             self._skip = max(0, self._skip - 1)
+        elif tag == "table" and self._tables:
+            self._tables -= 1
+            if not self._tables:
+                caption = " ".join("".join(self._caption).split())
+                lines = ([caption] if caption else []) + row_lines(self._rows)
+                self.parts.append("\n\n" + "\n".join(lines) + "\n\n")
+        elif self._tables:
+            pass
         elif tag in self.BLOCKS:
             self.parts.append("\n\n" if tag not in ("tr", "li") else "\n")
         if tag == "h1" and self._h1 is not None:
@@ -136,7 +159,14 @@ class _HTMLText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title = ((self.title or "") + data).strip()
-        elif not self._skip:
+        elif self._skip:
+            return
+        elif self._tables:
+            if self._rows and self._rows[-1]:
+                self._rows[-1][-1] += data.replace("\n", " ")
+            elif data.strip():  # a caption, or text outside any cell
+                self._caption.append(data.replace("\n", " "))
+        else:
             self.parts.append(data.replace("\n", " "))
             if self._h1 is not None:
                 self._h1.append(data)
@@ -146,8 +176,7 @@ def _html(data: bytes, name: str) -> tuple[str, str | None]:
     parser = _HTMLText()
     parser.feed(decode_text(data, name))
     parser.close()
-    text = re.sub(r"^ \| ", "", "".join(parser.parts), flags=re.M)
-    return text, parser.title or parser.first_h1
+    return "".join(parser.parts), parser.title or parser.first_h1
 
 
 def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
@@ -162,7 +191,8 @@ def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(f"{name}: the PDF is encrypted with a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        # Layout mode keeps table columns apart, so rows can be rewritten with their headers.
+        pages = layout_pages([p.extract_text(extraction_mode="layout") or "" for p in reader.pages])
         title = (reader.metadata.title if reader.metadata else None) or None
     except IngestError:
         raise
@@ -175,7 +205,18 @@ def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
     return "\n\n".join(pages), title
 
 
-LOADERS: dict[str, Callable[[bytes, str], tuple[str, str | None]]] = {
+def _ctgov_json(data: bytes, name: str) -> Loaded:
+    return registry.load_json(decode_text(data, name), name)
+
+
+def _ctgov_xml(data: bytes, name: str) -> Loaded:
+    return registry.load_xml(decode_text(data, name), name)
+
+
+# A loader returns (text, title found in the file or None[, metadata found in the file]).
+Loaded = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
+
+LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
     ".txt": _plain,
     ".text": _plain,
     ".md": _markdown,
@@ -183,7 +224,11 @@ LOADERS: dict[str, Callable[[bytes, str], tuple[str, str | None]]] = {
     ".html": _html,
     ".htm": _html,
     ".pdf": _pdf,
+    ".json": _ctgov_json,
+    ".xml": _ctgov_xml,
 }
+# Formats whose text is generated, not written: no front matter to look for.
+_NO_FRONT_MATTER = {_pdf, _ctgov_json, _ctgov_xml}
 
 
 def supported(path: Path) -> bool:
@@ -226,8 +271,9 @@ def document_from_bytes(
         raise UnsupportedFormatError(f"{name}: unsupported file type")
     if not data.strip():
         raise EmptyDocumentError(f"{name}: the file is empty")
-    raw, found_title = loader(data, name)
-    meta, body = split_front_matter(raw, name) if loader is not _pdf else ({}, raw)
+    raw, found_title, *found = loader(data, name)
+    meta, body = split_front_matter(raw, name) if loader not in _NO_FRONT_MATTER else ({}, raw)
+    meta = {**(found[0] if found else {}), **meta}
     text = normalise(body)
     if not text:
         raise EmptyDocumentError(f"{name}: no text left after normalisation")

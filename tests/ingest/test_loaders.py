@@ -41,7 +41,7 @@ def test_html_drops_scripts_keeps_blocks_and_table_rows(tmp_path):
     assert d.title == "Page"
     assert "alert" not in d.text and "evil" not in d.text
     assert "Safety\n\nCRS in 42%\nof patients." in d.text
-    assert "Arm | n/N" in d.text and "Drug | 10/24" in d.text
+    assert "Columns: Arm | n/N\nDrug — n/N: 10/24." in d.text
 
 
 def _pdf(path, lines):

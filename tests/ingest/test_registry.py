@@ -1,0 +1,150 @@
+"""ClinicalTrials.gov records, API v2 JSON and legacy XML, read from the real shared files."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import IngestError
+from ingest.loaders import document_from_bytes, load_file
+from tests.conftest import CORPUS, SHARED
+
+CTGOV = SHARED / "data" / "ctgov"
+V2 = sorted((CTGOV / "aact_api_v2").glob("*.json"))
+XML = sorted((CTGOV / "aact_legacy_xml").glob("*.xml"))
+SHIPPED = sorted((CORPUS / "registry").glob("*"))
+
+needs_shared = pytest.mark.skipif(not V2 or not XML, reason="../shared/data/ctgov is absent")
+
+
+def lines_of(text: str) -> list[str]:
+    return text.split("\n")
+
+
+@needs_shared
+@pytest.mark.parametrize("path", V2 + XML, ids=lambda p: p.name)
+def test_every_shared_record_loads_with_its_identity(path):
+    doc = load_file(path)
+    nct = path.stem
+    assert doc.doc_id == nct.lower()
+    assert doc.metadata["nct_id"] == nct and doc.metadata["source_type"] == "registry"
+    assert {"phase", "conditions", "interventions"} <= set(doc.metadata)
+    assert doc.text.startswith(doc.title.rstrip(".:;,"))
+
+
+@needs_shared
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_v2_outcome_values_sit_on_one_line_with_arm_and_denominator(path):
+    """Every posted measurement: its arm, value and number analysed share one line."""
+    record = json.loads(path.read_text())
+    text_lines = lines_of(load_file(path).text)
+    measures = (record.get("resultsSection") or {}).get("outcomeMeasuresModule") or {}
+    for om in measures.get("outcomeMeasures") or []:
+        groups = {g["id"]: g["title"] for g in om.get("groups", [])}
+        denoms = {c["groupId"]: c["value"] for c in (om.get("denoms") or [{}])[0].get("counts", [])}
+        for cls in om.get("classes") or []:
+            for cat in cls.get("categories") or []:
+                for m in cat.get("measurements") or []:
+                    if not m.get("value"):
+                        continue
+                    want = [f"— {groups[m['groupId']]}: {m['value']}"]
+                    if m["groupId"] in denoms:
+                        want.append(denoms[m["groupId"]])
+                    assert any(all(w in line for w in want) for line in text_lines), (
+                        om["title"],
+                        want,
+                    )
+
+
+@needs_shared
+@pytest.mark.parametrize("path", XML, ids=lambda p: p.name)
+def test_xml_adverse_event_counts_keep_group_and_denominator(path):
+    root = ET.parse(path).getroot()
+    text = load_file(path).text
+    groups = {
+        g.get("group_id"): " ".join((g.findtext("title") or "").split()) or g.get("group_id")
+        for g in root.iterfind("clinical_results/reported_events/group_list/group")
+    }
+    categories = root.iterfind("clinical_results/reported_events/serious_events//category")
+    for cat in categories:
+        for ev in cat.iterfind("event_list/event"):
+            term = " ".join((ev.findtext("sub_title") or "").split())
+            if cat.findtext("title") == "Total":  # the totals line of the adverse-event section
+                term = "Serious adverse events —"
+            for c in ev.iterfind("counts"):
+                if c.get("subjects_affected") is None:
+                    continue
+                piece = (
+                    f"{groups[c.get('group_id')]}: {c.get('subjects_affected')} of "
+                    f"{c.get('subjects_at_risk')} participants"
+                )
+                assert any(term in line and piece in line for line in lines_of(text)), (term, piece)
+
+
+@needs_shared
+def test_known_figures_read_exactly():
+    checkmate = load_file(CTGOV / "aact_legacy_xml" / "NCT01642004.xml").text
+    assert (
+        "— Nivolumab: 20.0% of participants (135 participants analysed), "
+        "95% Confidence Interval 13.6 to 27.7." in checkmate
+    )
+    assert "Hazard Ratio (HR) 0.62 (95% CI 0.47 to 0.81); p = 0.0004 (Log Rank)." in checkmate
+    assert (
+        "Serious adverse events — NIVOLUMAB: 61 of 131 participants; DOCETAXEL: 70 of 129"
+        in checkmate
+    )
+    dupi = load_file(CTGOV / "aact_api_v2" / "NCT02210780.json")
+    assert (
+        "Serious adverse events — Placebo qw: 0 of 97 participants; Dupilumab 300 mg qw: 3 of 97 participants."
+        in dupi.text
+    )
+    assert "Overall Study, started: Placebo qw 97; Dupilumab 300 mg qw 97." in dupi.text
+    assert "[Eichenfeld 2004]" in dupi.text  # the API's Markdown escapes are undone
+    assert dupi.metadata["phase"] == "phase 2"
+    assert dupi.metadata["conditions"] == ["Atopic Dermatitis"]
+    assert dupi.metadata["interventions"] == ["Drug: Dupilumab", "Drug: Placebo"]
+
+
+def test_shipped_registry_records_ingest():
+    assert len(SHIPPED) >= 2
+    for path in SHIPPED:
+        doc = load_file(path)
+        assert re.fullmatch(r"NCT\d{8}", doc.metadata["nct_id"])
+        assert "Adverse events" in doc.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("a.json", b'{"name": "not a study"}', "not a ClinicalTrials.gov API v2 study"),
+        ("a.json", b"{not json", "not valid JSON"),
+        ("a.json", b'{"protocolSection": {"identificationModule": {}}}', "no identificationModule.nctId"),
+        ("a.json", b'{"protocolSection": {"identificationModule": {"nctId": "NCT1"}, "designModule": 7}}', "unexpected shape"),
+        ("a.json", b'{"studies": [{}, {}]}', "holds 2 studies"),
+        ("a.xml", b"<html><body/></html>", "not a ClinicalTrials.gov <clinical_study>"),
+        ("a.xml", b"<clinical_study><brief_title>x</brief_title></clinical_study>", "no id_info/nct_id"),
+        ("a.xml", b"<clinical_study><id_info>", "not well-formed XML"),
+        ("a.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><clinical_study/>', "entity declarations"),
+    ],
+)  # fmt: skip
+def test_malformed_records_are_refused_with_the_reason(name, data, says):
+    with pytest.raises(IngestError, match=re.escape(says)):
+        document_from_bytes(data, name=name, source=name)
+
+
+def test_a_record_with_only_an_id_still_reads():
+    data = b'{"protocolSection": {"identificationModule": {"nctId": "NCT00000001", "briefTitle": "T"}}}'
+    doc = document_from_bytes(data, name="x.json", source="x.json")
+    assert doc.doc_id == "nct00000001" and doc.title == "T"
+    assert "ClinicalTrials.gov record NCT00000001." in doc.text
+
+
+def test_record_is_not_read_as_front_matter(tmp_path: Path):
+    path = tmp_path / "r.xml"
+    path.write_text(
+        "<clinical_study><id_info><nct_id>NCT00000002</nct_id></id_info>"
+        "<brief_title>---</brief_title></clinical_study>"
+    )
+    assert load_file(path).metadata["nct_id"] == "NCT00000002"
