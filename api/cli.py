@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from api import cli_calc
 from assistant.errors import TrialQAError
 
 EXAMPLES = """\
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the HTTP API and the page")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    cli_calc.add_parser(sub)
     return parser
 
 
@@ -176,6 +178,7 @@ COMMANDS = {
     "search": cmd_search,
     "documents": cmd_documents,
     "serve": cmd_serve,
+    "calc": cli_calc.run,
 }
 
 

@@ -28,6 +28,9 @@ from ingest.tables import layout_pages, markdown_tables, row_lines
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
+# A loader returns (text, title found in the file or None[, metadata found in the file]).
+Loaded = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
@@ -73,6 +76,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     return {
         str(k): v if isinstance(v, str | int | float | bool | list) else str(v)
         for k, v in meta.items()
+        if v is not None  # ``nct_id: null`` means "none", not the text "None"
     }, text[m.end() :]
 
 
@@ -95,6 +99,21 @@ def _markdown(data: bytes, name: str) -> tuple[str, str | None]:
     return text, title
 
 
+# <meta name="..."> tags read as document metadata (name -> metadata key).
+HTML_META = {
+    "trial": "trial",
+    "nct_id": "nct_id",
+    "source_type": "source_type",
+    "date": "date",
+    "data_cutoff": "data_cutoff",
+    "publisher": "publisher",
+    "source_page": "source_pages",
+    "source_pages": "source_pages",
+    "id": "id",
+    "date_precision": "date_precision",
+}
+
+
 class _HTMLText(HTMLParser):
     BLOCKS = {
         "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "ul", "ol",
@@ -111,11 +130,17 @@ class _HTMLText(HTMLParser):
         self._tables = 0  # depth of <table> nesting; rows are kept for the outermost
         self._rows: list[list[str]] = []
         self._caption: list[str] = []
+        self.meta: dict[str, list[str]] = {}
         self._in_title = False
         self._h1: list[str] | None = None
         self.first_h1: str | None = None
 
     def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "meta":
+            found = dict(attrs)
+            key = (found.get("name") or "").strip().lower().replace("-", "_")
+            if key in HTML_META and found.get("content"):
+                self.meta.setdefault(HTML_META[key], []).append(found["content"].strip())
         if tag == "title":
             self._in_title = True
         elif tag in self.SKIP:
@@ -172,11 +197,15 @@ class _HTMLText(HTMLParser):
                 self._h1.append(data)
 
 
-def _html(data: bytes, name: str) -> tuple[str, str | None]:
+def _html(data: bytes, name: str) -> Loaded:
+    """HTML text; metadata from ``<meta name=... content=...>`` (or a front-matter block)."""
+    meta, body = split_front_matter(decode_text(data, name), name)
     parser = _HTMLText()
-    parser.feed(decode_text(data, name))
+    parser.feed(body)
     parser.close()
-    return "".join(parser.parts), parser.title or parser.first_h1
+    for key, values in parser.meta.items():
+        meta.setdefault(key, values[0] if len(values) == 1 else values)
+    return "".join(parser.parts), parser.title or parser.first_h1, meta
 
 
 def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
@@ -213,8 +242,6 @@ def _ctgov_xml(data: bytes, name: str) -> Loaded:
     return registry.load_xml(decode_text(data, name), name)
 
 
-# A loader returns (text, title found in the file or None[, metadata found in the file]).
-Loaded = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
 
 LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
     ".txt": _plain,
@@ -228,7 +255,7 @@ LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
     ".xml": _ctgov_xml,
 }
 # Formats whose text is generated, not written: no front matter to look for.
-_NO_FRONT_MATTER = {_pdf, _ctgov_json, _ctgov_xml}
+_NO_FRONT_MATTER = {_pdf, _ctgov_json, _ctgov_xml, _html}
 
 
 def supported(path: Path) -> bool:

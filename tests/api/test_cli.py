@@ -52,7 +52,7 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
 
 
 def test_readable_answer_has_numbered_citations(cli_store):
-    done = run_cli("ask", "What was the CRS rate?", store=cli_store)
+    done = run_cli("ask", "What was the CRS rate in LINKER-SMM1?", store=cli_store)
     assert done.returncode == 0
     assert "42%" in done.stdout and "[1]" in done.stdout and "chars " in done.stdout
 
@@ -121,7 +121,7 @@ def test_output_cut_short_by_the_reader_is_not_a_traceback(cli_store):
 
     from tests.conftest import ROOT, cli_env
 
-    command = [sys.executable, "-m", "api", "ask", "What was the CRS rate?"]
+    command = [sys.executable, "-m", "api", "ask", "What was the CRS rate in LINKER-SMM1?"]
     with subprocess.Popen(command, env=cli_env(cli_store), cwd=ROOT, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE) as proc:  # fmt: skip
         proc.stdout.close()  # like `| head -0`: the reader has gone before the answer

@@ -17,7 +17,7 @@ def test_health_and_readiness(http):
 
 
 def test_ask_returns_the_contract_with_exact_quotes(http):
-    response = http.post("/v1/ask", json={"question": "What was the overall response rate?"})
+    response = http.post("/v1/ask", json={"question": "What was the overall response rate in LINKER-SMM1?"})
     assert response.status_code == 200
     body = response.json()
     assert set(body) == CONTRACT
@@ -32,18 +32,18 @@ def test_ask_returns_the_contract_with_exact_quotes(http):
 def test_ask_echoes_conversation_and_honours_filters(http):
     body = http.post(
         "/v1/ask",
-        json={"question": "What was the CRS rate?", "conversation_id": "c-1", "top_k": 3,
+        json={"question": "What was the CRS rate in LINKER-SMM1?", "conversation_id": "c-1", "top_k": 3,
               "filters": {"doc_id": "linker-smm1-interview"}},
     ).json()  # fmt: skip
     assert body["conversation_id"] == "c-1" and "42%" in body["answer"]
     other = http.post(
-        "/v1/ask", json={"question": "What was the CRS rate?", "filters": {"trial": "AQUILA"}}
+        "/v1/ask", json={"question": "What was the CRS rate in LINKER-SMM1?", "filters": {"trial": "AQUILA"}}
     )
     assert other.json()["abstained"] is True
 
 
 def test_abstains_over_http(http):
-    body = http.post("/v1/ask", json={"question": "What was the progression-free survival?"}).json()
+    body = http.post("/v1/ask", json={"question": "What was the progression-free survival in LINKER-SMM1?"}).json()
     assert body["abstained"] is True and "progression-free" in body["answer"]
 
 
@@ -71,7 +71,7 @@ def test_concurrent_questions_all_answer_correctly(live_server):
 
     import httpx
 
-    questions = {"What was the CRS rate?": "42%", "What was the overall response rate?": "100%",
+    questions = {"What was the CRS rate in LINKER-SMM1?": "42%", "What was the overall response rate in LINKER-SMM1?": "100%",
                  "What is the NCT number of LINKER-SMM1?": "NCT05955508"}  # fmt: skip
 
     def ask(question):

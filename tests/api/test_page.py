@@ -87,7 +87,7 @@ def test_chat_page_end_to_end(live_server, tmp_path):
             # A real question typed and submitted with the keyboard. Requests are reported in
             # order, so if the blank attempts above had been sent they would show up here first.
             question.fill("")
-            question.press_sequentially("What was the CRS rate?")
+            question.press_sequentially("What was the CRS rate in LINKER-SMM1?")
             with page.expect_response(lambda r: r.url.endswith("/v1/ask")) as answered:
                 question.press("Enter")
             assert answered.value.status == 200
@@ -95,7 +95,7 @@ def test_chat_page_end_to_end(live_server, tmp_path):
             expect(page.locator("#answer")).not_to_have_class(re.compile(r"abstained"))
             expect(page.locator("#status")).to_have_text("")
             expect(page.locator("#ask")).to_be_enabled()
-            assert asked == [{"question": "What was the CRS rate?"}]
+            assert asked == [{"question": "What was the CRS rate in LINKER-SMM1?"}]
 
             # Each citation quotes the document verbatim, at the offsets it states.
             citations = page.locator("#citations li")

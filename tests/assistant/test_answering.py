@@ -17,12 +17,12 @@ def ask(services, question):
 @pytest.mark.parametrize(
     ("question", "figure", "quoted"),
     [
-        ("What was the overall response rate?", "100%", "overall response rate of 100%"),
+        ("What was the overall response rate in LINKER-SMM1?", "100%", "overall response rate of 100%"),
         ("What was the CRS rate in LINKER-SMM1?", "42%", "cytokine release syndrome, 42%"),
-        ("How many ICANS events were there?", "No", "(ICANS)] events were observed"),
+        ("How many ICANS events were there in LINKER-SMM1?", "No", "(ICANS)] events were observed"),
         ("What is the NCT number of LINKER-SMM1?", "NCT05955508", "LINKER-SMM1 (NCT05955508)"),
-        ("What share of patients had grade 3 or 4 infections?", "12%", "12% of the patients"),
-        ("How many patients were enrolled in the safety run-in phase?", "6 patients", "6 patients were enrolled"),
+        ("What share of LINKER-SMM1 patients had grade 3 or 4 infections?", "12%", "12% of the patients"),
+        ("How many patients were enrolled in the LINKER-SMM1 safety run-in phase?", "6 patients", "6 patients were enrolled"),
     ],
 )  # fmt: skip
 def test_answers_state_the_figure_and_cite_the_passage_stating_it(
@@ -39,8 +39,8 @@ def test_answers_state_the_figure_and_cite_the_passage_stating_it(
     "question",
     [
         "What was the progression-free survival in LINKER-SMM1?",
-        "What was the rate of neutropenia?",
-        "What dose of linvoseltamab was given?",
+        "What was the rate of neutropenia in LINKER-SMM1?",
+        "What dose of linvoseltamab was given in LINKER-SMM1?",
     ],
 )
 def test_abstains_when_the_corpus_does_not_say(corpus_services, question):

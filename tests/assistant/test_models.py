@@ -13,10 +13,10 @@ def test_chunk_span_must_match_text_length():
 def test_filters_accept_one_value_or_many():
     f = Filters(doc_id="a", trial=["X", "Y"])
     assert f.active() == {"doc_id": ["a"], "trial": ["X", "Y"]}
-    assert f.chroma_where() == {
-        "$and": [{"doc_id": {"$in": ["a"]}}, {"trial": {"$in": ["X", "Y"]}}]
-    }
-    assert f.matches({"doc_id": "a", "trial": "Y"})
-    assert not f.matches({"doc_id": "a", "trial": "Z"})
+    either = [{"match_trial": {"$contains": "x"}}, {"match_trial": {"$contains": "y"}}]
+    assert f.chroma_where() == {"$and": [{"doc_id": {"$in": ["a"]}}, {"$or": either}]}
+    assert f.matches({"doc_id": "a", "match_trial": ["y"]})
+    assert not f.matches({"doc_id": "a", "match_trial": ["z"]})
+    assert not f.matches({"doc_id": "b", "match_trial": ["y"]})
     assert Filters().chroma_where() is None
     assert Filters().matches({"anything": 1})

@@ -97,3 +97,21 @@ def test_non_utf8_text_is_read_as_cp1252(tmp_path):
 def test_missing_file_is_an_ingest_error(tmp_path):
     with pytest.raises(IngestError, match="not a file"):
         load_file(tmp_path / "missing.txt")
+
+
+def test_html_meta_tags_become_metadata(tmp_path):
+    html = """<html><head><title>T</title><meta name="trial" content="OAK-1">
+    <meta name="nct_id" content="NCT09990009"><meta name="source_page" content="https://a">
+    <meta name="source_page" content="https://b"><meta name="viewport" content="x"></head>
+    <body><p>OAK-1 enrolled 40 patients.</p></body></html>"""
+    d = load_file(write(tmp_path, "oak.html", html))
+    assert d.metadata == {
+        "trial": "OAK-1",
+        "nct_id": "NCT09990009",
+        "source_pages": ["https://a", "https://b"],
+    }
+
+
+def test_null_front_matter_values_are_absent_not_the_text_none(tmp_path):
+    d = load_file(write(tmp_path, "n.txt", "---\ntrial: X-1\nnct_id: null\n---\nBody text here."))
+    assert d.metadata == {"trial": "X-1"}
