@@ -113,10 +113,20 @@ class TrialNames:
         self._names = [(re.compile(p, re.I), ids) for p, ids in names.items()]
         self._generation = generation
 
-    def mentioned(self, text: str) -> Filters | None:
-        """The documents of every trial ``text`` names, or None when it names none."""
+    def found(self, text: str) -> tuple[set[str], list[str]]:
+        """The documents of every trial ``text`` names, and the names as ``text`` writes them."""
         with self._lock:
             self._refresh()
             names = self._names
-        found = set().union(*(ids for pattern, ids in names if pattern.search(text)))
-        return Filters(doc_id=sorted(found)) if found else None
+        docs: set[str] = set()
+        written: list[str] = []
+        for pattern, ids in names:
+            if m := pattern.search(text):
+                docs |= ids
+                written.append(m.group(0))
+        return docs, written
+
+    def mentioned(self, text: str) -> Filters | None:
+        """A filter to the documents of every trial ``text`` names, or None when it names none."""
+        docs, _ = self.found(text)
+        return Filters(doc_id=sorted(docs)) if docs else None

@@ -6,6 +6,9 @@ import pytest
 
 from tests.conftest import CORPUS, run_cli
 
+# The CLI tests need one document, not the whole corpus (the server tests ingest that).
+SEED = CORPUS / "linker-smm1-interview.txt"
+
 pytestmark = pytest.mark.slow
 
 
@@ -20,16 +23,16 @@ def test_help_teaches():
 def cli_store(tmp_path_factory):
     """The CLI's own store (the live server has another; Chroma folders are not shared)."""
     store = tmp_path_factory.mktemp("cli-store")
-    assert run_cli("ingest", str(CORPUS), store=store).returncode == 0
+    assert run_cli("ingest", str(SEED), store=store).returncode == 0
     return store
 
 
 def test_ingest_summary_ask_json_and_documents(tmp_path):
     store = tmp_path / "store"
-    first = run_cli("ingest", str(CORPUS), store=store)
+    first = run_cli("ingest", str(SEED), store=store)
     assert first.returncode == 0, first.stderr
     assert "1 added, 0 updated, 0 unchanged, 0 failed; 9 chunks written in" in first.stdout
-    again = run_cli("ingest", str(CORPUS), store=store)
+    again = run_cli("ingest", str(SEED), store=store)
     assert "0 added, 0 updated, 1 unchanged, 0 failed; 0 chunks written" in again.stdout
 
     asked = run_cli(
