@@ -35,7 +35,9 @@ QUESTION_SCAFFOLD = frozenset(
     """tell give show list describe explain according say said please know find number
     value figure information detail details data result results reported report reports
     many much kind type see seen saw observe observed occur occurred happen happened
-    experience experienced get got found shown showed""".split()
+    experience experienced get got found shown showed compare compared comparing comparison
+    between versus vs arm arms group groups difference calculate compute confidence interval
+    ci""".split()
 )
 
 

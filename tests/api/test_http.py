@@ -157,3 +157,22 @@ def test_openapi_and_page(http):
     page = http.get("/")
     assert page.status_code == 200 and "<form" in page.text
     assert http.get("/static/app.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the 95% CI for the ORR in LINKER-SMM1?",
+        "Compare serious adverse events between arms in NCT02210780",
+        "If 12 of 24 patients responded with drug A and 9 of 24 with drug B, compare the arms.",
+    ],
+)
+def test_numeric_answers_over_http_trace_every_number(http, question):
+    from assistant.verify import verify
+
+    body = http.post("/v1/ask", json={"question": question}).json()
+    assert not body["abstained"] and body["calculations"], body
+    for calc in body["calculations"]:
+        assert all(1 <= n <= len(body["citations"]) for n in calc["cited"])
+    quotes = [c["quote"] for c in body["citations"]]
+    assert verify(body["answer"], quotes, [c["text"] for c in body["calculations"]]).ok

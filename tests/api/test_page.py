@@ -61,6 +61,7 @@ def test_chat_page_end_to_end(live_server, tmp_path):
             got = httpx.get(f"{live_server}/v1/documents/{doc_id}", timeout=30)
             texts[doc_id] = got.json()["text"]
         return texts[doc_id]
+
     console: list[tuple[str, str, str]] = []  # (type, text, url) of every console message
     page_errors: list[str] = []
     asked: list[dict] = []  # JSON bodies of every POST /v1/ask the page sent
