@@ -242,7 +242,7 @@ class ExtractiveEngine:
                     )
                     for p in pairs[:2]
                 ]
-            if figures.percents:
+            if figures.percents and (ask.count or ask.interval or ask.consistency):
                 found = self._denominator(c, figures)
                 if found is None:
                     continue

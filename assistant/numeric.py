@@ -41,6 +41,7 @@ _RATE = re.compile(
     r"number of|frequency|how often|how common)\b",
     re.I,
 )
+_COUNT = re.compile(r"\b(?:how many|number of|count of|counts?)\b", re.I)
 _CONSISTENT = re.compile(r"\b(?:consistent|rounding|rounded|add up|match(?:es)?)\b", re.I)
 HARM = re.compile(
     r"\b(?:adverse|toxicit\w*|infections?|deaths?|died|grade|neutropenia|CRS|cytokine|ICANS|"
@@ -110,6 +111,7 @@ class NumericAsk:
     confidence: float = 0.95
     compare: bool = False
     rate: bool = False
+    count: bool = False
     consistency: bool = False
     harm: bool = False
     stated: tuple[Pair, ...] = ()
@@ -147,6 +149,7 @@ def read_question(question: str) -> NumericAsk:
         confidence=confidence,
         compare=bool(_COMPARE.search(question)),
         rate=bool(_RATE.search(question)),
+        count=bool(_COUNT.search(question)),
         consistency=bool(_CONSISTENT.search(question)),
         harm=bool(HARM.search(question)),
         stated=stated,

@@ -52,7 +52,10 @@ class Outcome:
     groups: dict[str, str] = field(default_factory=dict)
     analysed: dict[str, str] = field(default_factory=dict)
     # (class title, category title, {group id: measurement})
-    rows: list[tuple[str, str, dict[str, Measurement]]] = field(default_factory=list)
+    # (class title, category title, {group id: measurement}, {group id: analysed in class})
+    rows: list[tuple[str, str, dict[str, Measurement], dict[str, str]]] = field(
+        default_factory=list
+    )
     analyses: list[Analysis] = field(default_factory=list)
 
 
@@ -242,6 +245,11 @@ def from_v2(record: dict[str, Any]) -> Study:
                             )
                             for m in cat.get("measurements") or []
                         },
+                        {
+                            c["groupId"]: _num(c.get("value"))
+                            for d in (cls.get("denoms") or [])[:1]
+                            for c in d.get("counts") or []
+                        },
                     )
                 )
         for a in om.get("analyses") or []:
@@ -423,6 +431,10 @@ def from_xml(root: ET.Element) -> Study:
                                 )
                                 for x in cat.iterfind("measurement_list/measurement")
                             },
+                            {
+                                x.get("group_id"): x.get("value", "")
+                                for x in cls.iterfind("analyzed_list/analyzed[1]/count_list/count")
+                            },
                         )
                     )
         for a in node.iterfind("analysis_list/analysis"):
@@ -590,14 +602,15 @@ def render(s: Study) -> str:
         if about:
             out.append("\n".join(_sentence(a) for a in about))
         lines = []
-        for cls, cat, measurements in o.rows:
+        for cls, cat, measurements, in_class in o.rows:
             label = ", ".join(x for x in (cls, cat) if x)
             for gid, m in measurements.items():
                 if not m.value:
                     continue
                 group = o.groups.get(gid, gid)
                 line = f"{o.title}" + (f", {label}" if label else "") + f" — {group}: "
-                lines.append(_sentence(line + _measurement(m, o, o.analysed.get(gid, ""))))
+                analysed = in_class.get(gid) or o.analysed.get(gid, "")
+                lines.append(_sentence(line + _measurement(m, o, analysed)))
         for a in o.analyses:
             line = (
                 f"Statistical analysis ({' vs '.join(a.groups)}): {a.param_type} {a.value}".rstrip()

@@ -45,13 +45,15 @@ def test_v2_outcome_values_sit_on_one_line_with_arm_and_denominator(path):
         groups = {g["id"]: g["title"] for g in om.get("groups", [])}
         denoms = {c["groupId"]: c["value"] for c in (om.get("denoms") or [{}])[0].get("counts", [])}
         for cls in om.get("classes") or []:
+            in_class = (cls.get("denoms") or [{}])[0].get("counts", [])
+            denoms_here = {**denoms, **{c["groupId"]: c["value"] for c in in_class}}
             for cat in cls.get("categories") or []:
                 for m in cat.get("measurements") or []:
                     if not m.get("value"):
                         continue
                     want = [f"— {groups[m['groupId']]}: {m['value']}"]
-                    if m["groupId"] in denoms:
-                        want.append(denoms[m["groupId"]])
+                    if m["groupId"] in denoms_here:
+                        want.append(f"{denoms_here[m['groupId']]} participants")
                     assert any(all(w in line for w in want) for line in text_lines), (
                         om["title"],
                         want,
