@@ -73,11 +73,14 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
         ) from exc
     if not isinstance(meta, dict):
         raise IngestError(f"{name}: front matter must be a mapping of keys to values")
-    return {
-        str(k): v if isinstance(v, str | int | float | bool | list) else str(v)
-        for k, v in meta.items()
-        if v is not None  # ``nct_id: null`` means "none", not the text "None"
-    }, text[m.end() :]
+    return (
+        {
+            str(k): v if isinstance(v, str | int | float | bool | list) else str(v)
+            for k, v in meta.items()
+            if v is not None  # ``nct_id: null`` means "none", not the text "None"
+        },
+        text[m.end() :],
+    )
 
 
 # -- formats ------------------------------------------------------------------------------
@@ -240,7 +243,6 @@ def _ctgov_json(data: bytes, name: str) -> Loaded:
 
 def _ctgov_xml(data: bytes, name: str) -> Loaded:
     return registry.load_xml(decode_text(data, name), name)
-
 
 
 LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
