@@ -37,7 +37,7 @@ _QUANTITY = re.compile(
 )  # fmt: skip
 
 
-_CLOSED = re.compile(r"[.!?:;)\]\u201d\"']$")
+_CLOSED = re.compile(r"[.!?;)\]\u201d\"']$")
 _DIGIT = re.compile(r"\d")
 
 # How each calculation is introduced in an answer.

@@ -35,9 +35,10 @@ QUESTION_SCAFFOLD = frozenset(
     """tell give show list describe explain according say said please know find number
     value figure information detail details data result results reported report reports
     many much kind type see seen saw observe observed occur occurred happen happened
-    experience experienced get got found shown showed compare compared comparing comparison
-    between versus vs arm arms group groups difference calculate compute confidence interval
-    ci""".split()
+    experience experienced get got found shown showed""".split()
+    # Stems (the tokenizer's terms) of words that frame a numeric question rather than name
+    # what it is about: "compare X between the arms", "the 95% CI for X".
+    + "compar comparison between versus vs arm group differ calcul comput confid interval ci".split()
 )
 
 
