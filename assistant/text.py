@@ -38,7 +38,8 @@ QUESTION_SCAFFOLD = frozenset(
     experience experienced get got found shown showed""".split()
     # Stems (the tokenizer's terms) of words that frame a numeric question rather than name
     # what it is about: "compare X between the arms", "the 95% CI for X".
-    + "compar comparison between versus vs arm group differ calcul comput confid interval ci".split()
+    + "compar comparison between versus vs arm group differ".split()
+    + "calcul comput confid interval ci".split()
 )
 
 
