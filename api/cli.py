@@ -10,6 +10,7 @@ from pathlib import Path
 
 from api import cli_calc
 from assistant.errors import TrialQAError
+from eval import cli as eval_cli
 
 EXAMPLES = """\
 examples:
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     cli_calc.add_parser(sub)
+    eval_cli.add_parser(sub)
     return parser
 
 
@@ -110,6 +112,8 @@ def cmd_ask(args) -> int:
         print(answer.model_dump_json(indent=2))
     else:
         _print_answer(answer)
+        for warning in answer.warnings:  # e.g. the language model failed: extractive fallback
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -179,6 +183,7 @@ COMMANDS = {
     "documents": cmd_documents,
     "serve": cmd_serve,
     "calc": cli_calc.run,
+    **eval_cli.COMMANDS,
 }
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import ask, calculate, documents, health, page, search
+from api.routes import ask, calculate, conversations, documents, health, openai, page, search
 from assistant.factory import build
 from assistant.settings import Settings
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (ask, search, calculate, documents, health, page):
+    for module in (ask, conversations, openai, search, calculate, documents, health, page):
         app.include_router(module.router)
     static = resources.files("api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

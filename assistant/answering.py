@@ -341,7 +341,7 @@ class ExtractiveEngine:
         if not candidates:
             return []
         vectors = self._vectors([c.text for c in candidates])
-        q_vec = np.asarray(self.embedder.embed_query(query.dense_text or query.text))
+        q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
         weights = self._weights(query.groups, ignore)
         total = sum(weights)
         quantitative = bool(_QUANTITY.search(query.text))

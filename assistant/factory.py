@@ -8,6 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.answering import AnswerEngine, ExtractiveEngine
+from assistant.conversation import (
+    Conversations,
+    ConversationStore,
+    conversation_store_path,
+    names_in_from,
+)
 from assistant.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
@@ -16,7 +22,13 @@ from assistant.store import ChromaStore, VectorStore
 
 def make_embedder(settings: Settings) -> Embedder:
     e = settings.embedding
-    return SentenceTransformerEmbedder(e.model, batch_size=e.batch_size, device=e.device)
+    match e.backend:
+        case "onnx-int8":
+            from assistant.onnx_embedder import OnnxEmbedder
+
+            return OnnxEmbedder(e.model, batch_size=e.batch_size)
+        case _:
+            return SentenceTransformerEmbedder(e.model, batch_size=e.batch_size, device=e.device)
 
 
 def make_store(settings: Settings) -> VectorStore:
@@ -24,7 +36,27 @@ def make_store(settings: Settings) -> VectorStore:
 
 
 def make_engine(settings: Settings, retriever: Retriever, embedder: Embedder) -> AnswerEngine:
-    return ExtractiveEngine(retriever, embedder, settings.answer)
+    engine = ExtractiveEngine(retriever, embedder, settings.answer)
+    if settings.composer.kind == "extractive":
+        return engine
+    # A language model composes; the extractive engine still retrieves, computes, decides
+    # whether to answer and is the fallback (assistant/llm.py).
+    from assistant.chat_models import make_chat_model
+    from assistant.llm import LLMEngine
+
+    return LLMEngine(engine, make_chat_model(settings), settings.composer)
+
+
+def make_conversations(
+    settings: Settings, engine: AnswerEngine, retriever: Retriever
+) -> Conversations:
+    """Conversations kept in a SQLite file beside the Chroma store (made on first use)."""
+    return Conversations(
+        engine,
+        ConversationStore(conversation_store_path(settings.store.path)),
+        names_in_from(retriever.trial_names),
+        settings.answer.max_question_chars,
+    )
 
 
 @dataclass
@@ -36,6 +68,7 @@ class Services:
     store: VectorStore
     retriever: Retriever
     engine: AnswerEngine
+    conversations: Conversations
 
 
 def build(settings: Settings | None = None, embedder: Embedder | None = None) -> Services:
@@ -43,6 +76,12 @@ def build(settings: Settings | None = None, embedder: Embedder | None = None) ->
     embedder = embedder or make_embedder(settings)
     store = make_store(settings)
     retriever = Retriever(store, embedder, settings.retrieval)
+    engine = make_engine(settings, retriever, embedder)
     return Services(
-        settings, embedder, store, retriever, make_engine(settings, retriever, embedder)
+        settings,
+        embedder,
+        store,
+        retriever,
+        engine,
+        make_conversations(settings, engine, retriever),
     )

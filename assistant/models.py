@@ -75,6 +75,14 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     calculations: list[Calculation] = Field(default_factory=list)
     conversation_id: str | None = None
+    composer: str = Field(
+        default="extractive",
+        description="Who wrote the answer text: 'extractive', 'llm', or 'extractive-fallback' "
+        "(a language model was configured but its reply could not be used; see warnings).",
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Why the answer is not what was asked for, if it is not."
+    )
 
 
 class DocumentInfo(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 
 from assistant.embeddings import Embedder
 from assistant.errors import InputError
@@ -25,6 +26,22 @@ class Retriever:
         self.settings = settings
         self._lexical = LexicalCache(store)
         self.trial_names = TrialNames(store)
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._vectors_lock = threading.Lock()
+
+    def query_vector(self, text: str) -> list[float]:
+        """The query's embedding, kept for the last few hundred queries: one question is
+        embedded once, though retrieval (twice when it names a trial) and the engine use it."""
+        with self._vectors_lock:
+            if text in self._vectors:
+                self._vectors.move_to_end(text)
+                return self._vectors[text]
+        vector = self.embedder.embed_query(text)
+        with self._vectors_lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > 512:
+                self._vectors.popitem(last=False)
+        return vector
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -59,7 +76,7 @@ class Retriever:
     def _ranked(self, q: Query, k: int, filters: Filters) -> list[Passage]:
         n = max(k, self.settings.candidates)
         dense = self.store.similarity_search_by_vector(
-            self.embedder.embed_query(q.dense_text or q.text), n, filters
+            self.query_vector(q.dense_text or q.text), n, filters
         )
         lexical = self.lexical.search(list(q.lexical_tokens), n, filters)
 

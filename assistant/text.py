@@ -10,6 +10,7 @@ stay findable lexically.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,11 +107,18 @@ class Span:
     end: int
 
 
-@lru_cache(maxsize=1)
-def _segmenter():  # pysbd compiles many regexes: build it once
-    import pysbd
+_local = threading.local()
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+def _segmenter():
+    """pysbd's segmenter, one per thread: it keeps the text it works on in itself, so one
+    shared by the API's worker threads mixes up their sentences."""
+    segmenter = getattr(_local, "segmenter", None)
+    if segmenter is None:
+        import pysbd
+
+        segmenter = _local.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return segmenter
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
@@ -131,7 +139,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             at = para_text.find(piece.sent, cursor)
             if at < 0:
                 at = piece.start
-            s, e = at, at + len(piece.sent)
+            s, e = at, min(at + len(piece.sent), len(para_text))
             cursor = e
             while s < e and para_text[s].isspace():
                 s += 1

@@ -1,11 +1,33 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import os
+import re
+import threading
+import unicodedata
+import uuid
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
-from api.schemas import DocumentDetail, DocumentList, DocumentSummary, ErrorResponse
+from api.schemas import (
+    DeleteResult,
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    ErrorResponse,
+    UploadResult,
+)
+from assistant.errors import IngestError, InputError, UnsupportedFormatError
+from assistant.settings import Settings
+from ingest.loaders import LOADERS
+from ingest.pipeline import Ingestor
 
 router = APIRouter(prefix="/v1", tags=["documents"])
+
+_UPLOAD_LOCK = threading.Lock()  # one upload at a time: same-name uploads replace each other
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @router.get("/documents", response_model=DocumentList, summary="Every indexed document")
@@ -34,3 +56,107 @@ def get_document(doc_id: str, services: ServicesDep) -> DocumentDetail:
         metadata=document.metadata,
         text=document.text,
     )
+
+
+def upload_folder(settings: Settings) -> Path:
+    return Path(settings.store.path) / "uploads"
+
+
+def safe_filename(name: str | None) -> str:
+    """A client's file name reduced to one plain name: no folders, no leading dots, only
+    letters, digits, ``.``, ``_`` and ``-`` ("../../x.txt" -> "x.txt", "..\\a b.md" -> "a-b.md")."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]
+    base = _UNSAFE.sub("-", base).strip(".-_")
+    stem, dot, ext = base.rpartition(".")
+    if dot and len(base) > 120:
+        base = f"{stem[: 119 - len(ext)]}.{ext}"
+    return base[:120] or "upload"
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    return path.resolve().parent == folder.resolve()
+
+
+@router.post(
+    "/documents",
+    response_model=UploadResult,
+    responses={
+        413: {"model": ErrorResponse, "description": "Larger than TRIALQA_API__MAX_UPLOAD_MB."},
+        415: {"model": ErrorResponse, "description": "A file type no loader reads."},
+        422: {"model": ErrorResponse, "description": "No file, or a file with no text."},
+    },
+    summary="Upload one file (multipart field `file`) and ingest it",
+    description=(
+        "The file is stored under the store's `uploads/` folder by a sanitised name (never a "
+        "path outside it) and ingested like `trialqa ingest`: a file of the same name replaces "
+        "the earlier upload; the same bytes again are `unchanged`. Types: "
+        + ", ".join(sorted(LOADERS))
+        + "."
+    ),
+)
+async def upload_document(file: UploadFile, services: ServicesDep) -> UploadResult:
+    name = safe_filename(file.filename)
+    suffix = Path(name).suffix.lower()
+    if suffix not in LOADERS:
+        known = ", ".join(sorted(LOADERS))
+        shown = file.filename or "the file"
+        raise UnsupportedFormatError(f"{shown}: unsupported file type (TrialQA reads {known})")
+    limit = services.settings.api.max_upload_mb * 1024 * 1024
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(
+            413, f"{file.filename}: larger than {services.settings.api.max_upload_mb} MB"
+        )
+    if not data.strip():
+        raise IngestError(f"{file.filename}: the file is empty")
+    return await run_in_threadpool(_store_and_ingest, services, name, data)
+
+
+def _store_and_ingest(services, name: str, data: bytes) -> UploadResult:
+    folder = upload_folder(services.settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if not _inside(folder, target):  # cannot happen after safe_filename; checked regardless
+        raise InputError("the file name is not allowed")
+    with _UPLOAD_LOCK:
+        temp = folder / f".{uuid.uuid4().hex}.part"
+        backup = folder / f".{uuid.uuid4().hex}.previous"
+        temp.write_bytes(data)
+        had = target.exists()
+        if had:
+            os.replace(target, backup)
+        os.replace(temp, target)  # replaces a link at the name, never writes through it
+        ingestor = Ingestor(services.store, services.embedder, services.settings)
+        result = ingestor.ingest_file(target)
+        if result.status == "failed":
+            target.unlink(missing_ok=True)
+            if had:
+                os.replace(backup, target)
+            raise IngestError(result.error or f"{name}: could not be ingested")
+        backup.unlink(missing_ok=True)
+    document = services.store.document_state(result.doc_id) or {}
+    return UploadResult(
+        doc_id=result.doc_id,
+        title=document.get("title", ""),
+        status=result.status,
+        chunks=result.chunks,
+        filename=name,
+        source=result.path,
+    )
+
+
+@router.delete(
+    "/documents/{doc_id}",
+    response_model=DeleteResult,
+    responses={404: {"model": ErrorResponse}},
+    summary="Remove a document and its chunks (and its uploaded file, if it was uploaded)",
+)
+def delete_document(doc_id: str, services: ServicesDep) -> DeleteResult:
+    state = services.store.document_state(doc_id)
+    services.store.delete_document(doc_id)  # NotFoundError -> 404
+    folder = upload_folder(services.settings)
+    source = Path(str((state or {}).get("source", "")))
+    if source.name and _inside(folder, source) and not source.is_symlink():
+        with _UPLOAD_LOCK:
+            source.unlink(missing_ok=True)
+    return DeleteResult(doc_id=doc_id)

@@ -47,6 +47,8 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
         "citations",
         "calculations",
         "conversation_id",
+        "composer",
+        "warnings",
     }
     assert "NCT05955508" in body["answer"]
 

@@ -7,7 +7,8 @@ from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow
 
-CONTRACT = {"question", "answer", "abstained", "citations", "calculations", "conversation_id"}
+CONTRACT = {"question", "answer", "abstained", "citations", "calculations", "conversation_id",
+            "composer", "warnings"}  # fmt: skip
 CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote"}
 
 

@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Set TRIALQA_README_SHOT=1 to refresh the README's screenshot; by default tests write no repo file.
+# test_chat.py takes it: the chat with a streamed answer and its highlighted citation.
 README_SHOT = ROOT / "docs" / "chat-page.png" if os.environ.get("TRIALQA_README_SHOT") else None
 DOC_ID = "linker-smm1-interview"
 # Without the background-networking flags Chromium can hang on refused outbound connections.
@@ -46,8 +47,12 @@ def chromium_path() -> str:
 
 
 def record_ask(request, asked: list[dict]) -> None:
-    if request.method == "POST" and request.url.endswith("/v1/ask"):
+    if request.method == "POST" and request.url.endswith("/v1/ask/stream"):
         asked.append(json.loads(request.post_data or "null"))
+
+
+def is_stream(response_or_url) -> bool:
+    return getattr(response_or_url, "url", response_or_url).endswith("/v1/ask/stream")
 
 
 def test_chat_page_end_to_end(live_server, tmp_path):
@@ -64,7 +69,7 @@ def test_chat_page_end_to_end(live_server, tmp_path):
 
     console: list[tuple[str, str, str]] = []  # (type, text, url) of every console message
     page_errors: list[str] = []
-    asked: list[dict] = []  # JSON bodies of every POST /v1/ask the page sent
+    asked: list[dict] = []  # JSON bodies of every POST /v1/ask/stream the page sent
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -77,10 +82,12 @@ def test_chat_page_end_to_end(live_server, tmp_path):
 
             # The page loads and lists the indexed documents.
             page.goto(f"{live_server}/")
+            page.evaluate("localStorage.clear()")  # no conversation left by another test
+            page.reload()
             expect(page).to_have_title("TrialQA")
             expect(page.locator("#doc-list li")).to_have_count(len(ids))
             expect(page.locator("#doc-list li", has_text=DOC_ID)).to_have_count(1)
-            expect(page.locator("#result")).to_be_hidden()
+            expect(page.locator("#turns li.turn")).to_have_count(0)
 
             # An empty or blank question is never sent: not by Enter, not by the button.
             question = page.locator("#question")
@@ -90,23 +97,25 @@ def test_chat_page_end_to_end(live_server, tmp_path):
             question.fill("   ")
             question.press("Enter")
             expect(page.locator("#status")).to_have_text("")
-            expect(page.locator("#result")).to_be_hidden()
+            expect(page.locator("#turns li.turn")).to_have_count(0)
 
             # A real question typed and submitted with the keyboard. Requests are reported in
             # order, so if the blank attempts above had been sent they would show up here first.
             question.fill("")
             question.press_sequentially("What was the CRS rate in LINKER-SMM1?")
-            with page.expect_response(lambda r: r.url.endswith("/v1/ask")) as answered:
+            with page.expect_response(is_stream) as answered:
                 question.press("Enter")
             assert answered.value.status == 200
-            expect(page.locator("#answer")).to_contain_text("42%")
-            expect(page.locator("#answer")).not_to_have_class(re.compile(r"abstained"))
+            turn = page.locator("#turns li.turn").last
+            expect(turn.locator(".answer-text")).to_contain_text("42%")
+            expect(turn).not_to_have_class(re.compile(r"streaming"))
+            expect(turn).not_to_have_class(re.compile(r"abstained"))
             expect(page.locator("#status")).to_have_text("")
             expect(page.locator("#ask")).to_be_enabled()
             assert asked == [{"question": "What was the CRS rate in LINKER-SMM1?"}]
 
             # Each citation quotes the document verbatim, at the offsets it states.
-            citations = page.locator("#citations li")
+            citations = turn.locator(".sources li")
             expect(citations.first).to_be_visible()
             assert citations.count() >= 1
             for i in range(citations.count()):
@@ -122,16 +131,13 @@ def test_chat_page_end_to_end(live_server, tmp_path):
             assert "42%" in citations.first.locator("blockquote").text_content()
 
             page.screenshot(path=tmp_path / "answered.png", full_page=True)
-            if README_SHOT:
-                README_SHOT.parent.mkdir(exist_ok=True)
-                page.screenshot(path=README_SHOT, full_page=True)
             assert not [c for c in console if c[0] == "error"], console
             assert not page_errors, page_errors
 
             # A question over the server's 2000-character limit: the server answers 422 and
             # the page says so in #status and lets the user try again.
             question.fill("x" * 2100)
-            with page.expect_response(lambda r: r.url.endswith("/v1/ask")) as rejected:
+            with page.expect_response(is_stream) as rejected:
                 question.press("Enter")
             assert rejected.value.status == 422
             expect(page.locator("#status")).to_contain_text("Error:")
@@ -142,9 +148,7 @@ def test_chat_page_end_to_end(live_server, tmp_path):
             browser.close()
 
     # The only console error allowed is Chromium's own network log line for the deliberate 422.
-    unexpected = [
-        c for c in console if c[0] == "error" and not (c[2].endswith("/v1/ask") and "422" in c[1])
-    ]
+    unexpected = [c for c in console if c[0] == "error" and not (is_stream(c[2]) and "422" in c[1])]
     assert not unexpected, unexpected
     assert not page_errors, page_errors
     assert len(asked) == 2

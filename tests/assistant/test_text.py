@@ -32,3 +32,15 @@ def test_sentence_spans_of_a_slice_index_the_whole_text():
     text = "Intro. " + "Alpha beta. Gamma delta."
     spans = sentence_spans(text, 7)
     assert [text[s.start : s.end] for s in spans] == ["Alpha beta.", "Gamma delta."]
+
+
+def test_sentence_spans_are_the_same_from_many_threads():
+    """The API segments from worker threads; one shared pysbd segmenter mixed their texts."""
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    texts = [p.read_text() for p in sorted((Path(__file__).parents[2] / "corpus").rglob("*.md"))]
+    expected = [sentence_spans(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda i: sentence_spans(texts[i % len(texts)]), range(200)))
+    assert all(g == expected[i % len(texts)] for i, g in enumerate(got))

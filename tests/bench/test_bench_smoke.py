@@ -1,0 +1,64 @@
+"""Every benchmark runs end to end at a tiny size and writes its JSON (``python -m bench``).
+
+Benchmarks are not timed tests: no number is checked here except the ones that are facts
+rather than speeds (a re-ingest of unchanged files embeds nothing; no request fails).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.util import find_spec
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+BENCH_EXTRA = ("langchain_chroma", "langchain_huggingface", "langchain_text_splitters")
+
+# Tiny sizes; in-process query workers, no CLI cold starts and the torch backend only, so the
+# whole run stays near a minute (four processes load the model: bench, one server, two cold).
+TINY = [
+    "--backends", "torch",
+    "--docs", "1", "--repeats", "1",
+    "--sizes", "10", "--unique", "10", "--queries", "1", "--warmup", "1", "--in-process",
+    "--no-http", "--fill-backend", "torch",
+    "--clients", "2", "--seconds", "1", "--load-docs", "1", "--ops", "ask",
+    "--cold-repeats", "1", "--cold-docs", "1", "--skip-cli",
+]  # fmt: skip
+
+
+def test_every_benchmark_runs_at_a_tiny_size(tmp_path):
+    missing = [m for m in BENCH_EXTRA if find_spec(m) is None]
+    if missing:
+        pytest.skip(
+            f"the bench extra is not installed ({', '.join(missing)}): pip install -e '.[bench]'"
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *TINY, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = {
+        name: json.loads((tmp_path / f"{name}.json").read_text())
+        for name in ("ingest", "query", "load", "cold_start")
+    }
+    assert all(r["results"] for r in results.values())
+    for title in ("Ingest:", "Query latency", "Resident memory", "Load:", "Cold start"):
+        assert title in done.stdout
+
+    ingest = {r["name"]: r for r in results["ingest"]["results"]}
+    assert ingest["LangChain (splitter + HF + Chroma)"]["chunks"] > 0
+    assert ingest["TrialQA torch"]["chars_per_s"] > 0
+    assert ingest["TrialQA torch re-ingest, unchanged"]["texts_embedded"] == 0
+
+    (size,) = results["query"]["results"]
+    assert {"p50", "p95", "p99"} <= set(size["ops"]["TrialQA ask, in-process, torch"])
+    assert all(r["errors"] == 0 and r["requests"] > 0 for r in results["load"]["results"])
+    assert all(r["first_answer_s"] > 0 for r in results["cold_start"]["results"])

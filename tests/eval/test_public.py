@@ -1,0 +1,55 @@
+"""Public benchmarks on a handful of items (skipped when the shared data is absent)."""
+
+import json
+
+import pytest
+
+from eval import public
+from tests.conftest import SHARED
+
+DATA = SHARED / "data"
+
+
+def test_locate_finds_spans_after_normalisation():
+    text = "Results\n\nThe dose was significantly lower (p < 0.001; Table 2)."
+    assert public.locate("The dose  was\nsignificantly lower", text) == (9, 41)
+    assert public.locate("not there", text) is None
+    assert public.overlaps((0, 10), (9, 20)) and not public.overlaps((0, 9), (9, 20))
+
+
+def test_missing_data_is_a_skip_not_a_failure(tmp_path, capsys):  # before any model loads
+    assert public.main("pubmedqa", tmp_path / "absent.json", limit=2, progress=False) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "pubmedqa").is_dir(), reason=f"no PubMedQA data under {DATA}")
+def test_pubmedqa_on_five_questions(embedder, tmp_path):
+    path = DATA / "pubmedqa" / "pqal_labeled.json"
+    assert (
+        public.main("pubmedqa", path, limit=5, report=tmp_path, progress=False, embedder=embedder)
+        == 0
+    )
+    result = json.loads((tmp_path / "pubmedqa.json").read_text())
+    assert result["questions"] == 5 and result["decision_accuracy"] == "not supported"
+    assert 0 <= result["recall@1"] <= result["recall@5"] <= 1 and result["recall@5"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (DATA / "evidence_inference").is_dir(), reason=f"no Evidence Inference data under {DATA}"
+)
+def test_evidence_inference_on_five_prompts(embedder, tmp_path):
+    path = DATA / "evidence_inference" / "ei2_validation.json"
+    assert (
+        public.main(
+            "evidence-inference", path, limit=5, report=tmp_path, progress=False, embedder=embedder
+        )
+        == 0
+    )
+    result = json.loads((tmp_path / "evidence-inference.json").read_text())
+    assert result["prompts"] == 5 and result["direction_accuracy"] == "not supported"
+    assert (
+        result["prompts_scored"] >= 1
+        and 0 <= result["passage_recall@1"] <= result["passage_recall@3"] <= 1
+    )
