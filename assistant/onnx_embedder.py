@@ -1,20 +1,21 @@
-"""The same sentence model run by ONNX Runtime with int8 weights: about twice as fast on a CPU.
+"""The same sentence model run by ONNX Runtime with int8 weights: over twice as fast on a CPU.
 
 The ONNX graph is made once, offline, from the sentence-transformers model folder (by default
 the packaged all-MiniLM-L6-v2 weights): ``torch.onnx`` exports the transformer with the
-model's own mean pooling and L2 normalisation inside the graph, then ONNX Runtime's dynamic
-quantization turns its weights into int8, one scale per output channel (one scale per tensor
-loses too much: cosine to the PyTorch vectors falls to about 0.94), all but each layer's
-feed-forward output. Activations are quantized per batch, so a text's vector can differ in
-the third decimal with the texts batched beside it. The file is cached under
-``$XDG_CACHE_HOME/trialqa/onnx/<key>/`` (``~/.cache`` by default), ``<key>`` being a hash of
-the weights, the configs and this recipe, so later processes only load it. Texts are
-tokenised with the model's ``tokenizer.json``, cut at its ``max_seq_length`` and embedded in
-batches of similar length, as sentence-transformers does.
+model's own mean pooling and L2 normalisation inside the graph; ONNX Runtime's optimizer fuses
+its attention, layer norms and GELUs into single kernels; its dynamic quantization turns the
+weights into int8, one scale per output channel (one scale per tensor loses too much: cosine
+to the PyTorch vectors falls to about 0.94), all but each layer's feed-forward output.
+Activations are quantized per batch, so a text's vector can move in the third decimal with
+the texts batched beside it. The file is cached under ``$XDG_CACHE_HOME/trialqa/onnx/<key>/``
+(``~/.cache`` by default), ``<key>`` a hash of the weights, the configs and this recipe, so
+later processes only load it (well under a second). Texts are tokenised with the model's
+``tokenizer.json``, cut at its ``max_seq_length`` and embedded in batches of similar length,
+as sentence-transformers does.
 
 Agreement with the PyTorch model is checked by ``tests/assistant/test_onnx_embedder.py``
-(cosine above 0.98 for every text of a sample, 0.99 on average) and by ``bench/ingest_speed.py``
-(retrieval recall of both on the same files).
+(cosine above 0.98 for every text of a sample, 0.99 on average; retrieval recall no lower) and
+by ``bench/ingest_speed.py`` (retrieval recall of both on the same files).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.embeddings import packaged_model_path
 from assistant.errors import ConfigError
 
-RECIPE = "meanpool-l2-opset17-qint8-per-channel-ffn-out-float-v1"
+RECIPE = "meanpool-l2-opset17-ort-bert-fused-qint8-per-channel-ffn-out-float-v1"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -86,6 +87,7 @@ def export_int8(folder: Path, target: Path) -> Path:
     import logging
 
     import torch
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
@@ -93,7 +95,9 @@ def export_int8(folder: Path, target: Path) -> Path:
     _check_mean_pooling(folder)
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(folder)).eval()
+    # Eager attention exports the classic BERT pattern ONNX Runtime's optimizer fuses.
+    model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+    config = model.config
 
     class Pooled(torch.nn.Module):
         def __init__(self, encoder):
@@ -130,18 +134,30 @@ def export_int8(folder: Path, target: Path) -> Path:
                 dynamo=False,
                 external_data=False,
             )
-        # The quantizer logs advice at the root and installs a root handler (basicConfig):
-        # keep the process's logging as it was.
+        # The optimizer and the quantizer log advice at the root and install a root handler
+        # (basicConfig): keep the process's logging as it was.
         root = logging.getLogger()
         level, handlers = root.level, list(root.handlers)
         root.setLevel(logging.ERROR)
         try:
-            quantize_dynamic(
+            from onnxruntime.transformers.optimizer import optimize_model
+
+            # Fused attention, skip-layer-norm and bias-GELU kernels: a quarter less time.
+            fused = Path(work) / "fused.onnx"
+            optimize_model(
                 str(fp32),
+                model_type="bert",
+                num_heads=config.num_attention_heads,
+                hidden_size=config.hidden_size,
+            ).save_model_to_file(str(fused))
+            quantize_dynamic(
+                str(fused),
                 str(int8),
                 weight_type=QuantType.QInt8,
                 per_channel=True,
-                nodes_to_exclude=_feed_forward_outputs(fp32),
+                nodes_to_exclude=_feed_forward_outputs(fused),
+                # the fused operators are outside ONNX's shape inference: their outputs are float
+                extra_options={"DefaultTensorType": TensorProto.FLOAT},
             )
         finally:
             root.setLevel(level)

@@ -6,8 +6,10 @@ store (``ChromaStore.write_document``: chunks, documents, offsets) and a LangCha
 collection (``add_texts`` of ``RecursiveCharacterTextSplitter`` chunks).
 
 Only the first ``--unique`` chunks of each stack are distinct texts; the rest are copies of
-them with small perturbations: every digit shifted (``3`` -> ``4`` in copy 1, so numbers,
-doses and ids differ; lengths and offsets do not) and the title marked ``(copy n)``. Index
+them with small perturbations (``perturb``): every digit shifted (``3`` -> ``4`` in copy 1, so
+numbers, doses and ids differ), the case of every 7th character flipped (invisible to the
+uncased model and to BM25, but no string cache mistakes a copy's sentence for the original's),
+lengths and offsets kept, and the title marked ``(copy n)``. Index
 vectors are made once per distinct text by ``--fill-backend`` (the int8 ONNX export by
 default, to keep the build short) and a copy's vector is its original's plus a little noise
 (cosine about 0.97), so the HNSW graph holds near neighbours, not exact duplicates. Building
@@ -48,11 +50,18 @@ from bench.corpus import sources
 NOISE = 0.25  # |noise| relative to a unit vector: cosine(copy, original) ~ 1/sqrt(1+0.25^2)
 
 
-def shift_digits(text: str, n: int) -> str:
-    n %= 10
-    return text.translate(
-        str.maketrans("0123456789", "".join(str((d + n) % 10) for d in range(10)))
-    )
+def perturb(text: str, copy: int) -> str:
+    """Copy ``copy`` of ``text``, as long as it: every digit shifted by ``copy`` (numbers, doses
+    and ids differ) and the case of every 7th character flipped from an offset set by ``copy``
+    (the model and BM25 fold case, so meaning stays; string caches no longer match)."""
+    if not copy:
+        return text
+    shift = copy % 10
+    digits = str.maketrans("0123456789", "".join(str((d + shift) % 10) for d in range(10)))
+    chars = list(text.translate(digits))
+    for i in range(copy % 7, len(chars), 7):
+        chars[i] = chars[i].swapcase()
+    return "".join(chars)
 
 
 def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -145,8 +154,8 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
             doc = doc.model_copy(
                 update={
                     "doc_id": doc_id,
-                    "title": f"{shift_digits(doc.title, copy)} (copy {copy})",
-                    "text": shift_digits(doc.text, copy),
+                    "title": f"{perturb(doc.title, copy)} (copy {copy})",
+                    "text": perturb(doc.text, copy),
                     "source": f"{doc.source}#copy{copy}",
                     "sha256": f"{doc.sha256[:56]}{copy:08d}",
                 }
@@ -155,10 +164,10 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
                 Chunk(
                     chunk_id=f"{doc_id}#{n:04d}",
                     doc_id=doc_id,
-                    text=shift_digits(c.text, copy),
+                    text=doc.text[c.start : c.end],  # a chunk is always its document's span
                     start=c.start,
                     end=c.end,
-                    section=shift_digits(c.section, copy),
+                    section=perturb(c.section, copy),
                 )
                 for n, c in enumerate(chunks)
             ]
@@ -175,7 +184,7 @@ def fill_langchain(base: Base, folder: Path, size: int) -> int:
     written = 0
     for copy, i in copies(len(base.lc_chunks), size, [len(c) for c in base.lc_chunks]):
         chunks, vectors = base.lc_chunks[i], base.lc_vectors[i]
-        texts = [shift_digits(c.page_content, copy) for c in chunks]
+        texts = [perturb(c.page_content, copy) for c in chunks]
         metas = [
             {**c.metadata, "source": c.metadata["source"] + (f"#copy{copy}" if copy else "")}
             for c in chunks

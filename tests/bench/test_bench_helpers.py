@@ -4,7 +4,7 @@ import math
 
 from bench.common import percentiles, table
 from bench.corpus import Query, evidence_hit
-from bench.query_latency import shift_digits
+from bench.query_latency import perturb
 
 
 def test_percentiles_are_nearest_rank_in_milliseconds():
@@ -14,11 +14,12 @@ def test_percentiles_are_nearest_rank_in_milliseconds():
     assert math.isnan(percentiles([])["p50"])
 
 
-def test_a_copy_shifts_every_digit_and_keeps_every_offset():
-    text = "ORR 42% (n=19) in NCT05955508"
-    copy = shift_digits(text, 1)
-    assert copy == "ORR 53% (n=20) in NCT16066619"
-    assert len(copy) == len(text) and shift_digits(text, 10) == text
+def test_a_copy_shifts_every_digit_keeps_every_offset_and_differs_only_in_case():
+    text = "ORR 42% (n=19) in NCT05955508; CRS grade 1 and 2 mostly."
+    copy = perturb(text, 1)
+    assert len(copy) == len(text) and copy != text and perturb(text, 0) == text
+    assert copy.lower() == "orr 53% (n=20) in nct16066619; crs grade 2 and 3 mostly."
+    assert perturb(text, 2) not in (text, copy)
 
 
 def test_a_passage_answers_when_it_holds_the_evidence_of_its_document():
