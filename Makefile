@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser run test test-fast eval bench lint clean
+.PHONY: install llm browser run test test-fast fuzz eval bench lint clean
 
 install: $(STAMP)
 
@@ -47,6 +47,12 @@ test: install llm browser
 
 test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
+
+# Schemathesis against every API operation, much longer than in `make test`: 500 examples per
+# operation and phase with a new seed (printed, to replay a failure with TRIALQA_FUZZ_SEED=N).
+fuzz: install
+	TRIALQA_FUZZ_EXAMPLES=$${TRIALQA_FUZZ_EXAMPLES:-500} TRIALQA_FUZZ_SEED=$${TRIALQA_FUZZ_SEED:-random} \
+		$(VENV)/bin/pytest tests/api/test_fuzz.py -k schemathesis -s
 
 # The gold set over a fresh store of corpus/; report in eval/report/, exit 1 on a regression.
 eval: install

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from api import cli_calc
@@ -21,6 +22,7 @@ examples:
   trialqa search "NCT05955508"
   trialqa documents
   trialqa serve --port 8000                     API, OpenAPI at /docs, page at /
+  TRIALQA_STORE__KIND=http trialqa serve --workers 2   two processes over a Chroma server
 
 settings come from TRIALQA_* environment variables or .env (see the README);
 the store lives in .trialqa/ under the working directory unless --store says otherwise.
@@ -62,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the HTTP API and the page")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1); N > 1 needs a Chroma server (TRIALQA_STORE__KIND=http)",
+    )
     cli_calc.add_parser(sub)
     eval_cli.add_parser(sub)
     return parser
@@ -91,12 +100,17 @@ def _print_answer(answer) -> None:
 
 def cmd_ingest(args) -> int:
     from assistant.factory import build
+    from assistant.storelock import holding
     from ingest.pipeline import Ingestor
 
-    services = build(_settings(args))
-    report = Ingestor(services.store, services.embedder, services.settings).ingest(
-        args.paths, progress=not args.quiet and sys.stderr.isatty()
-    )
+    settings = _settings(args)
+    with ExitStack() as held:
+        if settings.store.kind == "embedded":  # a server on this folder would miss the writes
+            held.enter_context(holding(settings.store.path, "ingest", exclusive=True))
+        services = build(settings)
+        report = Ingestor(services.store, services.embedder, services.settings).ingest(
+            args.paths, progress=not args.quiet and sys.stderr.isatty()
+        )
     for result in report.failed:
         print(f"failed: {result.error}", file=sys.stderr)
     print(report.summary())
@@ -166,14 +180,42 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from api.main import create_app
+    from api.security import check_listen
+    from assistant.storelock import holding
 
     settings = _settings(args)
     host = args.host or settings.api.host
     port = args.port or settings.api.port
+    check_listen(settings, host)
+    if settings.store.kind == "embedded":  # refuse here, in one line, if an ingest holds it
+        with holding(settings.store.path, "serve", exclusive=False):
+            pass
     _check_free(host, port)
+    workers = _workers(settings, args.workers)
     print(f"TrialQA on http://{host}:{port} (API docs at /docs); Ctrl-C stops it.", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if workers > 1:  # each worker process builds its own app from the environment
+        uvicorn.run("api.main:app_from_env", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning")  # fmt: skip
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     return 0
+
+
+def _workers(settings, workers: int) -> int:
+    """How many processes may serve ``settings``; the workers read it from the environment."""
+    from assistant.errors import ConfigError
+
+    if workers < 1:
+        raise ConfigError(f"--workers must be 1 or more, not {workers}")
+    if workers > 1 and settings.store.kind != "http":
+        raise ConfigError(
+            f"--workers {workers} needs a Chroma server: processes sharing an embedded store "
+            "folder miss each other's writes and can lose vectors; run `chroma run --path "
+            "FOLDER --port 8001` and set TRIALQA_STORE__KIND=http (README: Scaling out)"
+        )
+    if workers > 1:  # the one command-line setting the environment does not already carry
+        os.environ["TRIALQA_STORE__PATH"] = str(settings.store.path)
+    return workers
 
 
 COMMANDS = {

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from assistant.errors import (
     CalculatorInputError,
@@ -37,6 +38,7 @@ STATUS: list[tuple[type[TrialQAError], int]] = [  # most specific first
     (TrialQAError, 500),
 ]
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported"}
 
 
@@ -50,6 +52,19 @@ def status_for(exc: TrialQAError) -> int:
 
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route serves at the request's path, for a 405's ``Allow`` header (the
+    routing exception names only the first route's methods; GET and POST of a path are two)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+               for route in routes)
+    ]  # fmt: skip
+    return ", ".join(allowed)
 
 
 def install(app: FastAPI) -> None:
@@ -66,9 +81,18 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_request", "; ".join(problems)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "There was an error parsing the body" (bytes that are not UTF-8 JSON, a
+            # broken multipart body): a bad request like any other, so 422 invalid_request.
+            message = "the request body could not be parsed (UTF-8 JSON, or multipart for uploads)"
+            return JSONResponse(error_body("invalid_request", message), status_code=422)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+        message, headers = str(exc.detail), dict(exc.headers or {})
+        if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+            headers["Allow"] = allowed
+            message = f"{request.method} is not allowed here; allowed: {allowed}"
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

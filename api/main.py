@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, headers, security
 from api.routes import ask, calculate, conversations, documents, health, openai, page, search
 from assistant.factory import build
 from assistant.settings import Settings
+from assistant.storelock import holding
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,11 +20,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        services = build(settings)
-        services.embedder.embed_query("warm up")  # load the model before serving
-        services.retriever.lexical  # noqa: B018 - build the lexical index before serving
-        app.state.services = services
-        yield
+        with ExitStack() as held:
+            if settings.store.kind == "embedded":  # no `trialqa ingest` beside this server
+                held.enter_context(holding(settings.store.path, "serve", exclusive=False))
+            services = build(settings)
+            services.embedder.embed_query("warm up")  # load the model before serving
+            services.retriever.lexical  # noqa: B018 - build the lexical index before serving
+            app.state.services = services
+            yield
 
     app = FastAPI(
         title="TrialQA",
@@ -32,8 +36,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    headers.install(app)
+    security.install(app, settings)
     for module in (ask, conversations, openai, search, calculate, documents, health, page):
         app.include_router(module.router)
     static = resources.files("api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for several worker processes (``trialqa serve --workers N``, or ``uvicorn
+    --factory api.main:app_from_env --workers N``): each worker reads its settings from the
+    environment and names itself in an ``X-TrialQA-Worker`` header (its process id)."""
+    import os
+
+    from assistant.errors import ConfigError
+
+    settings = Settings()
+    if settings.store.kind != "http":
+        raise ConfigError(
+            "several workers need a Chroma server (TRIALQA_STORE__KIND=http): processes sharing "
+            "an embedded store folder miss each other's writes and can lose vectors"
+        )
+    app = create_app(settings)
+    worker = str(os.getpid())
+
+    @app.middleware("http")
+    async def name_the_worker(request, call_next):
+        response = await call_next(request)
+        response.headers["X-TrialQA-Worker"] = worker
+        return response
+
     return app

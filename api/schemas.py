@@ -2,32 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assistant.conversation import Conversation
 from assistant.models import Answer, Calculation, Citation, DocumentInfo, Filters
 from assistant.streaming import Piece
+
+# Bounds on what a request may hold, so every oversized part is a 422 naming the field. The
+# question's own limit (TRIALQA_ANSWER__MAX_QUESTION_CHARS, 2,000 by default) is checked after
+# its whitespace is collapsed; QUESTION_MAX_CHARS is the most that setting may be.
+QUESTION_MAX_CHARS = 100_000
+CONVERSATION_ID_MAX_CHARS = 128
+FILTER_MAX_VALUES = 20
+FILTER_VALUE_MAX_CHARS = 200
+CHAT_MAX_MESSAGES = 100
+CHAT_MAX_PARTS = 100
+MESSAGE_MAX_CHARS = 100_000
+
+# A length bound also makes pydantic refuse a string that is not valid Unicode (a lone surrogate
+# such as "\ud800", which JSON can spell but UTF-8 cannot encode).
+FilterValue = Annotated[str, StringConstraints(max_length=FILTER_VALUE_MAX_CHARS)]
+FilterValues = Annotated[list[FilterValue], Field(max_length=FILTER_MAX_VALUES)]
+
+
+class RequestFilters(Filters):
+    """Metadata a passage must match: each field one value or a list of accepted values (at
+    most 20 of at most 200 characters); no other fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: FilterValues | FilterValue | None = None
+    trial: FilterValues | FilterValue | None = None
+    nct_id: FilterValues | FilterValue | None = None
+    source_type: FilterValues | FilterValue | None = None
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(
+        max_length=QUESTION_MAX_CHARS,
         description="The question, in plain language.",
         examples=["What was the overall response rate?"],
     )
     conversation_id: str | None = Field(
         default=None,
-        max_length=128,
+        max_length=CONVERSATION_ID_MAX_CHARS,
         description=(
             "Continue this conversation: a follow-up is rewritten from its earlier turns before "
             "retrieval. A new id is made when absent; an unknown id starts a conversation."
         ),
     )
     top_k: int | None = Field(default=None, ge=1, le=50, description="Passages to retrieve.")
-    filters: Filters | None = Field(default=None, description="Only passages matching these.")
+    filters: RequestFilters | None = Field(
+        default=None, description="Only passages matching these."
+    )
 
 
 class AskResponse(Answer):
@@ -49,6 +80,12 @@ class StreamMeta(BaseModel):
 
 class StreamSentence(Piece):
     """One ``sentence`` event of ``/v1/ask/stream``."""
+
+
+class StreamDone(BaseModel):
+    """The last event of ``/v1/ask/stream``: ``{}``."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class SearchHit(BaseModel):
@@ -103,6 +140,23 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+_ERROR_DESCRIPTIONS = {
+    404: "Not found.",
+    413: "The request body is larger than TRIALQA_API__MAX_BODY_KB.",
+    422: "The request is invalid: a field missing, of the wrong type or out of bounds, or a "
+    "question that is empty or too long.",
+    503: "The store cannot be reached.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status documented with the one error shape."""
+    return {
+        status: {"model": ErrorResponse, "description": _ERROR_DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
 class UploadResult(BaseModel):
     doc_id: str
     title: str
@@ -125,13 +179,26 @@ class DeleteResult(BaseModel):
 MODEL_ID = "trialqa-extractive"
 
 
+class ContentPart(BaseModel):
+    """One OpenAI content part; the ``text`` of ``type: "text"`` parts is read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(max_length=64, description="text, image_url, ...")
+    text: str | None = Field(default=None, max_length=MESSAGE_MAX_CHARS)
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: str = Field(description="system, developer, user, assistant or tool.")
-    content: str | list[dict[str, Any]] | None = Field(
-        default=None, description="Text, or OpenAI content parts (the text parts are read)."
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"] = Field(
+        description="Who wrote the message; the user messages are the questions."
     )
+    content: (
+        Annotated[str, StringConstraints(max_length=MESSAGE_MAX_CHARS)]
+        | Annotated[list[ContentPart], Field(max_length=CHAT_MAX_PARTS)]
+        | None
+    ) = Field(default=None, description="Text, or OpenAI content parts (the text parts are read).")
 
 
 class ChatCompletionRequest(BaseModel):
@@ -140,15 +207,20 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(default=MODEL_ID, description=f"Any value; answered by {MODEL_ID}.")
+    model: str = Field(
+        default=MODEL_ID, max_length=256, description=f"Any value; answered by {MODEL_ID}."
+    )
     messages: list[ChatMessage] = Field(
         min_length=1,
+        max_length=CHAT_MAX_MESSAGES,
         description="The last user message is the question; earlier user messages are the "
         "conversation its follow-up is resolved against.",
     )
     stream: bool = Field(default=False, description="OpenAI-style server-sent chunks.")
     top_k: int | None = Field(default=None, ge=1, le=50, description="TrialQA: passages.")
-    filters: Filters | None = Field(default=None, description="TrialQA: only these passages.")
+    filters: RequestFilters | None = Field(
+        default=None, description="TrialQA: only these passages."
+    )
 
 
 class ChatResponseMessage(BaseModel):
@@ -197,3 +269,34 @@ class ModelCard(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelCard]
+
+
+class ChatChunkDelta(BaseModel):
+    role: Literal["assistant"] | None = Field(default=None, description="In the first chunk.")
+    content: str | None = Field(default=None, description="The next answer sentence.")
+    citations: list[Citation] | None = Field(
+        default=None, description="TrialQA: the citations this sentence's markers refer to."
+    )
+
+
+class ChatChunkChoice(BaseModel):
+    index: int = 0
+    delta: ChatChunkDelta
+    finish_reason: Literal["stop"] | None = None
+    logprobs: None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One ``data:`` event of ``POST /v1/chat/completions`` with ``stream: true``; the final
+    chunk (``finish_reason: "stop"``) carries the TrialQA fields and the usage."""
+
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChatChunkChoice]
+    citations: list[Citation] | None = None
+    calculations: list[Calculation] | None = None
+    abstained: bool | None = None
+    standalone_question: str | None = None
+    usage: Usage | None = None

@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.calculators import calculate
 from assistant.embeddings import Embedder
-from assistant.errors import InputError
+from assistant.errors import CalculatorInputError, InputError
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
 from assistant.query import Query, TermGroup, analyse
@@ -139,7 +139,11 @@ class ExtractiveEngine:
         cited = list(chosen)
         sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
         calculations: list[Calculation] = []
-        for calc, sources in self._calculations(ask, chosen):
+        try:
+            computed = self._calculations(ask, chosen)
+        except CalculatorInputError:  # figures no calculator takes (e.g. millions of patients)
+            computed = []
+        for calc, sources in computed:
             for source in sources:
                 if source not in cited:
                     cited.append(source)

@@ -229,8 +229,9 @@ CREATE TABLE IF NOT EXISTS turns (
 class ConversationStore:
     """Conversations in one SQLite file, created on first use."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_turns: int = 200) -> None:
         self.path = Path(path)
+        self.max_turns = max_turns
         self._ready = False
         self._lock = threading.Lock()
 
@@ -276,18 +277,27 @@ class ConversationStore:
         )
 
     def last_question(self, conversation_id: str) -> str | None:
-        """The standalone question of the conversation's latest turn (None when it has none)."""
+        """The standalone question of the conversation's latest turn (None when it has none);
+        InputError when the conversation is already at its turn limit."""
         with self._lock:
             db = self._connect()
             try:
                 row = db.execute(
-                    "SELECT standalone_question FROM turns WHERE conversation_id = ? "
+                    "SELECT standalone_question, n FROM turns WHERE conversation_id = ? "
                     "ORDER BY n DESC LIMIT 1",
                     (conversation_id,),
                 ).fetchone()
             finally:
                 db.close()
+        if row and row[1] >= self.max_turns:
+            raise self._full()
         return row[0] if row else None
+
+    def _full(self) -> InputError:
+        return InputError(
+            f"the conversation already has {self.max_turns} turns, the limit; "
+            "start a new conversation"
+        )
 
     def append(self, conversation_id: str, question: str, standalone: str, answer: Answer) -> Turn:
         now = time.time()
@@ -303,6 +313,8 @@ class ConversationStore:
                     "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?",
                     (conversation_id,),
                 ).fetchone()
+                if n > self.max_turns:  # checked again here: two requests may race
+                    raise self._full()
                 db.execute(
                     "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
                     (conversation_id, n, question, standalone, answer.model_dump_json(), now),

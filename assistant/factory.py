@@ -32,7 +32,10 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def make_store(settings: Settings) -> VectorStore:
-    return ChromaStore(settings.store.path, settings.store.collection)
+    s = settings.store
+    if s.kind == "http":
+        return ChromaStore(s.path, s.collection, host=s.host, port=s.port, ssl=s.ssl)
+    return ChromaStore(s.path, s.collection)
 
 
 def make_engine(settings: Settings, retriever: Retriever, embedder: Embedder) -> AnswerEngine:
@@ -53,7 +56,7 @@ def make_conversations(
     """Conversations kept in a SQLite file beside the Chroma store (made on first use)."""
     return Conversations(
         engine,
-        ConversationStore(conversation_store_path(settings.store.path)),
+        ConversationStore(conversation_store_path(settings.store.path), settings.answer.max_turns),
         names_in_from(retriever.trial_names),
         settings.answer.max_question_chars,
     )

@@ -74,17 +74,28 @@ def examples() -> list[tuple[str, str]]:
     return [(role, text.strip()) for role, text in turns]
 
 
+# Chat-template control tokens (``<|im_start|>``, ``<|eot_id|>``...) and the passages' own fence:
+# document text holding them could open a turn of its own or close the quoted block early.
+_CONTROL = re.compile(r"<\|[^<>|\s]{1,40}\|>|</?\s*passages\s*>", re.I)
+
+
+def quoted(text: str) -> str:
+    """Document text as the prompt quotes it: one line, no control tokens, no fence tags."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def build_messages(
     question: str, passages: list[Passage], facts: list[str], max_sentences: int
 ) -> list[tuple[str, str]]:
-    """(role, text) messages: the rules, worked examples, then the passages numbered from 1,
-    the computed facts and the question."""
+    """(role, text) messages: the rules, worked examples, then the passages numbered from 1
+    inside a ``<passages>`` fence (quoted data, never instructions), the computed facts and
+    the question."""
     blocks = []
     for n, p in enumerate(passages, start=1):
         title = p.title or p.chunk.doc_id
         section = p.chunk.section.strip()
-        heading = f"{title}, {section}" if section and section not in title else title
-        text = " ".join(p.chunk.text.split())
+        heading = quoted(f"{title}, {section}" if section and section not in title else title)
+        text = quoted(p.chunk.text)
         blocks.append(prompt("passage").format(n=n, heading=heading, text=text))
     fact_block = prompt("facts").format(facts="\n".join(f"- {f}" for f in facts)) if facts else ""
     user = prompt("user").format(passages="".join(blocks), facts=fact_block, question=question)
@@ -400,4 +411,4 @@ def _calculation_sentences(base: Answer) -> list[tuple[str, list[Calculation]]]:
     return out
 
 
-__all__ = ["LLMEngine", "build_messages", "examples", "prompt", "stream_answer"]
+__all__ = ["LLMEngine", "build_messages", "examples", "prompt", "quoted", "stream_answer"]

@@ -10,20 +10,54 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class StoreSettings(BaseModel):
+    kind: Literal["embedded", "http"] = Field(
+        default="embedded",
+        description=(
+            "'embedded' keeps Chroma in the folder `path` (one process at a time); 'http' talks "
+            "to a Chroma server (`chroma run`) at host:port, which several processes may share."
+        ),
+    )
     path: Path = Field(
         default=Path(".trialqa"),
-        description="Folder of the embedded Chroma store (created if missing).",
+        description=(
+            "Folder of the embedded Chroma store (created if missing); with kind 'http' it "
+            "still holds the conversations and the uploaded files."
+        ),
     )
     collection: str = Field(
         default="trialqa",
         pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$",
         description="Name prefix of the Chroma collections (chunks and documents).",
     )
+    host: str = Field(
+        default="127.0.0.1",
+        description="kind 'http': host name or address of the Chroma server.",
+    )
+    port: int = Field(
+        default=8001, ge=1, le=65535, description="kind 'http': port of the Chroma server."
+    )
+    ssl: bool = Field(default=False, description="kind 'http': connect to the server over HTTPS.")
+
+    @field_validator("host")
+    @classmethod
+    def _plain_host(cls, value: str) -> str:
+        value = value.strip()
+        if not value or "://" in value or "/" in value or value.count(":") == 1:
+            raise ValueError(
+                "give the Chroma server's host name or address only (e.g. 127.0.0.1), without "
+                "a scheme, port or path (the port is TRIALQA_STORE__PORT)"
+            )
+        return value
+
+    def server_url(self) -> str:
+        """The Chroma server's address as a URL, for messages."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.ssl else 'http'}://{host}:{self.port}"
 
 
 class EmbeddingSettings(BaseModel):
@@ -96,6 +130,12 @@ class AnswerSettings(BaseModel):
     max_question_chars: int = Field(
         default=2000, ge=10, le=100_000, description="Longest question accepted, in characters."
     )
+    max_turns: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="Most turns a conversation keeps; past it, asking in it is refused (422).",
+    )
 
 
 class ComposerSettings(BaseModel):
@@ -166,6 +206,28 @@ class ApiSettings(BaseModel):
         ge=1,
         le=50,
         description="Largest file `POST /v1/documents` accepts, in megabytes (larger: 413).",
+    )
+    max_body_kb: int = Field(
+        default=256,
+        ge=16,
+        le=10_240,
+        description="Largest JSON request body, in kilobytes (larger: 413, before it is read).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key that uploads and deletes must present (`Authorization: Bearer KEY` or "
+            "`X-API-Key`). Unset: writes are accepted from loopback only, and `trialqa serve` "
+            "refuses to listen beyond loopback."
+        ),
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "Origins allowed to call the API from a browser, as a JSON list "
+            '(e.g. ["https://intranet.example.org"]); empty: CORS is off.'
+        ),
     )
 
 

@@ -1,12 +1,12 @@
 """Where chunks, their embeddings and the documents' texts live.
 
-``VectorStore`` is the seam; ``ChromaStore`` keeps two collections in an embedded Chroma
-``PersistentClient``: ``<prefix>_chunks`` (one record per chunk, cosine space) and
-``<prefix>_documents`` (one record per document holding its full normalised text, so quotes
-can be checked against it). A document is written in an order that survives a crash: its
-record is first marked incomplete, then its old chunks are deleted and the new ones added,
-and only then is the record marked complete with the new hash. An incomplete record is never
-"unchanged", so the next ingest redoes it.
+``VectorStore`` is the seam; ``ChromaStore`` keeps two collections in Chroma (an embedded
+``PersistentClient``, or a Chroma server through ``HttpClient``): ``<prefix>_chunks`` (one
+record per chunk, cosine space) and ``<prefix>_documents`` (one record per document holding
+its full normalised text, so quotes can be checked against it). A document is written in an
+order that survives a crash: its record is first marked incomplete, then its old chunks are
+deleted and the new ones added, and only then is the record marked complete with the new
+hash. An incomplete record is never "unchanged", so the next ingest redoes it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class VectorStore(Protocol):
     ) -> None: ...
 
     def delete_document(self, doc_id: str) -> None: ...
+
+    def incomplete_documents(self) -> list[tuple[str, str]]: ...
 
     def get_document(self, doc_id: str) -> Document: ...
 
@@ -84,22 +86,59 @@ def _chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _persistent_client(path: Path):
+    import chromadb
+
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"the store path {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    except Exception as exc:  # chromadb raises many types; all mean the same here
+        raise RetrievalError(f"cannot open the store at {path}: {exc}") from exc
+
+
+def _http_client(host: str, port: int, ssl: bool):
+    import chromadb
+
+    url = f"{'https' if ssl else 'http'}://{host}:{port}"
+    try:  # the client checks the server (tenant and database) before it returns
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise RetrievalError(f"cannot reach the Chroma server at {url}: {reason}") from exc
+
+
 class ChromaStore:
-    """The embedded Chroma store under one folder."""
+    """Chroma embedded under one folder (``PersistentClient``, one process at a time), or a
+    Chroma server (``chroma run``) through ``HttpClient`` when ``host`` is given; a server may
+    be shared by several processes, an embedded folder may not (README, "Scaling out")."""
 
-    def __init__(self, path: Path, prefix: str = "trialqa") -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        self.path = Path(path)
-        if self.path.exists() and not self.path.is_dir():
-            raise ConfigError(f"the store path {self.path} is a file, not a folder")
+    def __init__(
+        self,
+        path: Path | None = None,
+        prefix: str = "trialqa",
+        *,
+        host: str | None = None,
+        port: int = 8001,
+        ssl: bool = False,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        if host:
+            self.location = f"{'https' if ssl else 'http'}://{host}:{port}"
+            self._client = _http_client(host, port, ssl)
+        elif self.path is not None:
+            self.location = str(self.path)
+            self._client = _persistent_client(self.path)
+        else:
+            raise ConfigError("a Chroma store needs a folder or a server host")
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(self.path),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
             self._chunks = self._client.get_or_create_collection(
                 f"{prefix}_chunks",
                 configuration={"hnsw": {"space": "cosine"}},
@@ -109,7 +148,7 @@ class ChromaStore:
                 f"{prefix}_documents", embedding_function=None
             )
         except Exception as exc:  # chromadb raises many types; all mean the same here
-            raise RetrievalError(f"cannot open the store at {self.path}: {exc}") from exc
+            raise RetrievalError(f"cannot open the store at {self.location}: {exc}") from exc
         self._max_batch = max(1, int(self._client.get_max_batch_size()))
         self._write_lock = threading.Lock()
 
@@ -142,8 +181,10 @@ class ChromaStore:
                     documents=[c.text for c in part],
                     metadatas=[chunk_metadata(document, c, lo + i) for i, c in enumerate(part)],
                 )
-            self._put_record(document, {**record, "complete": True})
+            # Bumped before the record is complete: a crash in between leaves it incomplete, so
+            # the write is redone (and bumped) rather than complete but unseen by other processes.
             self._bump_generation()
+            self._put_record(document, {**record, "complete": True})
 
     def _put_record(self, document: Document, meta: dict[str, Any]) -> None:
         # The documents collection is a key-value table; its one-dimensional vector is unused.
@@ -155,12 +196,21 @@ class ChromaStore:
         self._chunks.delete(where={"doc_id": doc_id})
 
     def delete_document(self, doc_id: str) -> None:
-        if self.document_state(doc_id) is None:
+        state = self.document_state(doc_id)
+        if state is None:
             raise NotFoundError(f"no document with id '{doc_id}'")
         with self._write_lock:
+            # Incomplete first: a crash part-way never leaves a complete record without chunks.
+            self._docs.update(ids=[doc_id], metadatas=[{**state, "complete": False}])
             self._delete_chunks(doc_id)
-            self._docs.delete(ids=[doc_id])
             self._bump_generation()
+            self._docs.delete(ids=[doc_id])
+
+    def incomplete_documents(self) -> list[tuple[str, str]]:
+        """(doc_id, source) of every record whose write or delete was interrupted."""
+        got = self._docs.get(where={"complete": False}, include=["metadatas"])
+        pairs = zip(got["ids"], got["metadatas"], strict=True)
+        return [(doc_id, str(meta.get("source", ""))) for doc_id, meta in pairs]
 
     def get_document(self, doc_id: str) -> Document:
         got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])

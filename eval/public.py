@@ -54,6 +54,7 @@ def temporary_services(embedder=None) -> Iterator[Any]:
     folder = Path(tempfile.mkdtemp(prefix="trialqa-bench-"))
     settings = Settings()
     settings.store.path = folder
+    settings.store.kind = "embedded"  # a throwaway store, never a shared Chroma server
     settings.store.collection = "bench"
     try:
         yield build(settings, embedder=embedder)

@@ -83,6 +83,7 @@ class InProcessTarget:
         settings = (settings or Settings()).model_copy(deep=True)
         folder = Path(tempfile.mkdtemp(prefix="trialqa-eval-"))
         settings.store.path = folder
+        settings.store.kind = "embedded"  # a throwaway store, never a shared Chroma server
         try:
             services = build(settings, embedder=embedder)
             report = Ingestor(services.store, services.embedder, settings).ingest(list(corpus))

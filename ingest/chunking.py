@@ -57,10 +57,42 @@ def sections(text: str) -> list[_Section]:
     return found
 
 
+# pysbd's time grows with the square of the sentences it is given at once: a paragraph longer
+# than _LONG_PARAGRAPH is segmented in windows of about _WINDOW characters, cut after a
+# sentence end (or a line end, or a space) where there is one.
+_LONG_PARAGRAPH = 10_000
+_WINDOW = 2_000
+
+
+def _windows(text: str, span: Span) -> list[Span]:
+    if span.end - span.start <= _LONG_PARAGRAPH:
+        return [span]
+    out: list[Span] = []
+    start = span.start
+    while span.end - start > _WINDOW:
+        limit = start + _WINDOW
+        cut = max(text.rfind(". ", start + 1, limit) + 1, text.rfind("\n", start + 1, limit))
+        if cut <= start:
+            cut = text.rfind(" ", start + 1, limit)
+        if cut <= start:
+            cut = limit
+        out.append(Span(start, cut))
+        start = cut
+        while start < span.end and text[start].isspace():
+            start += 1
+    if start < span.end:
+        out.append(Span(start, span.end))
+    return out
+
+
+def _sentences(text: str, span: Span) -> list[Span]:
+    return [s for w in _windows(text, span) for s in sentence_spans(text, w.start, w.end) or [w]]
+
+
 def _pieces(text: str, span: Span, max_chars: int) -> list[Span]:
     """Break one paragraph into sentence spans, cutting only over-long sentences at spaces."""
     out: list[Span] = []
-    for s in sentence_spans(text, span.start, span.end) or [span]:
+    for s in _sentences(text, span) or [span]:
         start = s.start
         while s.end - start > max_chars:
             cut = text.rfind(" ", start + 1, start + max_chars)

@@ -11,8 +11,12 @@ and it is not part of the text.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -27,6 +31,53 @@ from ingest import registry
 from ingest.tables import layout_pages, markdown_tables, row_lines
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_TITLE_CHARS = 300
+MAX_METADATA_KEYS = 100
+MAX_METADATA_VALUE_CHARS = 10_000  # metadata is copied into every chunk's record
+
+# PDFs are compressed: a small file can inflate to gigabytes. pypdf's own limits (75 MB per
+# stream) are lowered, and the page content of one file (its pages' and forms' streams,
+# decompressed) is measured before any text is extracted: at most MAX_PDF_CONTENT_BYTES, and
+# beyond PDF_BOMB_FLOOR at most PDF_BOMB_RATIO times the file's size.
+MAX_PDF_PAGES = 3000
+MAX_PDF_CONTENT_BYTES = 32 * 1024 * 1024
+PDF_BOMB_FLOOR = 8 * 1024 * 1024
+PDF_BOMB_RATIO = 200
+_PDF_STREAM_BYTES = 16 * 1024 * 1024
+PDF_LIMITS = {
+    "zlib_maximum_output_length": _PDF_STREAM_BYTES,
+    "lzw_maximum_output_length": _PDF_STREAM_BYTES,
+    "run_length_maximum_output_length": _PDF_STREAM_BYTES,
+    "brotli_maximum_output_length": _PDF_STREAM_BYTES,
+    "array_based_stream_maximum_output_length": _PDF_STREAM_BYTES,
+    "maximum_declared_stream_length": _PDF_STREAM_BYTES,
+    "stream_decoding_work_maximum_length": 4 * _PDF_STREAM_BYTES,
+    "stream_parsing_work_maximum_count": 500_000,
+    "xform_maximum_invocations_per_extraction": 200,
+}
+
+# What a file that is not text (or not a PDF) starts with, to say what it is instead.
+_MAGIC = (
+    (b"%PDF-", "a PDF"),
+    (b"PK\x03\x04", "a ZIP archive (.docx, .xlsx and .epub are ZIP archives too)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (.doc, .xls)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "an executable program"),
+    (b"MZ", "a Windows executable"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """What well-known binary format ``data`` is, in words, or None."""
+    return next((what for magic, what in _MAGIC if data.startswith(magic)), None)
+
 
 # A loader returns (text, title found in the file or None[, metadata found in the file]).
 Loaded = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
@@ -50,15 +101,43 @@ def slug(name: str) -> str:
 
 def decode_text(data: bytes, name: str) -> str:
     """Bytes of a text file -> str; binary data is refused rather than indexed as noise."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows "Unicode" text
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{name}: starts as UTF-16 text but is not valid UTF-16") from exc
+    if what := sniff(data):
+        raise IngestError(f"{name}: looks like {what}, not text")
     head = data[:8192]
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     if b"\x00" in head or (head and controls / len(head) > 0.05):
         raise IngestError(f"{name}: looks like binary data, not text")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         # Text exported on Windows is the common non-UTF-8 case; cp1252 keeps it readable.
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+        sample = text[:65536]
+        if sum(1 for ch in sample if ord(ch) > 127) > 0.3 * len(sample):
+            raise IngestError(
+                f"{name}: not UTF-8 text (invalid byte at offset {exc.start}), and mostly "
+                "unreadable as Windows-1252 either; save it as UTF-8"
+            ) from exc
+        return text
+
+
+class _AliasRefused(yaml.YAMLError):
+    pass
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: ``&a [*b, *b, ...]`` nested a few times is tiny on disk and
+    expands to billions of items once written out (as metadata is, into every chunk)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused
+        return super().compose_node(parent, index)
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
@@ -66,11 +145,15 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     if not m:
         return {}, text
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = yaml.load(m.group(1), Loader=_FrontMatterLoader) or {}  # a SafeLoader
+    except _AliasRefused as exc:
+        raise IngestError(f"{name}: front matter uses YAML aliases (*name); write it out") from exc
     except yaml.YAMLError as exc:
         raise IngestError(
             f"{name}: front matter is not valid YAML ({exc.__class__.__name__})"
         ) from exc
+    except RecursionError as exc:
+        raise IngestError(f"{name}: front matter nested too deeply") from exc
     if not isinstance(meta, dict):
         raise IngestError(f"{name}: front matter must be a mapping of keys to values")
     return (
@@ -88,9 +171,10 @@ def _plain(data: bytes, name: str) -> tuple[str, str | None]:
     return decode_text(data, name), None
 
 
-_MD_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.M)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|`)(.+?)\1")
+# Bounded repetitions: no input makes these scan quadratically (an unclosed "[" per line).
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M)
+_MD_LINK = re.compile(r"!?\[([^\]]{0,1000})\]\([^)]{0,2000}\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|`)(.{1,1000}?)\1")
 
 
 def _markdown(data: bytes, name: str) -> tuple[str, str | None]:
@@ -215,26 +299,84 @@ def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
     import io
     import logging
 
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PdfStreamError
 
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(f"{name}: not a PDF ({sniff(data) or 'no %PDF- header'})")
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(f"{name}: the PDF is encrypted with a password")
-        # Layout mode keeps table columns apart, so rows can be rewritten with their headers.
-        pages = layout_pages([p.extract_text(extraction_mode="layout") or "" for p in reader.pages])
-        title = (reader.metadata.title if reader.metadata else None) or None
+        with apply_configuration(**PDF_LIMITS):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise IngestError(f"{name}: the PDF is encrypted with a password")
+            if len(reader.pages) > MAX_PDF_PAGES:
+                raise IngestError(
+                    f"{name}: {len(reader.pages)} pages; TrialQA reads PDFs of at most "
+                    f"{MAX_PDF_PAGES} pages (split it)"
+                )
+            limit = min(MAX_PDF_CONTENT_BYTES, max(PDF_BOMB_FLOOR, PDF_BOMB_RATIO * len(data)))
+            if (content := _pdf_content_bytes(reader, limit)) > limit:
+                raise IngestError(
+                    f"{name}: the PDF's pages inflate to more than {content // 2**20} MB of "
+                    f"content from {len(data) // 1024} KB (a decompression bomb?); TrialQA reads "
+                    f"at most {limit // 2**20} MB from a file this size"
+                )
+            for page in reader.pages:
+                # Layout mode keeps table columns apart, so rows can be rewritten with headers.
+                pages.append(page.extract_text(extraction_mode="layout") or "")
+            title = (reader.metadata.title if reader.metadata else None) or None
     except IngestError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+    except LimitReachedError as exc:
+        raise IngestError(
+            f"{name}: the PDF exceeds a safety limit ({exc}); a decompression bomb?"
+        ) from exc
+    except DependencyError as exc:  # an encryption (AES) pypdf cannot undo without a package
+        raise IngestError(f"{name}: the PDF cannot be decrypted here ({exc})") from exc
+    except (PdfStreamError, PdfReadError) as exc:
+        raise IngestError(f"{name}: the PDF is damaged or truncated ({exc})") from exc
+    except Exception as exc:  # pypdf meets broken files with many exception types
         raise IngestError(f"{name}: cannot read the PDF ({exc.__class__.__name__}: {exc})") from exc
+    pages = layout_pages(pages)
     if not any(p.strip() for p in pages):
         raise EmptyDocumentError(
             f"{name}: the PDF has no text layer (a scan?); run OCR on it before ingesting"
         )
-    return "\n\n".join(pages), title
+    return "\n\n".join(pages), str(title) if title else None
+
+
+def _pdf_content_bytes(reader, limit: int) -> int:
+    """Decompressed size of the pages' content streams and the forms they draw (each form
+    once per page), counted until it passes ``limit``."""
+    total = 0
+    for page in reader.pages:
+        contents = page.get_contents()
+        total += len(contents.get_data()) if contents is not None else 0
+        total += _form_bytes(page.get("/Resources"), set(), 0)
+        if total > limit:
+            break
+    return total
+
+
+def _form_bytes(resources, seen: set, depth: int) -> int:
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not isinstance(xobjects, dict) or depth > 20:
+        return 0
+    total = 0
+    for ref in xobjects.values():
+        idnum = getattr(ref, "idnum", None)
+        key = (idnum, getattr(ref, "generation", None)) if idnum is not None else id(ref)
+        if key in seen:
+            continue
+        seen.add(key)
+        form = ref.get_object()
+        if isinstance(form, dict) and form.get("/Subtype") == "/Form" and hasattr(form, "get_data"):
+            total += len(form.get_data()) + _form_bytes(form.get("/Resources"), seen, depth + 1)
+    return total
 
 
 def _ctgov_json(data: bytes, name: str) -> Loaded:
@@ -266,7 +408,10 @@ def supported(path: Path) -> bool:
 
 def display_source(path: Path) -> str:
     """The path as it is shown and stored: relative to the working directory when inside it."""
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        resolved = path.absolute()
     try:
         return resolved.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -281,15 +426,57 @@ def load_file(path: Path) -> Document:
     if loader is None:
         known = ", ".join(sorted(LOADERS))
         raise UnsupportedFormatError(f"{name}: unsupported file type (TrialQA reads {known})")
-    try:
-        if not path.is_file():
-            raise IngestError(f"{path}: not a file")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise IngestError(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    data = read_bounded(path)
     return document_from_bytes(data, name=name, source=display_source(path), loader=loader)
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, refused (without reading it) when it is larger than ``limit``;
+    never more than ``limit`` bytes are read, even from a file that grows meanwhile."""
+    too_big = f"{path.name}: larger than {limit // (1024 * 1024)} MB"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise IngestError(f"{path}: not a file (a symbolic link that loops)") from exc
+        if path.is_symlink() and not path.exists():
+            raise IngestError(f"{path}: not a file (a symbolic link to nothing)") from exc
+        if exc.errno == errno.ENOENT:
+            raise IngestError(f"{path}: not a file (no such file)") from exc
+        raise IngestError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IngestError(f"{path}: not a file (a folder)")
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError(f"{path}: not a file (a device, pipe or socket)")
+        if info.st_size > limit:
+            raise IngestError(too_big)
+        try:
+            # sized by the file (read(n) sets aside n bytes first), then on to EOF or the limit
+            parts = [f.read(info.st_size + 1)]
+            size = len(parts[0])
+            while size <= limit and (part := f.read(min(1 << 20, limit + 1 - size))):
+                parts.append(part)
+                size += len(part)
+            data = parts[0] if len(parts) == 1 else b"".join(parts)
+        except OSError as exc:
+            raise IngestError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise IngestError(too_big)
+    return data
+
+
+def check_metadata(meta: dict[str, Any], name: str) -> None:
+    """Metadata is copied into every chunk's record: a few short values, not a second text."""
+    if len(meta) > MAX_METADATA_KEYS:
+        raise IngestError(f"{name}: {len(meta)} metadata keys; at most {MAX_METADATA_KEYS}")
+    for key, value in meta.items():
+        if len(str(value)) > MAX_METADATA_VALUE_CHARS:
+            raise IngestError(
+                f"{name}: the metadata value of '{key[:40]}' is longer than "
+                f"{MAX_METADATA_VALUE_CHARS} characters"
+            )
 
 
 def document_from_bytes(
@@ -308,7 +495,10 @@ def document_from_bytes(
         raise EmptyDocumentError(f"{name}: no text left after normalisation")
     first_line = text.split("\n", 1)[0][:200]
     title = str(meta.pop("title", None) or found_title or first_line).strip()
+    if len(title) > MAX_TITLE_CHARS:  # a title is stored with every chunk
+        title = " ".join(title[: MAX_TITLE_CHARS - 1].split()[:-1]) + "…"
     doc_id = slug(str(meta.pop("id", None) or Path(name).stem))
+    check_metadata(meta, name)
     return Document(
         doc_id=doc_id,
         title=title,

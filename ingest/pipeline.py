@@ -63,22 +63,43 @@ class IngestReport:
 def expand_paths(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
     """Each file to ingest, or (path, error) for a path that cannot be walked.
 
-    Folders are walked without following links (no symlink loops); hidden entries and files
-    of unsupported types inside folders are passed over.
+    Folders are walked without following links to folders (no symlink loops); hidden entries
+    and files of unsupported types inside folders are passed over. A link inside a folder to a
+    file outside it is refused (a folder from elsewhere must not pull in, say, a credentials
+    file); name the file itself to ingest it.
     """
     for path in paths:
         path = Path(path)
         if path.is_dir():
+            top = Path(os.path.realpath(path))
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     file = Path(root) / name
                     if not name.startswith(".") and supported(file):
-                        yield file, None
-        elif path.exists():
+                        yield file, _outside(file, top)
+        elif path.exists() or path.is_symlink():  # a broken link: reading it says how
             yield path, None
         else:
             yield path, f"{path}: no such file or folder"
+
+
+def _outside(file: Path, top: Path) -> str | None:
+    """Why a link found inside folder ``top`` is not followed, or None for a plain file."""
+    if not file.is_symlink():
+        return None
+    target = Path(os.path.realpath(file))
+    if not file.exists():
+        return None  # a loop or a dangling link: reading it says which
+    if target.is_relative_to(top):
+        return None
+    return f"{file}: a link to {target}, outside the folder; name that file itself to ingest it"
+
+
+def one_line(message: str, limit: int = 400) -> str:
+    """An error as one bounded line (the CLI prints one line per failed file)."""
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class Ingestor:
@@ -90,12 +111,14 @@ class Ingestor:
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
+        paths = [Path(p) for p in paths]
+        self.drop_abandoned(paths)
         files = list(expand_paths(paths))
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False)
         for path, problem in bar:
             bar.set_postfix_str(path.name[:40])
             if problem:
-                report.results.append(FileResult(str(path), "failed", error=problem))
+                report.results.append(FileResult(str(path), "failed", error=one_line(problem)))
                 continue
             report.results.append(self.ingest_file(path))
         report.seconds = time.perf_counter() - started
@@ -105,9 +128,15 @@ class Ingestor:
         source = display_source(Path(path))
         try:
             document = load_file(Path(path))
+        except TrialQAError as exc:
+            return FileResult(source, "failed", error=one_line(exc.message))
+        except Exception as exc:  # a loader meeting a file it was not written for: this file fails
+            problem = f"{Path(path).name}: cannot be read ({exc.__class__.__name__}: {exc})"
+            return FileResult(source, "failed", error=one_line(problem))
+        try:
             return self.ingest_document(document)
         except TrialQAError as exc:
-            return FileResult(source, "failed", error=exc.message)
+            return FileResult(source, "failed", error=one_line(exc.message))
 
     def ingest_document(self, document: Document) -> FileResult:
         """Write one loaded document (skipped when its stored copy is complete and the same)."""
@@ -124,10 +153,43 @@ class Ingestor:
         status = "updated" if state else "added"
         return FileResult(document.source, status, document.doc_id, len(chunks))
 
+    def drop_abandoned(self, paths: Iterable[Path]) -> list[str]:
+        """Remove what an interrupted write left of files that are gone since.
+
+        A write killed part-way leaves its record incomplete (and maybe some chunks); the next
+        ingest of the file redoes it. When the file itself was deleted meanwhile, nothing would
+        ever redo it: its partial chunks would stay searchable and its id taken. Only records
+        of files below ``paths`` (as given now) are considered, and only when the file is gone.
+        """
+        roots = [display_source(p) for p in paths]
+        dropped = []
+        for doc_id, source in self.store.incomplete_documents():
+            if any(_below(source, root) for root in roots) and not _exists(source):
+                self.store.delete_document(doc_id)
+                dropped.append(doc_id)
+        return dropped
+
     def _resolve_id(self, document: Document) -> Document:
-        """Keep two different files from sharing an id: the later one gets a path suffix."""
+        """Keep two different files from sharing an id: the later one gets a path suffix.
+
+        An id held only by an interrupted write of a file that no longer exists is free.
+        """
         state = self.store.document_state(document.doc_id)
         if state is None or state.get("source") == document.source:
             return document
+        if not state.get("complete") and not _exists(str(state.get("source", ""))):
+            return document  # write_document replaces the record and drops its chunks
         suffix = hashlib.sha1(document.source.encode()).hexdigest()[:6]
         return document.model_copy(update={"doc_id": f"{document.doc_id}-{suffix}"})
+
+
+def _below(source: str, root: str) -> bool:
+    """Whether a stored source lies in (or is) ``root``, both as ``display_source`` gives them."""
+    if root == ".":  # the working directory: every relative source
+        return not Path(source).is_absolute()
+    return source == root or source.startswith(root.rstrip("/") + "/")
+
+
+def _exists(source: str) -> bool:
+    """Whether a stored source (relative to the working directory, or absolute) is a file."""
+    return bool(source) and Path(source).is_file()

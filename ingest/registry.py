@@ -99,9 +99,34 @@ class Study:
     posted: str = ""  # date the results (or the record) were last posted
 
 
-def _words(value: str) -> str:
+def _words(value: Any) -> str:
     """Registry enum -> words: ``PLACEBO_COMPARATOR`` -> ``placebo comparator``."""
+    value = _text(value)
     return value.replace("_", " ").lower() if value and value.isupper() else value
+
+
+# A record of unexpected shape (a section missing, a list where an object belongs, an entry
+# without its group id) is read as far as it goes: what cannot be placed is left out.
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value) if isinstance(value, int | float) else ""
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _ds(value: Any, key: str | None = None) -> list[dict[str, Any]]:
+    """The objects of a list (those carrying ``key``, when given)."""
+    items = value if isinstance(value, list) else []
+    return [x for x in items if isinstance(x, dict) and (key is None or _text(x.get(key)))]
+
+
+def _strs(value: Any) -> list[str]:
+    return [_text(x) for x in value if _text(x)] if isinstance(value, list) else []
+
+
+def _groups(value: Any) -> dict[str, str]:
+    return {_text(g["id"]): _text(g.get("title")) or _text(g["id"]) for g in _ds(value, "id")}
 
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()<>#+\-.!|])")
@@ -130,37 +155,35 @@ def _num(value: Any) -> str:
 
 
 def from_v2(record: dict[str, Any]) -> Study:
-    p = record.get("protocolSection") or {}
-    r = record.get("resultsSection") or {}
-    ident = p.get("identificationModule") or {}
+    p = _d(record.get("protocolSection"))
+    r = _d(record.get("resultsSection"))
+    ident = _d(p.get("identificationModule"))
     nct = ident.get("nctId")
-    if not nct:
+    if not isinstance(nct, str) or not nct.strip():
         raise IngestError("the record has no identificationModule.nctId")
-    status = p.get("statusModule") or {}
-    design = p.get("designModule") or {}
-    info = design.get("designInfo") or {}
-    arms_mod = p.get("armsInterventionsModule") or {}
-    elig = p.get("eligibilityModule") or {}
+    status = _d(p.get("statusModule"))
+    design = _d(p.get("designModule"))
+    info = _d(design.get("designInfo"))
+    arms_mod = _d(p.get("armsInterventionsModule"))
+    elig = _d(p.get("eligibilityModule"))
     s = Study(
         nct_id=nct,
         brief_title=_plain(ident.get("briefTitle")) or nct,
         official_title=_plain(ident.get("officialTitle")),
-        acronym=ident.get("acronym") or "",
-        sponsor=((p.get("sponsorCollaboratorsModule") or {}).get("leadSponsor") or {}).get(
-            "name", ""
-        ),
+        acronym=_text(ident.get("acronym")),
+        sponsor=_text(_d(_d(p.get("sponsorCollaboratorsModule")).get("leadSponsor")).get("name")),
         status=_words(status.get("overallStatus") or ""),
         phases=[
             _words(x).replace("phase", "phase ").replace("  ", " ")
-            for x in design.get("phases") or []
+            for x in _strs(design.get("phases"))
             if x != "NA"
         ],
         study_type=_words(design.get("studyType") or ""),
-        conditions=list((p.get("conditionsModule") or {}).get("conditions") or []),
-        summary=_plain((p.get("descriptionModule") or {}).get("briefSummary")),
+        conditions=_strs(_d(p.get("conditionsModule")).get("conditions")),
+        summary=_plain(_d(p.get("descriptionModule")).get("briefSummary")),
         eligibility=_plain(elig.get("eligibilityCriteria")),
     )
-    masking = (info.get("maskingInfo") or {}).get("masking")
+    masking = _d(info.get("maskingInfo")).get("masking")
     for label, value in (
         ("allocation", info.get("allocation")),
         ("model", info.get("interventionModel") or info.get("observationalModel")),
@@ -170,15 +193,21 @@ def from_v2(record: dict[str, Any]) -> Study:
     ):
         if value and value != "NA":
             s.design.append(f"{label}: {_words(value)}")
-    enrol = design.get("enrollmentInfo") or {}
+    enrol = _d(design.get("enrollmentInfo"))
     if enrol.get("count") is not None:
         kind = f" ({_words(enrol['type'])})" if enrol.get("type") else ""
         s.enrollment = f"{enrol['count']} participants{kind}"
-    for iv in arms_mod.get("interventions") or []:
-        s.interventions.append(f"{_words(iv.get('type', '')).capitalize()}: {iv.get('name', '')}")
-    for arm in arms_mod.get("armGroups") or []:
+    for iv in _ds(arms_mod.get("interventions")):
+        s.interventions.append(
+            f"{_words(_text(iv.get('type'))).capitalize()}: {_text(iv.get('name'))}"
+        )
+    for arm in _ds(arms_mod.get("armGroups")):
         s.arms.append(
-            (arm.get("label", ""), _words(arm.get("type", "")), _plain(arm.get("description")))
+            (
+                _text(arm.get("label")),
+                _words(_text(arm.get("type"))),
+                _plain(arm.get("description")),
+            )
         )
     for key, label in (
         ("sex", "Sex"),
@@ -198,44 +227,47 @@ def from_v2(record: dict[str, Any]) -> Study:
         ("resultsFirstPostDateStruct", "Results first posted"),
         ("lastUpdatePostDateStruct", "Last update posted"),
     ):
-        if (status.get(key) or {}).get("date"):
-            s.dates.append((label, status[key]["date"]))
+        if _d(status.get(key)).get("date"):
+            s.dates.append((label, _text(status[key]["date"])))
     s.posted = dict(s.dates).get("Results first posted") or dict(s.dates).get(
         "Last update posted", ""
     )
     for kind, key in (("primary", "primaryOutcomes"), ("secondary", "secondaryOutcomes")):
-        for o in (p.get("outcomesModule") or {}).get(key) or []:
-            s.planned_outcomes.append((kind, o.get("measure", ""), o.get("timeFrame", "")))
+        for o in _ds(_d(p.get("outcomesModule")).get(key)):
+            s.planned_outcomes.append((kind, _text(o.get("measure")), _text(o.get("timeFrame"))))
 
-    flow = r.get("participantFlowModule") or {}
-    s.flow_groups = {g["id"]: g.get("title", g["id"]) for g in flow.get("groups") or []}
-    for period in flow.get("periods") or []:
-        for ms in period.get("milestones") or []:
+    flow = _d(r.get("participantFlowModule"))
+    s.flow_groups = _groups(flow.get("groups"))
+    for period in _ds(flow.get("periods")):
+        for ms in _ds(period.get("milestones")):
             counts = {
-                a["groupId"]: _num(a.get("numSubjects")) for a in ms.get("achievements") or []
+                a["groupId"]: _num(a.get("numSubjects"))
+                for a in _ds(ms.get("achievements"), "groupId")
             }
-            s.flow.append((period.get("title", ""), _words(ms.get("type", "")), counts))
+            s.flow.append((_text(period.get("title")), _words(_text(ms.get("type"))), counts))
 
-    for om in (r.get("outcomeMeasuresModule") or {}).get("outcomeMeasures") or []:
+    for om in _ds(_d(r.get("outcomeMeasuresModule")).get("outcomeMeasures")):
         o = Outcome(
-            kind=_words(om.get("type", "")),
+            kind=_words(_text(om.get("type"))),
             title=_plain(om.get("title")),
             description=_plain(om.get("description")),
-            time_frame=om.get("timeFrame", ""),
+            time_frame=_text(om.get("timeFrame")),
             population=_plain(om.get("populationDescription")),
-            units=om.get("unitOfMeasure", ""),
-            param=_words(om.get("paramType", "")),
-            dispersion=_words(om.get("dispersionType", "")),
-            groups={g["id"]: g.get("title", g["id"]) for g in om.get("groups") or []},
+            units=_text(om.get("unitOfMeasure")),
+            param=_words(_text(om.get("paramType"))),
+            dispersion=_words(_text(om.get("dispersionType"))),
+            groups=_groups(om.get("groups")),
         )
-        for denom in (om.get("denoms") or [])[:1]:
-            o.analysed = {c["groupId"]: _num(c.get("value")) for c in denom.get("counts") or []}
-        for cls in om.get("classes") or []:
-            for cat in cls.get("categories") or []:
+        for denom in _ds(om.get("denoms"))[:1]:
+            o.analysed = {
+                c["groupId"]: _num(c.get("value")) for c in _ds(denom.get("counts"), "groupId")
+            }
+        for cls in _ds(om.get("classes")):
+            for cat in _ds(cls.get("categories")):
                 o.rows.append(
                     (
-                        cls.get("title", ""),
-                        cat.get("title", ""),
+                        _text(cls.get("title")),
+                        _text(cat.get("title")),
                         {
                             m["groupId"]: Measurement(
                                 _num(m.get("value")),
@@ -243,34 +275,34 @@ def from_v2(record: dict[str, Any]) -> Study:
                                 _num(m.get("upperLimit")),
                                 _num(m.get("spread")),
                             )
-                            for m in cat.get("measurements") or []
+                            for m in _ds(cat.get("measurements"), "groupId")
                         },
                         {
                             c["groupId"]: _num(c.get("value"))
-                            for d in (cls.get("denoms") or [])[:1]
-                            for c in d.get("counts") or []
+                            for d in _ds(cls.get("denoms"))[:1]
+                            for c in _ds(d.get("counts"), "groupId")
                         },
                     )
                 )
-        for a in om.get("analyses") or []:
+        for a in _ds(om.get("analyses")):
             o.analyses.append(
                 Analysis(
-                    groups=[o.groups.get(g, g) for g in a.get("groupIds") or []],
-                    param_type=a.get("paramType", ""),
+                    groups=[o.groups.get(g, g) for g in _strs(a.get("groupIds"))],
+                    param_type=_text(a.get("paramType")),
                     value=_num(a.get("paramValue")),
                     ci_percent=_num(a.get("ciPctValue")),
                     low=_num(a.get("ciLowerLimit")),
                     high=_num(a.get("ciUpperLimit")),
                     p_value=_num(a.get("pValue")),
-                    method=a.get("statisticalMethod", ""),
+                    method=_text(a.get("statisticalMethod")),
                 )
             )
         s.outcomes.append(o)
 
-    ae = r.get("adverseEventsModule") or {}
-    s.ae_time_frame = ae.get("timeFrame", "")
-    groups = ae.get("eventGroups") or []
-    s.ae_groups = {g["id"]: g.get("title", g["id"]) for g in groups}
+    ae = _d(r.get("adverseEventsModule"))
+    s.ae_time_frame = _text(ae.get("timeFrame"))
+    groups = _ds(ae.get("eventGroups"))
+    s.ae_groups = _groups(groups)
     for label, key in (
         ("Deaths", "deaths"),
         ("Serious adverse events", "serious"),
@@ -279,20 +311,20 @@ def from_v2(record: dict[str, Any]) -> Study:
         counts = {
             g["id"]: (_num(g.get(f"{key}NumAffected")), _num(g.get(f"{key}NumAtRisk")))
             for g in groups
-            if g.get(f"{key}NumAtRisk") is not None
+            if g.get("id") and g.get(f"{key}NumAtRisk") is not None
         }
         if counts:
             s.ae_totals.append((label, counts))
     for serious, key in ((True, "seriousEvents"), (False, "otherEvents")):
-        for ev in ae.get(key) or []:
+        for ev in _ds(ae.get(key), "term"):
             s.events.append(
                 AdverseEvent(
                     serious,
-                    ev.get("term", ""),
-                    ev.get("organSystem", ""),
+                    _text(ev.get("term")),
+                    _text(ev.get("organSystem")),
                     {
                         st["groupId"]: (_num(st.get("numAffected")), _num(st.get("numAtRisk")))
-                        for st in ev.get("stats") or []
+                        for st in _ds(ev.get("stats"), "groupId")
                     },
                 )
             )
@@ -676,6 +708,8 @@ def load_json(data: str, name: str) -> tuple[str, str, dict[str, Any]]:
         record = json.loads(data)
     except json.JSONDecodeError as exc:
         raise IngestError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise IngestError(f"{name}: JSON nested too deeply to be a registry record") from exc
     if isinstance(record, dict) and isinstance(record.get("studies"), list):
         if len(record["studies"]) != 1:
             raise IngestError(f"{name}: holds {len(record['studies'])} studies; save one per file")
@@ -688,9 +722,10 @@ def load_json(data: str, name: str) -> tuple[str, str, dict[str, Any]]:
         study = from_v2(record)
     except IngestError as exc:
         raise IngestError(f"{name}: {exc}") from exc
-    except (AttributeError, TypeError, KeyError) as exc:
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
         raise IngestError(
-            f"{name}: a ClinicalTrials.gov record of unexpected shape ({exc})"
+            f"{name}: a ClinicalTrials.gov record of unexpected shape "
+            f"({exc.__class__.__name__}: {exc})"
         ) from exc
     return render(study), study.brief_title, metadata(study, "ctgov-api-v2-json")
 
@@ -699,18 +734,21 @@ _ENTITY = re.compile(r"<!ENTITY", re.I)
 
 
 def load_xml(data: str, name: str) -> tuple[str, str, dict[str, Any]]:
-    if _ENTITY.search(data[:65536]):
+    if _ENTITY.search(data):  # anywhere: comments may push a DOCTYPE past any fixed prefix
         raise IngestError(f"{name}: XML with entity declarations is refused")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise IngestError(f"{name}: not well-formed XML ({exc})") from exc
+    except RecursionError as exc:
+        raise IngestError(f"{name}: XML nested too deeply to be a registry record") from exc
     try:
         study = from_xml(root)
     except IngestError as exc:
         raise IngestError(f"{name}: {exc}") from exc
-    except (AttributeError, TypeError, KeyError) as exc:
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
         raise IngestError(
-            f"{name}: a ClinicalTrials.gov record of unexpected shape ({exc})"
+            f"{name}: a ClinicalTrials.gov record of unexpected shape "
+            f"({exc.__class__.__name__}: {exc})"
         ) from exc
     return render(study), study.brief_title, metadata(study, "ctgov-legacy-xml")

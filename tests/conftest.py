@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -98,14 +99,16 @@ def server_store(tmp_path_factory) -> Path:
     return store
 
 
-@pytest.fixture(scope="session")
-def live_server(server_store, tmp_path_factory):
-    """``trialqa serve`` on a free loopback port; yields its base URL."""
+@contextmanager
+def serving(store: Path, log_path: Path, *args: str, env: dict[str, str] | None = None,
+            host: str = "127.0.0.1"):  # fmt: skip
+    """``trialqa serve`` over ``store`` on a free port until the block ends; yields its URL
+    (on loopback, wherever it listens)."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("server-log") / "server.log").open("w")
+    log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
-        env=cli_env(server_store),
+        [sys.executable, "-m", "api", "serve", "--host", host, "--port", str(port), *args],
+        env={**cli_env(store), **(env or {})},
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -115,7 +118,7 @@ def live_server(server_store, tmp_path_factory):
     try:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
+                raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
             try:
                 if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     break
@@ -135,6 +138,59 @@ def live_server(server_store, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def live_server(server_store, tmp_path_factory):
+    """``trialqa serve`` on a free loopback port over the corpus store; yields its base URL."""
+    with serving(server_store, tmp_path_factory.mktemp("server-log") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def http(live_server):
     with httpx.Client(base_url=live_server, timeout=60) as client:
         yield client
+
+
+def chroma_env(port: int, collection: str) -> dict[str, str]:
+    """The settings that point TrialQA at the test Chroma server, under its own collections."""
+    return {
+        "TRIALQA_STORE__KIND": "http",
+        "TRIALQA_STORE__HOST": "127.0.0.1",
+        "TRIALQA_STORE__PORT": str(port),
+        "TRIALQA_STORE__COLLECTION": collection,
+    }
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> int:
+    """``chroma run`` (the server the chromadb package bundles) on a free loopback port, over a
+    folder of its own; yields the port. Tests keep apart by collection prefix."""
+    folder = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).with_name("chroma")
+    port = free_port()
+    log = (folder / "chroma.log").open("w")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        cwd=folder, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {proc.returncode}; see {log.name}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"chroma run not answering within 60 s; see {log.name}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

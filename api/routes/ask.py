@@ -10,7 +10,15 @@ from starlette.concurrency import run_in_threadpool
 from api import sse
 from api.deps import ServicesDep
 from api.errors import error_body
-from api.schemas import AskRequest, AskResponse, ErrorResponse, StreamMeta, StreamSentence
+from api.schemas import (
+    AskRequest,
+    AskResponse,
+    ErrorResponse,
+    StreamDone,
+    StreamMeta,
+    StreamSentence,
+    error_responses,
+)
 from assistant.errors import TrialQAError
 from assistant.streaming import pieces
 
@@ -28,7 +36,7 @@ def header_value(text: str) -> str:
 @router.post(
     "/ask",
     response_model=AskResponse,
-    responses={422: {"model": ErrorResponse}},
+    responses=error_responses(413, 422, 503),
     summary="Answer a question with verbatim citations",
     description=(
         "With `conversation_id`, the question is the next turn of that conversation: a "
@@ -65,10 +73,16 @@ arrives as an `error` event, `{"error": {"code", "message"}}`, and ends the stre
     response_class=StreamingResponse,
     responses={
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": sse.stream_content(
+                sse.event_schema("meta", sse.json_data(StreamMeta)),
+                sse.event_schema("sentence", sse.json_data(StreamSentence)),
+                sse.event_schema("answer", sse.json_data(AskResponse)),
+                sse.event_schema("done", sse.json_data(StreamDone)),
+                sse.event_schema("error", sse.json_data(ErrorResponse)),
+            ),
             "description": "meta, sentence..., answer, done (or error)",
         },
-        422: {"model": ErrorResponse},
+        **error_responses(413, 422),
     },
     summary="Answer a question as server-sent events, sentence by sentence",
     description=_STREAM_DOC,

@@ -13,13 +13,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from api.schemas import ErrorResponse
+from api.schemas import ErrorResponse, error_responses
 from assistant.calculators import CALCULATORS, Calculator, calculate
 from assistant.models import Calculation
 
 router = APIRouter(prefix="/v1", tags=["calculators"])
 
-_ERRORS = {422: {"model": ErrorResponse, "description": "Impossible or malformed inputs."}}
+_ERRORS = {
+    **error_responses(413),
+    422: {"model": ErrorResponse, "description": "Impossible or malformed inputs."},
+}
 
 
 class CalculatorInfo(BaseModel):

@@ -7,7 +7,7 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
@@ -18,7 +18,9 @@ from api.schemas import (
     DocumentSummary,
     ErrorResponse,
     UploadResult,
+    error_responses,
 )
+from api.security import require_write_access
 from assistant.errors import IngestError, InputError, UnsupportedFormatError
 from assistant.settings import Settings
 from ingest.loaders import LOADERS
@@ -40,7 +42,7 @@ def list_documents(services: ServicesDep) -> DocumentList:
 @router.get(
     "/documents/{doc_id}",
     response_model=DocumentDetail,
-    responses={404: {"model": ErrorResponse}},
+    responses=error_responses(404, 422),
     summary="One document's metadata and full normalised text (to check quotes against)",
 )
 def get_document(doc_id: str, services: ServicesDep) -> DocumentDetail:
@@ -77,10 +79,35 @@ def _inside(folder: Path, path: Path) -> bool:
     return path.resolve().parent == folder.resolve()
 
 
+_WRITE_ERRORS = {
+    401: {"model": ErrorResponse, "description": "An API key is configured and was not given."},
+    403: {"model": ErrorResponse, "description": "No API key is configured: loopback only."},
+}
+
+
+# The type is read from the file name's extension, so the part carries one (OpenAPI: the part's
+# Content-Disposition, with an example a client or a fuzzer can follow).
+_UPLOAD_ENCODING = {
+    "encoding": {
+        "file": {
+            "headers": {
+                "Content-Disposition": {
+                    "description": "The file name; its extension selects the loader.",
+                    "schema": {"type": "string"},
+                    "example": 'form-data; name="file"; filename="report.txt"',
+                }
+            }
+        }
+    }
+}
+
+
 @router.post(
     "/documents",
     response_model=UploadResult,
+    dependencies=[Depends(require_write_access)],
     responses={
+        **_WRITE_ERRORS,
         413: {"model": ErrorResponse, "description": "Larger than TRIALQA_API__MAX_UPLOAD_MB."},
         415: {"model": ErrorResponse, "description": "A file type no loader reads."},
         422: {"model": ErrorResponse, "description": "No file, or a file with no text."},
@@ -93,6 +120,7 @@ def _inside(folder: Path, path: Path) -> bool:
         + ", ".join(sorted(LOADERS))
         + "."
     ),
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": _UPLOAD_ENCODING}}},
 )
 async def upload_document(file: UploadFile, services: ServicesDep) -> UploadResult:
     name = safe_filename(file.filename)
@@ -148,7 +176,8 @@ def _store_and_ingest(services, name: str, data: bytes) -> UploadResult:
 @router.delete(
     "/documents/{doc_id}",
     response_model=DeleteResult,
-    responses={404: {"model": ErrorResponse}},
+    dependencies=[Depends(require_write_access)],
+    responses={**error_responses(404, 422), **_WRITE_ERRORS},
     summary="Remove a document and its chunks (and its uploaded file, if it was uploaded)",
 )
 def delete_document(doc_id: str, services: ServicesDep) -> DeleteResult:

@@ -26,6 +26,7 @@ from api.schemas import (
     MODEL_ID,
     ChatChoice,
     ChatCompletion,
+    ChatCompletionChunk,
     ChatCompletionRequest,
     ChatMessage,
     ChatResponseMessage,
@@ -33,6 +34,7 @@ from api.schemas import (
     ModelCard,
     ModelList,
     Usage,
+    error_responses,
 )
 from assistant.errors import InputError, NotFoundError, TrialQAError
 from assistant.models import Answer
@@ -50,7 +52,7 @@ def list_models() -> ModelList:
 @router.get(
     "/models/{model_id}",
     response_model=ModelCard,
-    responses={404: {"model": ErrorResponse}},
+    responses=error_responses(404, 422),
     summary="The model, by id",
 )
 def get_model(model_id: str) -> ModelCard:
@@ -62,7 +64,7 @@ def get_model(model_id: str) -> ModelCard:
 def _text(message: ChatMessage) -> str:
     content = message.content
     if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
+        return " ".join(part.text or "" for part in content if part.type == "text")
     return content or ""
 
 
@@ -91,8 +93,23 @@ then `data: [DONE]`. An error after the stream opened is `data: {"error": {...}}
     "/chat/completions",
     response_model=ChatCompletion,
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-        422: {"model": ErrorResponse},
+        200: {
+            "content": sse.stream_content(
+                sse.event_schema(
+                    "message",
+                    {
+                        "anyOf": [
+                            sse.json_data(ChatCompletionChunk),
+                            sse.json_data(ErrorResponse),
+                            {"const": "[DONE]"},
+                        ]
+                    },
+                )
+            ),
+            "description": "The completion; with `stream: true`, its chunks as server-sent "
+            "events, then `data: [DONE]`.",
+        },
+        **error_responses(413, 422, 503),
     },
     summary="OpenAI-compatible chat completion (answers with [n] citations)",
     description=_STREAM_DOC,

@@ -1,6 +1,9 @@
 // The TrialQA chat page. Plain JavaScript, no build step, nothing fetched from elsewhere.
-// Everything that comes from the server (answers, quotes, document text, names) is shown with
-// text nodes / textContent, never as HTML.
+// Everything that comes from the server (answers, quotes, document text, titles, ids, file
+// names, error messages, history) is shown with text nodes / textContent, never as HTML: no
+// innerHTML, insertAdjacentHTML or document.write, no href or src made from server text, ids
+// in request paths encodeURIComponent-ed. The page's Content-Security-Policy (api/headers.py)
+// lets only this file run, should that ever slip.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -215,7 +218,8 @@ class TurnView {
     const list = el("ul");
     for (const calc of calculations) {
       const item = el("li", null, "calc");
-      item.appendChild(el("div", CALC_NAMES[calc.name] || calc.name, "calc-name"));
+      const name = Object.hasOwn(CALC_NAMES, calc.name) ? CALC_NAMES[calc.name] : calc.name;
+      item.appendChild(el("div", name, "calc-name"));
       item.appendChild(el("div", calc.text, "calc-text"));
       const facts = el("dl");
       const add = (term, value) => {

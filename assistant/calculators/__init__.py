@@ -28,6 +28,7 @@ from assistant.calculators.results import (
 )
 from assistant.calculators.stats import (
     IMWG_CATEGORIES,
+    MAX_PATIENTS,
     ae_incidence,
     compare_arms,
     counts_from_percent,
@@ -37,7 +38,7 @@ from assistant.calculators.stats import (
 
 __all__ = [
     "AEIncidence", "ArmComparison", "CALCULATORS", "Calculator", "CountCandidate",
-    "CountsFromPercent", "IMWG_CATEGORIES", "ImwgCumulative", "Proportion", "ae_incidence",
-    "calculate", "compare_arms", "counts_from_percent", "imwg_cumulative", "render",
-    "response_rate",
+    "CountsFromPercent", "IMWG_CATEGORIES", "ImwgCumulative", "MAX_PATIENTS", "Proportion",
+    "ae_incidence", "calculate", "compare_arms", "counts_from_percent", "imwg_cumulative",
+    "render", "response_rate",
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from assistant.calculators.render import render
 from assistant.calculators.results import EventKind, Method, _Result
 from assistant.calculators.stats import (
+    MAX_PATIENTS,
     ae_incidence,
     compare_arms,
     counts_from_percent,
@@ -29,8 +30,9 @@ def _reject_bool(value: Any) -> Any:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=0)]
-Denominator = Annotated[int, BeforeValidator(_reject_bool), Field(ge=1)]
+# The bounds come before the validator so OpenAPI shows them as minimum/maximum.
+Count = Annotated[int, Field(ge=0, le=MAX_PATIENTS), BeforeValidator(_reject_bool)]
+Denominator = Annotated[int, Field(ge=1, le=MAX_PATIENTS), BeforeValidator(_reject_bool)]
 Confidence = Annotated[
     float,
     BeforeValidator(_reject_bool),
@@ -55,9 +57,11 @@ class ResponseRateInput(BaseModel):
 class CountsFromPercentInput(BaseModel):
     model_config = _inputs({"percent": 74, "denominator": 19})
 
-    percent: float = Field(ge=0, le=100, description="The reported percent (74 for 74%).")
+    percent: Annotated[float, BeforeValidator(_reject_bool)] = Field(
+        ge=0, le=100, description="The reported percent (74 for 74%)."
+    )
     denominator: Denominator = Field(description="The patients the percent is of.")
-    decimals: int = Field(
+    decimals: Annotated[int, BeforeValidator(_reject_bool)] = Field(
         default=0, ge=0, le=6, description="Decimal places the percent was reported with."
     )
 

@@ -26,6 +26,9 @@ from assistant.errors import CalculatorInputError
 IMWG_CATEGORIES = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD")  # best to worst
 _STATSMODELS_METHOD = {"clopper-pearson": "beta", "wilson": "wilson"}
 HALDANE = 0.5
+# More patients than any trial enrols; larger counts are not patient numbers (and would make
+# Fisher's exact test and the count search run for minutes).
+MAX_PATIENTS = 1_000_000
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -41,6 +44,8 @@ def _count(name: str, value: Any) -> int:
     value = int(value)
     if value < 0:
         raise CalculatorInputError(f"{name} must not be negative, got {value}")
+    if value > MAX_PATIENTS:
+        raise CalculatorInputError(f"{name} must be at most {MAX_PATIENTS:,}, got {value:,}")
     return value
 
 

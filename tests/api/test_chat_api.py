@@ -213,6 +213,39 @@ def test_chat_completions_errors_keep_the_json_shape(http):
     assert empty.status_code == 422 and empty.json()["error"]["code"] == "invalid_request"
 
 
+USER = {"role": "user", "content": "What was the CRS rate?"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"messages": [USER] * 101}, "messages"),
+        ({"messages": [{"role": "narrator", "content": "hi"}]}, "role"),
+        ({"messages": [USER], "model": "m" * 257}, "model"),
+        ({"messages": [{"role": "user", "content": "x" * 100_001}]}, "content"),
+        ({"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}] * 101}]},
+         "content"),
+        ({"messages": [USER], "filters": {"trial": ["a"] * 21}}, "filters"),
+        # Found by tests/api/test_fuzz.py: a lone surrogate, in the text or in a text part,
+        # reached the embedder and was a 500 (or, streaming, a 200 whose stream broke).
+        ('{"messages": [{"role": "user", "content": "CRS? \\ud800"}]}', "content"),
+        ('{"messages": [{"role": "user", "content": [{"type": "text", "text": "\\udfff"}]}],'
+         ' "stream": true}', "content"),
+    ],
+)  # fmt: skip
+def test_chat_request_bounds_are_422s_naming_the_field(http, body, field):
+    if isinstance(body, str):
+        response = http.post(
+            "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+        )
+    else:
+        response = http.post("/v1/chat/completions", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and field in error["message"]
+
+
 # -- documents: upload and delete ------------------------------------------------------------
 
 

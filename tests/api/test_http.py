@@ -108,6 +108,9 @@ def test_documents_list_and_detail(http):
     assert detail["metadata"]["nct_id"] == "NCT05955508" and detail["chars"] == len(detail["text"])
 
 
+X = {"question": "x"}
+
+
 @pytest.mark.parametrize(
     ("method", "path", "payload", "status", "code"),
     [
@@ -118,6 +121,19 @@ def test_documents_list_and_detail(http):
         ("post", "/v1/ask", {"question": "x", "top_k": 0}, 422, "invalid_request"),
         ("post", "/v1/ask", {"question": "x", "unknown": 1}, 422, "invalid_request"),
         ("post", "/v1/ask", "not json", 422, "invalid_request"),
+        # Found by tests/api/test_fuzz.py: bytes that are not UTF-8 were a 400 in FastAPI's shape,
+        # and a lone surrogate (valid JSON, not encodable) crashed the embedder with a 500.
+        ("post", "/v1/ask", b'\xff"', 422, "invalid_request"),
+        ("post", "/v1/ask", '{"question": "What was the ORR \\ud800?"}', 422, "invalid_request"),
+        ("post", "/v1/ask/stream", '{"question": "ORR? \\udfff"}', 422, "invalid_request"),
+        # Bounds: over-long or oversized parts of a request are refused, naming the field.
+        ("post", "/v1/ask", {"question": "x" * 100_001}, 422, "invalid_request"),
+        ("post", "/v1/ask", {**X, "conversation_id": "c" * 129}, 422, "invalid_request"),
+        ("post", "/v1/ask", {**X, "filters": {"trial": ["a"] * 21}}, 422, "invalid_request"),
+        ("post", "/v1/ask", {**X, "filters": {"doc_id": "d" * 201}}, 422, "invalid_request"),
+        ("post", "/v1/ask", {**X, "filters": {"trail": "AQUILA"}}, 422, "invalid_request"),
+        ("get", "/v1/search?q=x" + "&trial=a" * 21, None, 422, "invalid_request"),
+        ("get", "/v1/conversations/" + "c" * 129, None, 422, "invalid_request"),
         ("get", "/v1/documents/no-such-doc", None, 404, "not_found"),
         ("get", "/v1/search?q=", None, 422, "invalid_request"),
         ("get", "/v1/nowhere", None, 404, "not_found"),
@@ -125,7 +141,7 @@ def test_documents_list_and_detail(http):
     ],
 )
 def test_bad_requests_get_json_errors(http, method, path, payload, status, code):
-    if isinstance(payload, str):
+    if isinstance(payload, str | bytes):
         response = http.request(
             method, path, content=payload, headers={"content-type": "application/json"}
         )
@@ -135,6 +151,14 @@ def test_bad_requests_get_json_errors(http, method, path, payload, status, code)
     body = response.json()
     assert body["error"]["code"] == code and body["error"]["message"]
     assert "Traceback" not in response.text
+
+
+def test_a_method_not_allowed_says_which_are(http):
+    # Found by tests/api/test_fuzz.py: the 405 dropped Starlette's Allow header (RFC 9110).
+    response = http.request("TRACE", "/v1/documents")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
 def test_bad_requests_leave_the_store_as_it_was(http):

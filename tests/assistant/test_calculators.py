@@ -1,6 +1,7 @@
 """Calculators against published and independently computed values, and their properties."""
 
 import math
+import time
 from statistics import NormalDist
 
 import pytest
@@ -397,3 +398,29 @@ def test_a_count_is_found_from_its_own_rounded_percent(kn, decimals):
     reported = (Decimal(100 * k) / Decimal(n)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     r = counts_from_percent(float(reported), n, decimals=decimals)
     assert k in r.counts and r.consistent
+
+
+@pytest.mark.parametrize(
+    ("name", "inputs"),
+    [
+        ("compare_arms", {"events_a": 1, "n_a": 10**11, "events_b": 5, "n_b": 10**11}),
+        ("compare_arms", {"events_a": 1, "n_a": 10**30, "events_b": 5, "n_b": 10**30}),
+        ("counts_from_percent", {"percent": 12, "denominator": 10**9}),
+        ("response_rate", {"responders": 10**7, "evaluable": 10**7}),
+        ("counts_from_percent", {"percent": 12, "denominator": 24, "decimals": False}),
+        ("counts_from_percent", {"percent": True, "denominator": 24}),
+    ],
+)
+def test_implausible_inputs_are_refused_at_once(name, inputs):
+    started = time.perf_counter()
+    with pytest.raises(CalculatorInputError):
+        calculate(name, inputs)
+    assert time.perf_counter() - started < 1
+
+
+def test_the_largest_counts_still_compute_quickly():
+    started = time.perf_counter()
+    calculate("compare_arms", {"events_a": 1, "n_a": 10**6, "events_b": 5, "n_b": 10**6})
+    with pytest.raises(CalculatorInputError, match="at most 1,000,000"):
+        compare_arms(1, 10**6 + 1, 5, 10**6)
+    assert time.perf_counter() - started < 10

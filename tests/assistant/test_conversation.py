@@ -125,6 +125,20 @@ def test_unknown_conversation_and_bad_questions(tmp_path):
     assert chosen.answer.conversation_id == "my-own-id" and talk.get("my-own-id").turns
 
 
+def test_a_conversation_stops_at_its_turn_limit(tmp_path):
+    engine = RecordingEngine()
+    talk = Conversations(
+        engine, ConversationStore(tmp_path / "c.sqlite3", max_turns=3), names_in, 200
+    )
+    for _ in range(3):
+        talk.ask("What was the ORR?", "long-one")
+    with pytest.raises(InputError, match="3 turns, the limit"):
+        talk.ask("and the CRS rate?", "long-one")
+    assert len(engine.asked) == 3  # refused before anything was answered
+    assert [t.n for t in talk.get("long-one").turns] == [1, 2, 3]  # nothing lost or added
+    assert talk.ask("What was the ORR?", "another").n == 1  # other conversations go on
+
+
 def test_messages_answer_the_last_question_after_the_earlier_ones(tmp_path):
     engine = RecordingEngine()
     talk = Conversations(engine, ConversationStore(tmp_path / "c.sqlite3"), names_in, 200)

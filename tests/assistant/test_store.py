@@ -1,12 +1,18 @@
-"""The store contract, on the real embedded Chroma with tiny hand-made vectors."""
+"""The store contract with tiny hand-made vectors, on both real backends: embedded Chroma
+in a temp folder, and a ``chroma run`` server (each test under its own collections)."""
 
 import copy
+import json
+import subprocess
+import sys
+import uuid
 
 import pytest
 
 from assistant.errors import NotFoundError
 from assistant.models import Chunk, Document, Filters
 from assistant.store import ChromaStore
+from tests.conftest import ROOT
 
 
 def doc(doc_id="d1", text="Alpha beta. Gamma delta.", sha="h1", **meta):
@@ -23,9 +29,18 @@ def chunks_of(d: Document, cuts):
     return out
 
 
+@pytest.fixture(params=["embedded", pytest.param("http", marks=pytest.mark.slow)])
+def store_args(request, tmp_path) -> dict:
+    """ChromaStore's arguments: a temp folder, or the test server under a fresh prefix."""
+    if request.param == "embedded":
+        return {"path": str(tmp_path / "store")}
+    port = request.getfixturevalue("chroma_server")
+    return {"prefix": f"t{uuid.uuid4().hex[:12]}", "host": "127.0.0.1", "port": port}
+
+
 @pytest.fixture
-def store(tmp_path):
-    return ChromaStore(tmp_path / "store")
+def store(store_args):
+    return ChromaStore(**store_args)
 
 
 def write(store, d, cuts, vectors):
@@ -90,3 +105,57 @@ def test_incomplete_record_is_not_listed(store):
     store._put_record(d, {"title": "t", "source": "s", "sha256": "h", "chunks": 0, "chars": 1,
                           "metadata_json": "{}", "complete": False})  # fmt: skip
     assert store.list_documents() == []
+
+
+OTHER_PROCESS = """
+import json, sys
+from assistant.models import Chunk, Document
+from assistant.store import ChromaStore
+args, action = json.loads(sys.argv[1]), sys.argv[2]
+store = ChromaStore(**args)
+if action == "write":
+    d = Document(doc_id="b", title="T b", source="b.txt", text="Other process.", sha256="hb")
+    c = Chunk(chunk_id="b#0000", doc_id="b", text=d.text, start=0, end=len(d.text), section="")
+    store.write_document(d, [c], [[0.0, 1.0, 0.0]])
+else:
+    store.delete_document("b")
+"""
+
+
+def in_other_process(store_args: dict, action: str) -> None:
+    done = subprocess.run([sys.executable, "-c", OTHER_PROCESS, json.dumps(store_args), action],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "store_args",
+    [
+        pytest.param(
+            "embedded",
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="an embedded Chroma folder is one process's: a process that has searched "
+                "keeps its own vector index and misses other processes' adds and deletes (why "
+                "`trialqa serve --workers N` needs a Chroma server)",
+            ),
+        ),
+        "http",
+    ],
+    indirect=True,
+)
+def test_another_process_writes_and_deletes_are_searched_at_once(store, store_args):
+    write(store, doc("a"), [24], [[1, 0, 0]])
+    assert store.similarity_search_by_vector([0, 1, 0], k=1)[0][0].doc_id == "a"  # index loaded
+    g = store.generation()
+
+    in_other_process(store_args, "write")
+    assert store.generation() > g and store.count_chunks() == 2
+    best, meta, _ = store.similarity_search_by_vector([0, 1, 0], k=1)[0]
+    assert (best.chunk_id, meta["title"]) == ("b#0000", "T b")
+
+    in_other_process(store_args, "delete")
+    hits = store.similarity_search_by_vector([0, 1, 0], k=2)
+    assert [c.chunk_id for c, _, _ in hits] == ["a#0000"]

@@ -123,7 +123,8 @@ def test_shipped_registry_records_ingest():
         ("a.json", b'{"name": "not a study"}', "not a ClinicalTrials.gov API v2 study"),
         ("a.json", b"{not json", "not valid JSON"),
         ("a.json", b'{"protocolSection": {"identificationModule": {}}}', "no identificationModule.nctId"),
-        ("a.json", b'{"protocolSection": {"identificationModule": {"nctId": "NCT1"}, "designModule": 7}}', "unexpected shape"),
+        ("a.json", b'{"protocolSection": {"identificationModule": {"nctId": 7}}}', "no identificationModule.nctId"),
+        ("a.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
         ("a.json", b'{"studies": [{}, {}]}', "holds 2 studies"),
         ("a.xml", b"<html><body/></html>", "not a ClinicalTrials.gov <clinical_study>"),
         ("a.xml", b"<clinical_study><brief_title>x</brief_title></clinical_study>", "no id_info/nct_id"),
@@ -141,6 +142,42 @@ def test_a_record_with_only_an_id_still_reads():
     doc = document_from_bytes(data, name="x.json", source="x.json")
     assert doc.doc_id == "nct00000001" and doc.title == "T"
     assert "ClinicalTrials.gov record NCT00000001." in doc.text
+
+
+def test_a_record_of_unexpected_shape_reads_as_far_as_it_goes():
+    """Missing sections, a number where an object belongs, entries without their group id:
+    what can be placed is read, the rest left out; never a KeyError or TypeError."""
+    record = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000003", "briefTitle": "Broken record"},
+            "designModule": 7,
+            "armsInterventionsModule": {"interventions": ["x", {"type": 5, "name": "Drug A"}]},
+            "conditionsModule": {"conditions": "not a list"},
+        },
+        "resultsSection": {
+            "participantFlowModule": {"groups": [{"title": "no id"}, {"id": "FG0"}]},
+            "outcomeMeasuresModule": {
+                "outcomeMeasures": [
+                    {
+                        "type": "PRIMARY",
+                        "title": "Response",
+                        "unitOfMeasure": 3,
+                        "groups": [{"id": "OG0", "title": "Drug A"}, {"title": "lost"}],
+                        "classes": [
+                            {"categories": [{"measurements": [{"value": "12"}]}]},
+                            {"categories": [{"measurements": [{"groupId": "OG0", "value": "9"}]}]},
+                        ],
+                    },
+                    "junk",
+                ]
+            },
+            "adverseEventsModule": {"eventGroups": [{"seriousNumAtRisk": 10}], "seriousEvents": 1},
+        },
+    }
+    doc = document_from_bytes(json.dumps(record).encode(), name="b.json", source="b.json")
+    assert doc.doc_id == "nct00000003" and doc.title == "Broken record"
+    assert "Response — Drug A: 9 3." in doc.text and ": Drug A" in doc.text
+    assert "12" not in doc.text.split("Primary outcome 1")[1]
 
 
 def test_record_is_not_read_as_front_matter(tmp_path: Path):
