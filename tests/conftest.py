@@ -100,34 +100,27 @@ def server_store(tmp_path_factory) -> Path:
 
 
 @contextmanager
-def serving(store: Path, log_path: Path, *args: str, env: dict[str, str] | None = None,
-            host: str = "127.0.0.1"):  # fmt: skip
-    """``trialqa serve`` over ``store`` on a free port until the block ends; yields its URL
-    (on loopback, wherever it listens)."""
-    port = free_port()
+def running(args: list[str], ready: str, log_path: Path, *, env: dict[str, str] | None = None,
+            cwd: Path = ROOT, within: float = 120):  # fmt: skip
+    """A process started with ``args`` (output to ``log_path``), once ``ready`` (a URL) answers
+    2xx; stopped when the block ends. Yields the process."""
     log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--host", host, "--port", str(port), *args],
-        env={**cli_env(store), **(env or {})},
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    name = Path(args[0]).name if len(args) < 3 else " ".join(map(str, args[:3]))
+    started = time.monotonic()
     try:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_path}")
             try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                if httpx.get(ready, timeout=2).is_success:
                     break
             except httpx.HTTPError:
                 pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server not ready within 120 s")
-            time.sleep(0.3)
-        yield url
+            if time.monotonic() - started > within:
+                raise RuntimeError(f"{name} not ready within {within:.0f} s; see {log_path}")
+            time.sleep(0.2)
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -135,6 +128,18 @@ def serving(store: Path, log_path: Path, *args: str, env: dict[str, str] | None 
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def serving(store: Path, log_path: Path, *args: str, env: dict[str, str] | None = None,
+            host: str = "127.0.0.1"):  # fmt: skip
+    """``trialqa serve`` over ``store`` on a free port until the block ends; yields its URL
+    (on loopback, wherever it listens)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "api", "serve", "--host", host, "--port", str(port), *args]
+    with running(command, f"{url}/readyz", log_path, env={**cli_env(store), **(env or {})}):
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -167,30 +172,8 @@ def chroma_server(tmp_path_factory) -> int:
     folder = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).with_name("chroma")
     port = free_port()
-    log = (folder / "chroma.log").open("w")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {proc.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run not answering within 60 s; see {log.name}")
-            time.sleep(0.2)
+    command = [str(chroma), "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
+               "--port", str(port)]  # fmt: skip
+    heartbeat = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    with running(command, heartbeat, folder / "chroma.log", cwd=folder, within=60):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

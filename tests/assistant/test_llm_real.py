@@ -9,8 +9,6 @@ document's exact span, every [n] resolves, and composer/warnings say what happen
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 import time
 
 import httpx
@@ -19,7 +17,7 @@ import pytest
 from assistant.gate import split_reply
 from assistant.settings import ComposerSettings
 from assistant.verify import verify
-from tests.conftest import ROOT, assert_answer_contract, cli_env, free_port
+from tests.conftest import assert_answer_contract, free_port, running, serving
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -43,34 +41,12 @@ def llama_server(tmp_path_factory):
     except ConfigError as exc:
         pytest.skip(str(exc))
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        llama_server_command(model, port=port), stdout=log, stderr=subprocess.STDOUT
-    )
     url = f"http://127.0.0.1:{port}/v1"
+    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     started = time.monotonic()
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}; {log_path}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() - started > 120:
-                raise RuntimeError(f"llama_cpp.server not ready within 120 s; {log_path}")
-            time.sleep(0.2)
+    with running(llama_server_command(model, port=port), f"{url}/models", log_path):
         print(f"llama_cpp.server ready in {time.monotonic() - started:.1f} s")
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def composer(url: str) -> ComposerSettings:
@@ -118,42 +94,18 @@ def test_real_model_answers_pass_the_gate(corpus_services, llm_engine, question)
 @pytest.fixture(scope="module")
 def llm_api(server_store, llama_server, tmp_path_factory):
     """``trialqa serve`` with the llamacpp composer; yields an HTTP client."""
-    port = free_port()
-    env = cli_env(server_store) | {
+    env = {
         "TRIALQA_COMPOSER__KIND": "llamacpp",
         "TRIALQA_COMPOSER__BASE_URL": llama_server,
         "TRIALQA_COMPOSER__TIMEOUT": "240",
         "TRIALQA_COMPOSER__MAX_TOKENS": "120",
     }
-    log = (tmp_path_factory.mktemp("llm-api") / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            assert proc.poll() is None, f"server exited; see {log.name}"
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server not ready within 120 s"
-            time.sleep(0.3)
-        with httpx.Client(base_url=url, timeout=300) as client:
-            yield client
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    log_path = tmp_path_factory.mktemp("llm-api") / "server.log"
+    with (
+        serving(server_store, log_path, env=env) as url,
+        httpx.Client(base_url=url, timeout=300) as client,
+    ):
+        yield client
 
 
 def test_real_model_through_the_api(llm_api):
