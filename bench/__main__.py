@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from bench import cold_start, common, ingest_speed, load, query_latency
 
@@ -25,12 +24,7 @@ BENCHMARKS = {
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     p.add_argument("--only", default=",".join(BENCHMARKS), help=f"some of {','.join(BENCHMARKS)}")
-    p.add_argument(
-        "--backends",
-        default="torch,onnx-int8",
-        help="TrialQA embedding backends, comma-separated (default torch,onnx-int8)",
-    )
-    p.add_argument("--out", type=Path, help="folder for the JSON files (default bench/results)")
+    common.add_shared_arguments(p)
     for name, module in BENCHMARKS.items():
         module.add_arguments(p.add_argument_group(name))
     return p

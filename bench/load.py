@@ -1,25 +1,29 @@
 """Load: concurrent HTTP clients against ``trialqa serve`` for a bounded time.
 
 A store of the bench corpus (``--load-docs`` files) is served on a free loopback port, once per
-embedding backend of ``--backends``. For each operation (``POST /v1/ask``, ``GET /v1/search``)
-and each client count (``--clients``, 1 first, the baseline every other count is compared
-with), that many ``httpx.AsyncClient`` tasks send requests back to back for ``--seconds``,
-each a different public question. Reported:
-requests completed, errors (non-200 answers and failed connections), throughput and latency
-percentiles, and the server's resident memory at the end.
+embedding backend of ``--backends`` and worker count of ``--workers``. One worker serves an
+embedded store folder, as ``trialqa serve`` does by default; N > 1 workers
+(``trialqa serve --workers N``) share a Chroma server (``chroma run``, started here) that holds
+the same store. For each operation (``POST /v1/ask``, ``GET /v1/search``) and each client count
+(``--clients``, 1 first, the baseline every other count is compared with), that many
+``httpx.AsyncClient`` tasks send requests back to back for ``--seconds``, each a different
+public question. Reported: requests completed, errors (non-200 answers and failed
+connections), throughput and latency percentiles; the CPU the server used over the row (CPU
+seconds of the server process and its workers, read from ``/proc``, over wall seconds: 2.0
+means both cores of a 2-core machine all the time; the Chroma server's share is counted apart)
+and the CPU of this process, the clients, which share the same cores; the server's resident
+memory at the end.
 
-    python -m bench.load [--clients 1,8] [--seconds 10] [--load-docs 40]
+    python -m bench.load [--clients 1,8] [--seconds 10] [--load-docs 40] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any
 
 from bench import common
@@ -27,7 +31,12 @@ from bench.corpus import write_corpus
 from bench.query_latency import questions
 
 
-async def hammer(url: str, op: str, clients: int, seconds: float, qs: list[str]) -> dict[str, Any]:
+async def hammer(
+    url: str, op: str, clients: int, seconds: float, qs: list[str], first: int = 0
+) -> dict[str, Any]:
+    """``clients`` tasks sending ``op`` requests back to back for ``seconds``; the questions
+    are ``qs`` in turn from ``first`` on (a row asks none an earlier row asked, while there
+    are enough: the engine caches sentence vectors)."""
     import httpx
 
     latencies: list[float] = []
@@ -35,7 +44,7 @@ async def hammer(url: str, op: str, clients: int, seconds: float, qs: list[str])
     deadline = time.perf_counter() + seconds
 
     async def one(client: httpx.AsyncClient, n: int) -> None:
-        i = n
+        i = first + n
         while time.perf_counter() < deadline:
             q = qs[i % len(qs)]
             i += clients
@@ -69,59 +78,95 @@ async def hammer(url: str, op: str, clients: int, seconds: float, qs: list[str])
     }
 
 
+def measured(
+    server: common.Running, chroma: common.Running | None, op: str, clients: int, args, qs, first
+) -> dict[str, Any]:
+    """One row: ``hammer`` and the CPU every process involved used meanwhile, in cores."""
+    before = (server.cpu_seconds(), chroma.cpu_seconds() if chroma else 0.0, time.process_time())
+    r = asyncio.run(hammer(server.url, op, clients, args.seconds, qs, first))
+    after = (server.cpu_seconds(), chroma.cpu_seconds() if chroma else 0.0, time.process_time())
+    used = [(a - b) / r["seconds"] for a, b in zip(after, before, strict=True)]
+    return {**r, "server_cpu": used[0], "chroma_cpu": used[1], "client_cpu": used[2]}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import httpx
 
-    backends = [b for b in args.backends.split(",") if b]
+    backends = common.backends(args)
     counts = sorted({1, *(int(c) for c in args.clients.split(",") if c)})
+    workers = sorted({int(w) for w in str(args.workers).split(",") if w})
     qs = questions()
-    work = Path(tempfile.mkdtemp(prefix="trialqa-bench-load-"))
     rows, out, rss = [], [], {}
-    try:
+    asked = 0  # questions asked so far: each row starts after them
+    with common.scratch("load") as work, ExitStack() as stack:
         corpus = write_corpus(work / "docs", args.load_docs)
         print(f"load: indexing {len(corpus.files)} files...", file=sys.stderr)
-        tq_store, _ = common.build_stores(corpus.files, work, backends[0], langchain=False)
+        chroma, stores = None, {}
+        if 1 in workers:
+            stores["embedded"], _ = common.build_stores(
+                corpus.files, work / "embedded", backends[0], langchain=False
+            )
+        if max(workers) > 1:
+            chroma = stack.enter_context(common.chroma_server(work / "chroma"))
+            stores["served"], _ = common.build_stores(
+                corpus.files, work / "served", backends[0], False, chroma.port
+            )
         for backend in backends:
-            with common.serve(tq_store, backend) as server:
-                with httpx.Client(base_url=server.url, timeout=120) as client:
-                    for q in qs[-5:]:  # warm up with questions the runs do not ask first
-                        client.post("/v1/ask", json={"question": q}).raise_for_status()
-                for op in args.ops.split(","):
-                    single = None
-                    for n in counts:
-                        print(
-                            f"  {backend} {op}: {n} client(s) for {args.seconds:.0f} s",
-                            file=sys.stderr,
-                        )
-                        r = asyncio.run(hammer(server.url, op, n, args.seconds, qs))
-                        single = single or r["throughput_rps"]
-                        r["backend"] = backend
-                        r["throughput_vs_one_client"] = (
-                            r["throughput_rps"] / single if single else float("nan")
-                        )
-                        out.append(r)
-                        rows.append(
-                            [f"{op}, {backend}", n, r["requests"], r["errors"],
-                             r["throughput_rps"], f"{r['throughput_vs_one_client']:.2f}x",
-                             r["p50"], r["p95"], r["p99"]]
-                        )  # fmt: skip
-                rss[backend] = common.rss_mb(server.process.pid)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    memory = ", ".join(f"{b} {m:,.0f} MiB" for b, m in rss.items())
+            for w in workers:
+                port = chroma.port if w > 1 and chroma else None
+                store = stores["served" if port else "embedded"]
+                with common.serve(store, backend, w, port) as server:
+                    with httpx.Client(base_url=server.url, timeout=120) as client:
+                        for q in qs[-5 * w :]:  # warm every worker, on questions asked last
+                            client.post("/v1/ask", json={"question": q}).raise_for_status()
+                    for op in args.ops.split(","):
+                        single = None
+                        for n in counts:
+                            print(
+                                f"  {backend}, {w} worker(s), {op}: {n} client(s) for "
+                                f"{args.seconds:.0f} s",
+                                file=sys.stderr,
+                            )
+                            r = measured(server, chroma if port else None, op, n, args, qs, asked)
+                            asked += r["requests"] + r["errors"]
+                            single = single or r["throughput_rps"]
+                            r |= {
+                                "backend": backend,
+                                "workers": w,
+                                "throughput_vs_one_client": r["throughput_rps"] / single
+                                if single
+                                else float("nan"),
+                            }
+                            out.append(r)
+                            rows.append(
+                                [f"{op}, {backend}, {w} worker(s)", n, r["requests"],
+                                 r["errors"], r["throughput_rps"],
+                                 f"{r['throughput_vs_one_client']:.2f}x", r["p50"], r["p95"],
+                                 r["p99"], f"{r['server_cpu']:.2f}",
+                                 f"{r['chroma_cpu']:.2f}" if port else "-",
+                                 f"{r['client_cpu']:.2f}"]
+                            )  # fmt: skip
+                    rss[f"{backend}, {w} worker(s)"] = server.rss_mb()
+    memory = "; ".join(f"{k} {m:,.0f} MiB" for k, m in rss.items())
     print(
         f"Load: trialqa serve over {len(corpus.files)} files, {args.seconds:.0f} s per row, "
-        f"loopback; server RSS at the end: {memory}; load average now "
-        f"{common.load_average():.1f} on {common.os.cpu_count()} cores"
+        f"loopback; CPU in cores (CPU s / wall s) of the server, its Chroma server and the "
+        f"clients; {common.machine()}\nserver RSS at the end (all its processes): {memory}"
     )
     print(
         common.table(
-            ["op, backend", "clients", "requests", "errors", "req/s", "vs 1 client", "p50 ms",
-             "p95 ms", "p99 ms"],
+            ["op, backend, workers", "clients", "requests", "errors", "req/s", "vs 1 client",
+             "p50 ms", "p95 ms", "p99 ms", "server CPU", "chroma CPU", "client CPU"],
             rows,
         )
     )  # fmt: skip
-    return {"backends": backends, "docs": len(corpus.files), "server_rss_mb": rss, "results": out}
+    return {
+        "backends": backends,
+        "workers": workers,
+        "docs": len(corpus.files),
+        "server_rss_mb": rss,
+        "results": out,
+    }
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -135,20 +180,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ops", default="ask,search", help="operations, comma-separated (default ask,search)"
     )
+    p.add_argument(
+        "--workers",
+        default="1",
+        help="server worker processes, comma-separated (default 1); above 1 they share a "
+        "Chroma server started for the run",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
-    add_arguments(p)
-    p.add_argument(
-        "--backends",
-        default="torch,onnx-int8",
-        help="the servers' embedding backends (default both)",
-    )
-    p.add_argument("--out", type=Path, help="folder for the JSON (default bench/results)")
-    args = p.parse_args(argv)
-    print(f"wrote {common.write_result('load', run(args), args.out)}")
-    return 0
+    return common.main("load", __doc__, run, add_arguments, argv)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ BENCH_EXTRA = ("langchain_chroma", "langchain_huggingface", "langchain_text_spli
 # whole run stays near a minute (four processes load the model: bench, one server, two cold).
 TINY = [
     "--backends", "torch",
-    "--docs", "1", "--repeats", "1",
+    "--docs", "1", "--repeats", "1", "--gold-cases", "2",
     "--sizes", "10", "--unique", "10", "--queries", "1", "--warmup", "1", "--in-process",
     "--no-http", "--fill-backend", "torch",
     "--clients", "2", "--seconds", "1", "--load-docs", "1", "--ops", "ask",
@@ -57,8 +57,13 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path):
     assert ingest["LangChain (splitter + HF + Chroma)"]["chunks"] > 0
     assert ingest["TrialQA torch"]["chars_per_s"] > 0
     assert ingest["TrialQA torch re-ingest, unchanged"]["texts_embedded"] == 0
+    gold = {r["name"]: r for r in results["ingest"]["gold"]["results"]}
+    assert set(gold) == {"LangChain similarity_search", "TrialQA Retriever.search, torch"}
+    assert all(r["cases"] == 2 and 0 <= r["recall@5"] <= 1 for r in gold.values())
+    assert "Retrieval on the gold set" in done.stdout
 
     (size,) = results["query"]["results"]
     assert {"p50", "p95", "p99"} <= set(size["ops"]["TrialQA ask, in-process, torch"])
     assert all(r["errors"] == 0 and r["requests"] > 0 for r in results["load"]["results"])
+    assert all(r["server_cpu"] > 0 for r in results["load"]["results"])
     assert all(r["first_answer_s"] > 0 for r in results["cold_start"]["results"])
