@@ -28,6 +28,7 @@ from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_
 from assistant.query import Query, TermGroup, analyse
 from assistant.retrieval import Retriever
 from assistant.settings import AnswerSettings
+from assistant.sentences import statements
 from assistant.text import sentence_spans, tokenize
 from assistant.verify import strip_unsupported
 
@@ -37,8 +38,6 @@ _QUANTITY = re.compile(
 )  # fmt: skip
 
 
-_CLOSED = re.compile(r"[.!?;)\]\u201d\"']$")
-_DIGIT = re.compile(r"\d")
 
 # How each calculation is introduced in an answer.
 _CALC_LEAD = {
@@ -74,6 +73,7 @@ class Candidate:
     text: str
     tokens: set[str] = field(default_factory=set)
     context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
+    vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
     similarity: float = 0.0
     coverage: float = 0.0
     context_coverage: float = 0.0
@@ -326,25 +326,29 @@ class ExtractiveEngine:
     ) -> list[Candidate]:
         candidates: list[Candidate] = []
         seen: set[tuple[str, int]] = set()
+        stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
         for p in passages:
             chunk = p.chunk
             surroundings = _passage_context(p)
-            for span in sentence_spans(chunk.text):
-                text = chunk.text[span.start : span.end]
+            spans = statements(chunk)
+            texts = [chunk.text[s.start : s.end] for s in spans]
+            kept = stored.get(chunk.chunk_id)
+            vectors = kept.vectors if kept is not None and kept.matches(texts) else None
+            for i, (span, text) in enumerate(zip(spans, texts, strict=True)):
                 start = chunk.start + span.start
-                key = (chunk.doc_id, start)
-                if key in seen or text.endswith("?") or len(text.split()) < 3:
-                    continue
-                if text == chunk.section or not (_CLOSED.search(text) or _DIGIT.search(text)):
-                    continue  # a heading or a label, not a statement
-                seen.add(key)
+                if (chunk.doc_id, start) in seen:
+                    continue  # the same sentence in an overlapping passage
+                seen.add((chunk.doc_id, start))
                 tokens = set(tokenize(text))
                 candidates.append(
                     Candidate(p, start, start + len(text), text, tokens, tokens | surroundings)
                 )
+                candidates[-1].vector = None if vectors is None else vectors[i]
         if not candidates:
             return []
-        vectors = self._vectors([c.text for c in candidates])
+        missing = [c for c in candidates if c.vector is None]
+        for c, vec in zip(missing, self._vectors([c.text for c in missing]), strict=True):
+            c.vector = vec
         q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
         weights = self._weights(query.groups, ignore)
         total = sum(weights)
@@ -356,8 +360,8 @@ class ExtractiveEngine:
             )
             return found / total if total > 0 else 0.0
 
-        for c, vec in zip(candidates, vectors, strict=True):
-            c.similarity = float(np.dot(q_vec, vec))
+        for c in candidates:
+            c.similarity = float(np.dot(q_vec, c.vector))
             c.coverage = share(c.tokens)
             c.context_coverage = share(c.context)
             has_number = quantitative and any(ch.isdigit() for ch in c.text)
@@ -370,7 +374,10 @@ class ExtractiveEngine:
         return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        """Sentence embeddings, cached (the API answers from several threads at once)."""
+        """Embeddings of sentences the store holds no vectors for (documents ingested before
+        it kept them), cached; the API answers from several threads at once."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
         with self._cache_lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
         fresh = self.embedder.embed_documents(missing) if missing else []

@@ -1,11 +1,12 @@
 """Where chunks, their embeddings and the documents' texts live.
 
-``VectorStore`` is the seam; ``ChromaStore`` keeps two collections in Chroma (an embedded
+``VectorStore`` is the seam; ``ChromaStore`` keeps three collections in Chroma (an embedded
 ``PersistentClient``, or a Chroma server through ``HttpClient``): ``<prefix>_chunks`` (one
-record per chunk, cosine space) and ``<prefix>_documents`` (one record per document holding
-its full normalised text, so quotes can be checked against it). A document is written in an
-order that survives a crash: its record is first marked incomplete, then its old chunks are
-deleted and the new ones added, and only then is the record marked complete with the new
+record per chunk, cosine space), ``<prefix>_documents`` (one record per document holding its
+full normalised text, so quotes can be checked against it) and ``<prefix>_sentences`` (one
+record per chunk holding its statements' vectors, ``assistant.sentences``). A document is
+written in an order that survives a crash: its record is first marked incomplete, then its old
+chunks (and their sentence vectors) are deleted and the new ones added, and only then is the record marked complete with the new
 hash. An incomplete record is never "unchanged", so the next ingest redoes it.
 """
 
@@ -19,6 +20,11 @@ from typing import Any, Protocol
 
 from assistant.errors import ConfigError, NotFoundError, RetrievalError
 from assistant.models import MATCH_FIELDS, Chunk, Document, DocumentInfo, Filters, match_values
+from assistant.sentences import SentenceVectors
+
+# What a document record's ``format`` says its chunks carry: 2, statement vectors beside them.
+# Ingest redoes an unchanged document whose record is older than FORMAT.
+FORMAT = 2
 
 _RESERVED = {"doc_id", "start", "end", "section", "index", "doc_sha256", "title", "source"}
 
@@ -27,7 +33,11 @@ class VectorStore(Protocol):
     def document_state(self, doc_id: str) -> dict[str, Any] | None: ...
 
     def write_document(
-        self, document: Document, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        sentences: Sequence[SentenceVectors] | None = None,
     ) -> None: ...
 
     def delete_document(self, doc_id: str) -> None: ...
@@ -35,6 +45,8 @@ class VectorStore(Protocol):
     def incomplete_documents(self) -> list[tuple[str, str]]: ...
 
     def get_document(self, doc_id: str) -> Document: ...
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]: ...
 
     def list_documents(self) -> list[DocumentInfo]: ...
 
@@ -147,6 +159,9 @@ class ChromaStore:
             self._docs = self._client.get_or_create_collection(
                 f"{prefix}_documents", embedding_function=None
             )
+            self._sentences = self._client.get_or_create_collection(
+                f"{prefix}_sentences", embedding_function=None
+            )
         except Exception as exc:  # chromadb raises many types; all mean the same here
             raise RetrievalError(f"cannot open the store at {self.location}: {exc}") from exc
         self._max_batch = max(1, int(self._client.get_max_batch_size()))
@@ -158,10 +173,14 @@ class ChromaStore:
         return got["metadatas"][0] if got["ids"] else None
 
     def write_document(
-        self, document: Document, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        sentences: Sequence[SentenceVectors] | None = None,
     ) -> None:
-        if len(chunks) != len(embeddings):
-            raise ValueError("one embedding per chunk")
+        if len(chunks) != len(embeddings) or (sentences is not None and len(sentences) != len(chunks)):
+            raise ValueError("one embedding (and one set of sentence vectors) per chunk")
         record = {
             "title": document.title,
             "source": document.source,
@@ -169,6 +188,7 @@ class ChromaStore:
             "chunks": len(chunks),
             "chars": len(document.text),
             "metadata_json": json.dumps(document.metadata, sort_keys=True, default=str),
+            "format": FORMAT if sentences is not None else 1,
         }
         with self._write_lock:
             self._put_record(document, {**record, "complete": False})
@@ -180,6 +200,17 @@ class ChromaStore:
                     embeddings=[list(map(float, e)) for e in embeddings[lo : lo + self._max_batch]],
                     documents=[c.text for c in part],
                     metadatas=[chunk_metadata(document, c, lo + i) for i, c in enumerate(part)],
+                )
+            for lo in range(0, len(sentences or ()), self._max_batch):
+                part = chunks[lo : lo + self._max_batch]
+                # A key-value table like the documents': its one-dimensional vector is unused.
+                self._sentences.upsert(
+                    ids=[c.chunk_id for c in part],
+                    embeddings=[[1.0]] * len(part),
+                    metadatas=[
+                        {"doc_id": document.doc_id, **v.to_metadata()}
+                        for v in sentences[lo : lo + self._max_batch]
+                    ],
                 )
             # Bumped before the record is complete: a crash in between leaves it incomplete, so
             # the write is redone (and bumped) rather than complete but unseen by other processes.
@@ -194,6 +225,7 @@ class ChromaStore:
 
     def _delete_chunks(self, doc_id: str) -> None:
         self._chunks.delete(where={"doc_id": doc_id})
+        self._sentences.delete(where={"doc_id": doc_id})
 
     def delete_document(self, doc_id: str) -> None:
         state = self.document_state(doc_id)
@@ -270,6 +302,20 @@ class ChromaStore:
                 strict=True,
             )
         ]
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored statement vectors of those chunks that have them."""
+        if not chunk_ids:
+            return {}
+        try:
+            got = self._sentences.get(ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
+        except Exception as exc:
+            raise RetrievalError(f"reading sentence vectors failed: {exc}") from exc
+        found = {}
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            if meta and (vectors := SentenceVectors.from_metadata(meta)) is not None:
+                found[cid] = vectors
+        return found
 
     def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]:
         total = self.count_chunks()

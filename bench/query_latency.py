@@ -88,6 +88,7 @@ class Base:
     vectors: list[np.ndarray]  # per document
     lc_chunks: list[list]  # LangChain chunk Documents per file
     lc_vectors: list[np.ndarray]
+    sentences: list[list]  # TrialQA statement vectors (SentenceVectors) per chunk, per document
 
 
 def build_base(work: Path, unique: int, fill_backend: str) -> Base:
@@ -119,7 +120,31 @@ def build_base(work: Path, unique: int, fill_backend: str) -> Base:
     lc_vectors = embedded(
         [[c.page_content for c in cs] for cs in lc_chunks], fill_backend, "LangChain"
     )
-    return Base(documents, chunks, vectors, lc_chunks, lc_vectors)
+    return Base(documents, chunks, vectors, lc_chunks, lc_vectors,
+                statement_vectors(chunks, fill_backend))  # fmt: skip
+
+
+def statement_vectors(chunks: list[list], backend: str) -> list[list]:
+    """What ingest stores beside each chunk: its statements' vectors (``embed_statements``),
+    made by ``embedded`` so that they are cached on disk like the chunks' vectors."""
+    from assistant.sentences import SentenceVectors, digest, statements
+
+    texts = [[[c.text[s.start : s.end] for s in statements(c)] for c in cs] for cs in chunks]
+    flat = [ts for per_doc in texts for ts in per_doc]
+    vectors = iter(embedded(flat, backend, "statement"))
+    return [[SentenceVectors(digest(ts), next(vectors)) for ts in per_doc] for per_doc in texts]
+
+
+def copied_statements(original, copy, vectors, rng: np.random.Generator):
+    """The copy's statement vectors: the original's plus noise where the copy's statements
+    are the same spans; otherwise none, and the engine embeds them while answering."""
+    from assistant.sentences import SentenceVectors, digest, statements
+
+    spans = statements(copy)
+    if spans != statements(original) or not len(spans):
+        return SentenceVectors("", np.zeros((0, vectors.vectors.shape[1]), np.float32))
+    texts = [copy.text[s.start : s.end] for s in spans]
+    return SentenceVectors(digest(texts), noisy(vectors.vectors, rng))
 
 
 def embedded(groups: list[list[str]], backend: str, whose: str) -> list[np.ndarray]:
@@ -198,14 +223,16 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
     from assistant.store import ChromaStore
 
     store = ChromaStore(folder)
-    chunks_col, docs_col = store._chunks, store._docs
+    chunks_col, docs_col, sentences_col = store._chunks, store._docs, store._sentences
     store._chunks = Batched(chunks_col, store._max_batch)
     store._docs = Batched(docs_col, store._max_batch)
+    store._sentences = Batched(sentences_col, store._max_batch)
     rng = np.random.default_rng(1)
-    written = 0
+    written = unmatched = 0
     try:
         for copy, i in copies(len(base.documents), size, [len(c) for c in base.chunks]):
             doc, chunks, vectors = base.documents[i], base.chunks[i], base.vectors[i]
+            sentences = base.sentences[i]
             if copy:
                 doc_id = f"{doc.doc_id}-copy{copy}"
                 doc = doc.model_copy(
@@ -229,15 +256,24 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
                     for n, c in enumerate(chunks)
                 ]
                 vectors = noisy(vectors, rng)
-            store.write_document(doc, chunks, vectors.tolist())
+                sentences = [
+                    copied_statements(o, c, v, rng)
+                    for o, c, v in zip(base.chunks[i], chunks, sentences, strict=True)
+                ]
+                unmatched += sum(1 for v in sentences if not v.digest)
+            store.write_document(doc, chunks, vectors.tolist(), sentences)
             written += len(chunks)
-        store._chunks.flush()  # chunks before the records that say they are complete
+        store._chunks.flush()  # chunks and their statements before the records saying complete
+        store._sentences.flush()
         store._docs.flush()
     finally:
-        store._chunks, store._docs = chunks_col, docs_col
+        store._chunks, store._docs, store._sentences = chunks_col, docs_col, sentences_col
     store._bump_generation()
     if store.count_chunks() != written:
         raise RuntimeError(f"wrote {written} chunks, the store holds {store.count_chunks()}")
+    if unmatched:
+        print(f"  {unmatched} copied chunks read as other statements: embedded when asked",
+              file=sys.stderr)  # fmt: skip
     return written
 
 

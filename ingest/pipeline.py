@@ -20,8 +20,9 @@ from assistant.embeddings import Embedder
 from assistant.errors import IngestError, TrialQAError
 from assistant.lexical import embedding_text
 from assistant.models import Document
+from assistant.sentences import embed_statements
 from assistant.settings import Settings
-from assistant.store import VectorStore, chunk_metadata
+from assistant.store import FORMAT, VectorStore, chunk_metadata
 from ingest.chunking import chunk_document
 from ingest.loaders import display_source, load_file, supported
 
@@ -142,14 +143,20 @@ class Ingestor:
         """Write one loaded document (skipped when its stored copy is complete and the same)."""
         document = self._resolve_id(document)
         state = self.store.document_state(document.doc_id)
-        if state and state.get("complete") and state.get("sha256") == document.sha256:
+        if (
+            state
+            and state.get("complete")
+            and state.get("sha256") == document.sha256
+            and state.get("format", 1) >= FORMAT  # older records lack sentence vectors
+        ):
             return FileResult(document.source, "unchanged", document.doc_id, state.get("chunks", 0))
         chunks = chunk_document(document, self.settings.chunking.max_chars)
         if not chunks:
             raise IngestError(f"{document.source}: produced no chunks")
         texts = [embedding_text(c, chunk_metadata(document, c, i)) for i, c in enumerate(chunks)]
         embeddings = self.embedder.embed_documents(texts)
-        self.store.write_document(document, chunks, embeddings)
+        sentences = embed_statements(chunks, self.embedder)
+        self.store.write_document(document, chunks, embeddings, sentences)
         status = "updated" if state else "added"
         return FileResult(document.source, status, document.doc_id, len(chunks))
 
