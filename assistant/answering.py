@@ -27,8 +27,8 @@ from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
 from assistant.query import Query, TermGroup, analyse
 from assistant.retrieval import Retriever
-from assistant.settings import AnswerSettings
 from assistant.sentences import statements
+from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
 from assistant.verify import strip_unsupported
 
@@ -36,7 +36,6 @@ _QUANTITY = re.compile(
     r"\b(how many|how much|rate|rates|percent|percentage|proportion|number|incidence|median|"
     r"mean|ratio|frequency|count|risk|%)", re.I
 )  # fmt: skip
-
 
 
 # How each calculation is introduced in an answer.
@@ -330,12 +329,14 @@ class ExtractiveEngine:
         for p in passages:
             chunk = p.chunk
             surroundings = _passage_context(p)
-            spans = statements(chunk)
-            texts = [chunk.text[s.start : s.end] for s in spans]
             kept = stored.get(chunk.chunk_id)
-            vectors = kept.vectors if kept is not None and kept.matches(texts) else None
-            for i, (span, text) in enumerate(zip(spans, texts, strict=True)):
-                start = chunk.start + span.start
+            if kept is not None and kept.fits(chunk):
+                spans, vectors = kept.spans, kept.vectors
+            else:  # ingested before statements were kept: found and embedded now
+                spans, vectors = [(s.start, s.end) for s in statements(chunk)], None
+            for i, (a, b) in enumerate(spans):
+                text = chunk.text[a:b]
+                start = chunk.start + a
                 if (chunk.doc_id, start) in seen:
                     continue  # the same sentence in an overlapping passage
                 seen.add((chunk.doc_id, start))

@@ -3,10 +3,10 @@
 The extractive engine ranks each *statement* of the retrieved passages (a sentence that is not
 a question, a heading or a fragment) by its cosine to the question. Embedding those sentences
 while the clinician waits was nine tenths of an answer's time, so ingest embeds every chunk's
-statements and the store keeps them beside the chunk. A chunk's vectors are bound to its
-statements by a digest of their texts: if the sentence splitter ever reads a chunk differently
-from how it was read at ingest, the digest differs and the engine embeds that chunk's
-statements itself, as it did before.
+statements and the store keeps them beside the chunk, with their spans, so answering needs
+neither the model nor the sentence splitter for them. A digest of the statements' texts binds
+them to the chunk's text; a chunk without them (a store written by an older version) has its
+statements found and embedded while answering, as before.
 
 In the store a chunk's vectors are one string: per statement a float32 scale and 384 int8
 components, base64. Rounding moves a cosine by about 5e-4 (the standard deviation for a unit
@@ -51,13 +51,22 @@ def digest(texts: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class SentenceVectors:
-    """One chunk's statement vectors, in the order ``statements`` gives, unit rows."""
+    """One chunk's statements, as spans of its text, and their vectors (unit rows, in order)."""
 
-    digest: str
+    spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray  # (statements, dimension) float32
+    digest: str  # of the statements' texts
 
-    def matches(self, texts: Sequence[str]) -> bool:
-        return len(texts) == len(self.vectors) and digest(texts) == self.digest
+    @classmethod
+    def of(cls, chunk: Chunk, spans: Sequence[Span], vectors: np.ndarray) -> SentenceVectors:
+        pairs = tuple((s.start, s.end) for s in spans)
+        return cls(pairs, vectors, digest([chunk.text[a:b] for a, b in pairs]))
+
+    def fits(self, chunk: Chunk) -> bool:
+        """Whether these are the statements of this chunk's text (not of an older version)."""
+        if len(self.spans) != len(self.vectors):
+            return False
+        return digest([chunk.text[a:b] for a, b in self.spans]) == self.digest
 
     def to_metadata(self) -> dict[str, Any]:
         v = np.asarray(self.vectors, dtype=np.float32)
@@ -68,36 +77,39 @@ class SentenceVectors:
         )
         return {
             "digest": self.digest,
-            "count": len(v),
+            "spans": " ".join(f"{a}:{b}" for a, b in self.spans),
             "dimension": int(v.shape[1]) if v.ndim == 2 else 0,
             "vectors": base64.b64encode(rows).decode("ascii"),
         }
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> SentenceVectors | None:
-        """The vectors a stored record holds, or None if it is not one this code wrote."""
+        """The statements a stored record holds, or None if it is not one this code wrote."""
         try:
-            count, dim = int(meta["count"]), int(meta["dimension"])
-            raw = np.frombuffer(base64.b64decode(meta["vectors"]), dtype=np.uint8)
-            rows = raw.reshape(count, 4 + dim)
-        except (KeyError, TypeError, ValueError):
+            spans = tuple(
+                (int(a), int(b)) for a, b in (pair.split(":") for pair in meta["spans"].split())
+            )
+            dim = int(meta["dimension"])
+            raw = np.frombuffer(base64.b64decode(meta["vectors"], validate=True), dtype=np.uint8)
+            rows = raw.reshape(len(spans), 4 + dim)
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
         scales = rows[:, :4].copy().view(np.float32)[:, 0]
         vectors = rows[:, 4:].copy().view(np.int8).astype(np.float32) * scales[:, None]
-        return cls(str(meta.get("digest", "")), vectors)
+        return cls(spans, vectors, str(meta.get("digest", "")))
 
 
 def embed_statements(chunks: Sequence[Chunk], embedder: Embedder) -> list[SentenceVectors]:
-    """Every chunk's statement vectors, each distinct sentence embedded once."""
-    per_chunk = [[c.text[s.start : s.end] for s in statements(c)] for c in chunks]
-    distinct = list(dict.fromkeys(t for texts in per_chunk for t in texts))
+    """Every chunk's statements and their vectors, each distinct sentence embedded once."""
+    spans = [statements(c) for c in chunks]
+    texts = [[c.text[s.start : s.end] for s in ss] for c, ss in zip(chunks, spans, strict=True)]
+    distinct = list(dict.fromkeys(t for ts in texts for t in ts))
     embedded = np.asarray(embedder.embed_documents(distinct), dtype=np.float32)
     row = {t: i for i, t in enumerate(distinct)}
     dim = embedded.shape[1] if len(distinct) else 0
     return [
-        SentenceVectors(
-            digest(texts),
-            embedded[[row[t] for t in texts]] if texts else np.zeros((0, dim), np.float32),
+        SentenceVectors.of(
+            c, ss, embedded[[row[t] for t in ts]] if ts else np.zeros((0, dim), np.float32)
         )
-        for texts in per_chunk
+        for c, ss, ts in zip(chunks, spans, texts, strict=True)
     ]

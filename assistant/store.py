@@ -4,10 +4,11 @@
 ``PersistentClient``, or a Chroma server through ``HttpClient``): ``<prefix>_chunks`` (one
 record per chunk, cosine space), ``<prefix>_documents`` (one record per document holding its
 full normalised text, so quotes can be checked against it) and ``<prefix>_sentences`` (one
-record per chunk holding its statements' vectors, ``assistant.sentences``). A document is
-written in an order that survives a crash: its record is first marked incomplete, then its old
-chunks (and their sentence vectors) are deleted and the new ones added, and only then is the record marked complete with the new
-hash. An incomplete record is never "unchanged", so the next ingest redoes it.
+record per chunk holding its statements and their vectors, ``assistant.sentences``). A
+document is written in an order that survives a crash: its record is first marked incomplete,
+then its old chunks (and their statements) are deleted and the new ones added, and only then
+is the record marked complete with the new hash. An incomplete record is never "unchanged",
+so the next ingest redoes it.
 """
 
 from __future__ import annotations
@@ -179,7 +180,9 @@ class ChromaStore:
         embeddings: Sequence[Sequence[float]],
         sentences: Sequence[SentenceVectors] | None = None,
     ) -> None:
-        if len(chunks) != len(embeddings) or (sentences is not None and len(sentences) != len(chunks)):
+        if len(chunks) != len(embeddings) or (
+            sentences is not None and len(sentences) != len(chunks)
+        ):
             raise ValueError("one embedding (and one set of sentence vectors) per chunk")
         record = {
             "title": document.title,

@@ -389,6 +389,14 @@ class Running:
     url: str
     process: subprocess.Popen
     ready_seconds: float  # process start to the first good answer of its readiness URL
+    log: Any = None  # the file its output goes to
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of what the process has written so far."""
+        self.log.flush()
+        self.log.seek(0, os.SEEK_END)
+        self.log.seek(max(0, self.log.tell() - chars))
+        return self.log.read()
 
     @property
     def port(self) -> int:
@@ -434,7 +442,7 @@ def running(
                 if time.perf_counter() - started > timeout:
                     raise RuntimeError(f"{' '.join(cmd[:4])} not ready within {timeout:.0f} s")
                 time.sleep(0.05)
-            yield Running(url, proc, time.perf_counter() - started)
+            yield Running(url, proc, time.perf_counter() - started, log)
         finally:
             proc.terminate()
             try:

@@ -129,6 +129,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             )
                             r = measured(server, chroma if port else None, op, n, args, qs, asked)
                             asked += r["requests"] + r["errors"]
+                            if r["errors"]:  # what the servers said about them
+                                r["server_log"] = server.log_tail()
+                                r["chroma_log"] = chroma.log_tail() if port else None
+                                print(f"  errors {r['error_kinds']}; the server's log ends:\n"
+                                      f"{r['server_log'][-1500:]}", file=sys.stderr)  # fmt: skip
                             single = single or r["throughput_rps"]
                             r |= {
                                 "backend": backend,

@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.text import Span
 from bench import common
 from bench.corpus import sources
 
@@ -125,26 +126,29 @@ def build_base(work: Path, unique: int, fill_backend: str) -> Base:
 
 
 def statement_vectors(chunks: list[list], backend: str) -> list[list]:
-    """What ingest stores beside each chunk: its statements' vectors (``embed_statements``),
-    made by ``embedded`` so that they are cached on disk like the chunks' vectors."""
-    from assistant.sentences import SentenceVectors, digest, statements
+    """What ingest stores beside each chunk: its statements and their vectors
+    (``embed_statements``), the vectors made by ``embedded`` so that they are cached on disk."""
+    from assistant.sentences import SentenceVectors, statements
 
-    texts = [[[c.text[s.start : s.end] for s in statements(c)] for c in cs] for cs in chunks]
-    flat = [ts for per_doc in texts for ts in per_doc]
-    vectors = iter(embedded(flat, backend, "statement"))
-    return [[SentenceVectors(digest(ts), next(vectors)) for ts in per_doc] for per_doc in texts]
+    spans = [[statements(c) for c in cs] for cs in chunks]
+    texts = [
+        [[c.text[s.start : s.end] for s in ss] for c, ss in zip(cs, per, strict=True)]
+        for cs, per in zip(chunks, spans, strict=True)
+    ]
+    vectors = iter(embedded([ts for per in texts for ts in per], backend, "statement"))
+    return [
+        [SentenceVectors.of(c, ss, next(vectors)) for c, ss in zip(cs, per, strict=True)]
+        for cs, per in zip(chunks, spans, strict=True)
+    ]
 
 
-def copied_statements(original, copy, vectors, rng: np.random.Generator):
-    """The copy's statement vectors: the original's plus noise where the copy's statements
-    are the same spans; otherwise none, and the engine embeds them while answering."""
-    from assistant.sentences import SentenceVectors, digest, statements
+def copied_statements(copy, vectors, rng: np.random.Generator):
+    """The copy's statements: the original's spans (a copy is as long as its original, with
+    the same offsets), their vectors the original's plus noise."""
+    from assistant.sentences import SentenceVectors
 
-    spans = statements(copy)
-    if spans != statements(original) or not len(spans):
-        return SentenceVectors("", np.zeros((0, vectors.vectors.shape[1]), np.float32))
-    texts = [copy.text[s.start : s.end] for s in spans]
-    return SentenceVectors(digest(texts), noisy(vectors.vectors, rng))
+    spans = [Span(a, b) for a, b in vectors.spans]
+    return SentenceVectors.of(copy, spans, noisy(vectors.vectors, rng))
 
 
 def embedded(groups: list[list[str]], backend: str, whose: str) -> list[np.ndarray]:
@@ -192,7 +196,8 @@ class Batched:
         self.collection, self.size = collection, size
         self.pending: dict[str, tuple] = {}
 
-    def upsert(self, ids, embeddings, documents, metadatas) -> None:
+    def upsert(self, ids, embeddings, documents=None, metadatas=None) -> None:
+        documents = [None] * len(ids) if documents is None else documents
         for row in zip(ids, embeddings, documents, metadatas, strict=True):
             self.pending[row[0]] = row
         if len(self.pending) >= self.size:
@@ -210,8 +215,9 @@ class Batched:
             ids, embeddings, documents, metadatas = map(
                 list, zip(*rows[lo : lo + self.size], strict=True)
             )
+            texts = None if all(d is None for d in documents) else documents
             self.collection.upsert(
-                ids=ids, embeddings=embeddings, documents=documents, metadatas=metadatas
+                ids=ids, embeddings=embeddings, documents=texts, metadatas=metadatas
             )
 
     def __getattr__(self, name: str):
@@ -228,7 +234,7 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
     store._docs = Batched(docs_col, store._max_batch)
     store._sentences = Batched(sentences_col, store._max_batch)
     rng = np.random.default_rng(1)
-    written = unmatched = 0
+    written = 0
     try:
         for copy, i in copies(len(base.documents), size, [len(c) for c in base.chunks]):
             doc, chunks, vectors = base.documents[i], base.chunks[i], base.vectors[i]
@@ -257,10 +263,8 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
                 ]
                 vectors = noisy(vectors, rng)
                 sentences = [
-                    copied_statements(o, c, v, rng)
-                    for o, c, v in zip(base.chunks[i], chunks, sentences, strict=True)
+                    copied_statements(c, v, rng) for c, v in zip(chunks, sentences, strict=True)
                 ]
-                unmatched += sum(1 for v in sentences if not v.digest)
             store.write_document(doc, chunks, vectors.tolist(), sentences)
             written += len(chunks)
         store._chunks.flush()  # chunks and their statements before the records saying complete
@@ -271,9 +275,6 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
     store._bump_generation()
     if store.count_chunks() != written:
         raise RuntimeError(f"wrote {written} chunks, the store holds {store.count_chunks()}")
-    if unmatched:
-        print(f"  {unmatched} copied chunks read as other statements: embedded when asked",
-              file=sys.stderr)  # fmt: skip
     return written
 
 

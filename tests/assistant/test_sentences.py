@@ -51,20 +51,22 @@ def test_quantised_vectors_keep_every_cosine_within_a_few_thousandths():
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     q = rng.standard_normal((40, 384)).astype(np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    meta = SentenceVectors("abc", v).to_metadata()
+    spans = tuple((i, i + 1) for i in range(300))
+    meta = SentenceVectors(spans, v, "abc").to_metadata()
     back = SentenceVectors.from_metadata(meta)
-    assert back.digest == "abc" and back.vectors.shape == (300, 384)
+    assert back.digest == "abc" and back.spans == spans and back.vectors.shape == (300, 384)
     error = np.abs(q @ back.vectors.T - q @ v.T)
     assert error.max() < 3e-3, error.max()
     assert len(meta["vectors"]) < 300 * (384 + 4) * 4 / 3 + 4  # int8, not float32
-    empty = SentenceVectors.from_metadata(SentenceVectors("e", np.zeros((0, 384))).to_metadata())
+    empty = SentenceVectors.from_metadata(SentenceVectors((), np.zeros((0, 384)), "").to_metadata())
     assert empty.vectors.shape == (0, 384)
 
 
 @pytest.mark.parametrize(
     "meta",
-    [{}, {"count": 1, "dimension": 3, "vectors": "%%%"}, {"count": 2, "dimension": 3,
-     "vectors": "AAAA"}, {"count": "x", "dimension": 3, "vectors": ""}],
+    [{}, {"spans": "0:4", "dimension": 3, "vectors": "%%%"}, {"spans": "0:4 5:9", "dimension": 3,
+     "vectors": "AAAA"}, {"spans": "x", "dimension": 3, "vectors": ""}, {"spans": 7,
+     "dimension": 3, "vectors": ""}],
 )  # fmt: skip
 def test_records_this_code_did_not_write_are_ignored(meta):
     assert SentenceVectors.from_metadata(meta) is None
@@ -82,8 +84,9 @@ def test_ingest_keeps_every_chunks_statement_vectors(fresh_services):
     assert services.store.document_state(chunks[0].doc_id)["format"] == 2
     total = 0
     for chunk in chunks:
-        texts = [chunk.text[s.start : s.end] for s in statements(chunk)]
-        assert kept[chunk.chunk_id].matches(texts)
+        spans = [(s.start, s.end) for s in statements(chunk)]
+        assert list(kept[chunk.chunk_id].spans) == spans and kept[chunk.chunk_id].fits(chunk)
+        texts = [chunk.text[a:b] for a, b in spans]
         if texts:
             fresh = np.asarray(services.embedder.embed_documents(texts))
             cosines = np.sum(fresh * kept[chunk.chunk_id].vectors, axis=1)
@@ -101,6 +104,7 @@ def test_each_distinct_sentence_is_embedded_once(embedder):
     made = embed_statements(chunks, counting)
     assert counting.documents == 1
     assert [m.digest for m in made] == [digest(["The rate was 45 percent overall."])] * 3
+    assert [m.spans for m in made] == [((0, 32),)] * 3
 
 
 def _engine(services, embedder) -> ExtractiveEngine:
@@ -108,14 +112,16 @@ def _engine(services, embedder) -> ExtractiveEngine:
 
 
 def test_answers_from_stored_vectors_equal_answers_from_embedding_at_question_time(
-    fresh_services,
+    fresh_services, monkeypatch
 ):
     from ingest.pipeline import Ingestor
 
     services = fresh_services
     Ingestor(services.store, services.embedder, services.settings).ingest([CORPUS])
     stored = CountingEmbedder(services.embedder)
-    with_stored = [_engine(services, stored).answer(q) for q in QUESTIONS]
+    with monkeypatch.context() as m:  # nor segmented: the stored spans are the statements
+        m.setattr("assistant.answering.statements", None)
+        with_stored = [_engine(services, stored).answer(q) for q in QUESTIONS]
     assert stored.documents == 0, "no sentence embedded while answering"
 
     # The store as an older version left it: no statement vectors.

@@ -99,12 +99,13 @@ def test_sentence_vectors_are_kept_per_chunk_and_go_with_their_document(store):
     from assistant.sentences import SentenceVectors
 
     d = doc(text="Alpha beta gamma. Delta epsilon zeta.")
-    kept = [SentenceVectors("one", np.eye(3, dtype=np.float32)[:1]),
-            SentenceVectors("two", np.zeros((0, 3), dtype=np.float32))]  # fmt: skip
+    kept = [SentenceVectors(((0, 17),), np.eye(3, dtype=np.float32)[:1], "one"),
+            SentenceVectors((), np.zeros((0, 3), dtype=np.float32), "two")]  # fmt: skip
     store.write_document(d, chunks_of(d, [18, 37]), [[1, 0, 0], [0, 1, 0]], kept)
     got = store.sentence_vectors(["d1#0001", "d1#0000", "nope"])
     assert sorted(got) == ["d1#0000", "d1#0001"]
-    assert got["d1#0000"].digest == "one" and got["d1#0000"].vectors.shape == (1, 3)
+    assert got["d1#0000"].digest == "one" and got["d1#0000"].spans == ((0, 17),)
+    assert got["d1#0000"].vectors.shape == (1, 3)
     assert np.allclose(got["d1#0000"].vectors, [[1, 0, 0]], atol=1e-2)
     assert got["d1#0001"].vectors.shape[0] == 0
     assert store.document_state("d1")["format"] == 2

@@ -215,8 +215,9 @@ def store_snapshot(path: Path) -> dict:
     assert sorted(sentences) == sorted(ids), "chunks without sentence vectors"
     assert store._sentences.count() == len(ids), "sentence vectors of chunks that are gone"
     for chunk, _ in store.iter_chunks():
-        texts = [chunk.text[s.start : s.end] for s in statements(chunk)]
-        assert sentences[chunk.chunk_id].matches(texts), f"{chunk.chunk_id}: stale sentence vectors"
+        spans = tuple((s.start, s.end) for s in statements(chunk))
+        kept = sentences[chunk.chunk_id]
+        assert kept.spans == spans and kept.fits(chunk), f"{chunk.chunk_id}: stale statements"
     lexical = LexicalIndex(store.iter_chunks())
     assert sorted(c.chunk_id for c in lexical.chunks) == sorted(ids), "lexical index differs"
     cached = LexicalCache(store).get()
