@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services = build(settings)
             services.embedder.embed_query("warm up")  # load the model before serving
             services.retriever.lexical  # noqa: B018 - build the lexical index before serving
+            services.retriever.trial_names.found("")  # and the trial names questions may use
             app.state.services = services
             yield
 

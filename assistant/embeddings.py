@@ -39,10 +39,13 @@ class SentenceTransformerEmbedder(Embeddings):
     Vectors are L2-normalised, so cosine similarity is a dot product.
     """
 
-    def __init__(self, model: str = "packaged", batch_size: int = 32, device: str = "cpu"):
+    def __init__(
+        self, model: str = "packaged", batch_size: int = 32, device: str = "cpu", threads: int = 0
+    ):
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
+        self.threads = threads  # PyTorch's intra-op threads, for the whole process; 0: its own
         self._model = None
         self._lock = threading.Lock()
 
@@ -62,7 +65,11 @@ class SentenceTransformerEmbedder(Embeddings):
                 )
                 if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
                     raise ConfigError(f"no sentence-transformers model in {path}")
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if self.threads:
+                    torch.set_num_threads(self.threads)
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.set_verbosity_error()

@@ -26,9 +26,11 @@ def make_embedder(settings: Settings) -> Embedder:
         case "onnx-int8":
             from assistant.onnx_embedder import OnnxEmbedder
 
-            return OnnxEmbedder(e.model, batch_size=e.batch_size)
+            return OnnxEmbedder(e.model, batch_size=e.batch_size, threads=e.threads or None)
         case _:
-            return SentenceTransformerEmbedder(e.model, batch_size=e.batch_size, device=e.device)
+            return SentenceTransformerEmbedder(
+                e.model, batch_size=e.batch_size, device=e.device, threads=e.threads
+            )
 
 
 def make_store(settings: Settings) -> VectorStore:

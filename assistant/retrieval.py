@@ -78,7 +78,12 @@ class Retriever:
         dense = self.store.similarity_search_by_vector(
             self.query_vector(q.dense_text or q.text), n, filters
         )
-        lexical = self.lexical.search(list(q.lexical_tokens), n, filters)
+        ranked_ids = self.lexical.search(list(q.lexical_tokens), n, filters)
+        # The lexical index holds ids only: the chunks dense search did not bring are read.
+        have = {chunk.chunk_id: (chunk, meta) for chunk, meta, _ in dense}
+        missing = [cid for cid, _ in ranked_ids if cid not in have]
+        have |= {chunk.chunk_id: (chunk, meta) for chunk, meta in self.store.get_chunks(missing)}
+        lexical = [(*have[cid], score) for cid, score in ranked_ids if cid in have]
 
         fused: dict[str, Passage] = {}
         for ranking, hits in (("dense_rank", dense), ("lexical_rank", lexical)):

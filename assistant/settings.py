@@ -78,6 +78,17 @@ class EmbeddingSettings(BaseModel):
             "into ~/.cache/trialqa): about twice as fast, cosine to torch's vectors >= 0.98."
         ),
     )
+    threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description=(
+            "Threads one embedding call may use (PyTorch's or ONNX Runtime's intra-op "
+            "threads); 0 leaves the library's default, one per core, best for ingest. A busy "
+            "server embeds one short question per request, many requests at once: 1 lets each "
+            "take a core of its own instead of every request contending for all of them."
+        ),
+    )
 
 
 class ChunkingSettings(BaseModel):

@@ -55,6 +55,8 @@ class VectorStore(Protocol):
         self, embedding: Sequence[float], k: int, filters: Filters | None = None
     ) -> list[tuple[Chunk, dict[str, Any], float]]: ...
 
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, dict[str, Any]]]: ...
+
     def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]: ...
 
     def generation(self) -> int: ...
@@ -319,6 +321,20 @@ class ChromaStore:
             if meta and (vectors := SentenceVectors.from_metadata(meta)) is not None:
                 found[cid] = vectors
         return found
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, dict[str, Any]]]:
+        """Those chunks, in the order asked, leaving out any the store no longer holds."""
+        if not chunk_ids:
+            return []
+        try:
+            got = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        except Exception as exc:
+            raise RetrievalError(f"reading chunks failed: {exc}") from exc
+        found = {
+            cid: (_chunk_from(cid, text, meta), meta)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+        return [found[cid] for cid in chunk_ids if cid in found]
 
     def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]:
         total = self.count_chunks()

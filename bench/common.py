@@ -464,16 +464,16 @@ def store_env(store: Path, backend: str = "torch", chroma: int | None = None) ->
 
 def serve(
     store: Path, backend: str = "torch", workers: int = 1, chroma: int | None = None,
-    timeout: float = 300,
+    timeout: float = 300, threads: int = 0,
 ):  # fmt: skip
-    """``trialqa serve`` over ``store`` on a free loopback port, until ``/readyz`` says 200."""
+    """``trialqa serve`` over ``store`` on a free loopback port, until ``/readyz`` says 200;
+    ``threads``: its ``TRIALQA_EMBEDDING__THREADS``."""
     port = free_port()
     cmd = [sys.executable, "-m", "api", "serve", "--port", str(port)]
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    return running(
-        cmd, f"http://127.0.0.1:{port}/readyz", store_env(store, backend, chroma), timeout
-    )
+    env = store_env(store, backend, chroma) | {"TRIALQA_EMBEDDING__THREADS": str(threads)}
+    return running(cmd, f"http://127.0.0.1:{port}/readyz", env, timeout)
 
 
 def chroma_server(folder: Path, timeout: float = 120):

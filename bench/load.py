@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     backends = common.backends(args)
     counts = sorted({1, *(int(c) for c in args.clients.split(",") if c)})
     workers = sorted({int(w) for w in str(args.workers).split(",") if w})
+    threads = [int(t) for t in str(args.threads).split(",") if t]
     qs = questions()
     rows, out, rss = [], [], {}
     asked = 0  # questions asked so far: each row starts after them
@@ -111,47 +112,46 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             stores["served"], _ = common.build_stores(
                 corpus.files, work / "served", backends[0], False, chroma.port
             )
-        for backend in backends:
-            for w in workers:
-                port = chroma.port if w > 1 and chroma else None
-                store = stores["served" if port else "embedded"]
-                with common.serve(store, backend, w, port) as server:
-                    with httpx.Client(base_url=server.url, timeout=120) as client:
-                        for q in qs[-5 * w :]:  # warm every worker, on questions asked last
-                            client.post("/v1/ask", json={"question": q}).raise_for_status()
-                    for op in args.ops.split(","):
-                        single = None
-                        for n in counts:
-                            print(
-                                f"  {backend}, {w} worker(s), {op}: {n} client(s) for "
-                                f"{args.seconds:.0f} s",
-                                file=sys.stderr,
-                            )
-                            r = measured(server, chroma if port else None, op, n, args, qs, asked)
-                            asked += r["requests"] + r["errors"]
-                            if r["errors"]:  # what the servers said about them
-                                r["server_log"] = server.log_tail()
-                                r["chroma_log"] = chroma.log_tail() if port else None
-                                print(f"  errors {r['error_kinds']}; the server's log ends:\n"
-                                      f"{r['server_log'][-1500:]}", file=sys.stderr)  # fmt: skip
-                            single = single or r["throughput_rps"]
-                            r |= {
-                                "backend": backend,
-                                "workers": w,
-                                "throughput_vs_one_client": r["throughput_rps"] / single
-                                if single
-                                else float("nan"),
-                            }
-                            out.append(r)
-                            rows.append(
-                                [f"{op}, {backend}, {w} worker(s)", n, r["requests"],
-                                 r["errors"], r["throughput_rps"],
-                                 f"{r['throughput_vs_one_client']:.2f}x", r["p50"], r["p95"],
-                                 r["p99"], f"{r['server_cpu']:.2f}",
-                                 f"{r['chroma_cpu']:.2f}" if port else "-",
-                                 f"{r['client_cpu']:.2f}"]
-                            )  # fmt: skip
-                    rss[f"{backend}, {w} worker(s)"] = server.rss_mb()
+        setups = [(b, w, t) for b in backends for w in workers for t in threads]
+        for backend, w, t in setups:
+            port = chroma.port if w > 1 and chroma else None
+            store = stores["served" if port else "embedded"]
+            setup = f"{backend}, {w} worker(s), {t or 'default'} thread(s)"
+            with common.serve(store, backend, w, port, threads=t) as server:
+                with httpx.Client(base_url=server.url, timeout=120) as client:
+                    for q in qs[-5 * w :]:  # warm every worker, on questions asked last
+                        client.post("/v1/ask", json={"question": q}).raise_for_status()
+                for op in args.ops.split(","):
+                    single = None
+                    for n in counts:
+                        print(f"  {setup}, {op}: {n} client(s) for {args.seconds:.0f} s",
+                              file=sys.stderr)  # fmt: skip
+                        r = measured(server, chroma if port else None, op, n, args, qs, asked)
+                        asked += r["requests"] + r["errors"]
+                        if r["errors"]:  # what the servers said about them
+                            r["server_log"] = server.log_tail()
+                            r["chroma_log"] = chroma.log_tail() if port else None
+                            print(f"  errors {r['error_kinds']}; the server's log ends:\n"
+                                  f"{r['server_log'][-1500:]}", file=sys.stderr)  # fmt: skip
+                        single = single or r["throughput_rps"]
+                        r |= {
+                            "backend": backend,
+                            "workers": w,
+                            "threads": t,
+                            "throughput_vs_one_client": r["throughput_rps"] / single
+                            if single
+                            else float("nan"),
+                        }
+                        out.append(r)
+                        rows.append(
+                            [f"{op}, {setup}", n, r["requests"],
+                             r["errors"], r["throughput_rps"],
+                             f"{r['throughput_vs_one_client']:.2f}x", r["p50"], r["p95"],
+                             r["p99"], f"{r['server_cpu']:.2f}",
+                             f"{r['chroma_cpu']:.2f}" if port else "-",
+                             f"{r['client_cpu']:.2f}"]
+                        )  # fmt: skip
+                rss[setup] = server.rss_mb()
     memory = "; ".join(f"{k} {m:,.0f} MiB" for k, m in rss.items())
     print(
         f"Load: trialqa serve over {len(corpus.files)} files, {args.seconds:.0f} s per row, "
@@ -160,14 +160,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     print(
         common.table(
-            ["op, backend, workers", "clients", "requests", "errors", "req/s", "vs 1 client",
-             "p50 ms", "p95 ms", "p99 ms", "server CPU", "chroma CPU", "client CPU"],
+            ["op, backend, workers, threads", "clients", "requests", "errors", "req/s",
+             "vs 1 client", "p50 ms", "p95 ms", "p99 ms", "server CPU", "chroma CPU", "client CPU"],
             rows,
         )
     )  # fmt: skip
     return {
         "backends": backends,
         "workers": workers,
+        "threads": threads,
         "docs": len(corpus.files),
         "server_rss_mb": rss,
         "results": out,
@@ -190,6 +191,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="1",
         help="server worker processes, comma-separated (default 1); above 1 they share a "
         "Chroma server started for the run",
+    )
+
+    p.add_argument(
+        "--threads",
+        default="0",
+        help="the servers' TRIALQA_EMBEDDING__THREADS, comma-separated (default 0: the "
+        "library's own, one per core); each value is served in turn",
     )
 
 

@@ -99,3 +99,38 @@ def test_a_model_that_is_not_mean_pooled_is_refused(tmp_path):
         OnnxEmbedder(str(tmp_path), cache_dir=tmp_path / "cache").load()
     with pytest.raises(ConfigError, match="tokenizer.json"):
         OnnxEmbedder(str(tmp_path / "nowhere"), cache_dir=tmp_path / "cache").load()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_threads_setting_reaches_both_backends(threads, tmp_path):
+    """TRIALQA_EMBEDDING__THREADS sets PyTorch's intra-op threads (for the whole process, so
+    in a process of its own) and ONNX Runtime's for its session."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = (
+        "import torch\n"
+        "from assistant.factory import make_embedder\n"
+        "from assistant.settings import Settings\n"
+        "e = make_embedder(Settings())\n"
+        "e.embed_query('response rate')\n"
+        "print(torch.get_num_threads())\n"
+    )
+    env = {**os.environ, "TRIALQA_EMBEDDING__THREADS": str(threads)}
+    env["TRIALQA_STORE__PATH"] = str(tmp_path / "store")
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(threads)]
+
+    settings = make_settings(tmp_path / "store")
+    settings.embedding.backend = "onnx-int8"
+    settings.embedding.threads = threads
+    onnx = make_embedder(settings)
+    assert onnx.threads == threads
+    onnx.load()
+    assert onnx._session.get_session_options().intra_op_num_threads == threads

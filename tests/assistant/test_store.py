@@ -119,6 +119,14 @@ def test_sentence_vectors_are_kept_per_chunk_and_go_with_their_document(store):
         store.write_document(d, chunks_of(d, [37]), [[1, 0, 0]], kept)
 
 
+def test_chunks_are_read_back_by_id_in_the_order_asked(store):
+    write(store, doc(), [11, 24], [[1, 0, 0], [0, 1, 0]])
+    got = store.get_chunks(["d1#0001", "gone#0000", "d1#0000"])
+    assert [(c.chunk_id, c.text, m["doc_id"]) for c, m in got] == [
+        ("d1#0001", " Gamma delta.", "d1"), ("d1#0000", "Alpha beta.", "d1")]  # fmt: skip
+    assert store.get_chunks([]) == []
+
+
 def test_unknown_document_is_not_found(store):
     with pytest.raises(NotFoundError):
         store.get_document("nope")

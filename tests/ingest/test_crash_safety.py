@@ -219,9 +219,9 @@ def store_snapshot(path: Path) -> dict:
         kept = sentences[chunk.chunk_id]
         assert kept.spans == spans and kept.fits(chunk), f"{chunk.chunk_id}: stale statements"
     lexical = LexicalIndex(store.iter_chunks())
-    assert sorted(c.chunk_id for c in lexical.chunks) == sorted(ids), "lexical index differs"
+    assert sorted(lexical.ids) == sorted(ids), "lexical index differs"
     cached = LexicalCache(store).get()
-    assert sorted(c.chunk_id for c in cached.chunks) == sorted(ids)
+    assert sorted(cached.ids) == sorted(ids)
     assert store.generation() > 0
 
     documents = sorted(
