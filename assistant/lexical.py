@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import math
 import threading
 from collections import Counter
@@ -19,6 +20,8 @@ import numpy as np
 
 from assistant.models import Chunk, Filters
 from assistant.text import tokenize
+
+log = logging.getLogger("trialqa.lexical")
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -96,20 +99,54 @@ def release_freed_memory() -> None:
 
 
 class LexicalCache:
-    """Holds the index for the store's current generation; rebuilds when it moves."""
+    """Holds the index of the store's latest generation it has seen, rebuilt when it moves.
 
-    def __init__(self, store) -> None:
+    A small index is rebuilt before the next search uses it. One of more than
+    ``background_above`` chunks is rebuilt by a background thread while the previous index
+    keeps answering: chunks it names that are gone since are skipped when read back from the
+    store, and new chunks are found by dense search until the new index lands.
+    """
+
+    def __init__(self, store, background_above: int = 20_000) -> None:
         self._store = store
+        self._background_above = background_above
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._index: LexicalIndex | None = None
+        self._building: threading.Thread | None = None
+
+    @property
+    def building(self) -> threading.Thread | None:
+        """The background rebuild under way, if any."""
+        return self._building
 
     def get(self) -> LexicalIndex:
         generation = self._store.generation()
         with self._lock:
-            if self._index is None or generation != self._generation:
-                self._index = None  # the old one's memory goes before the new one is built
-                self._index = LexicalIndex(self._store.iter_chunks())
-                self._generation = generation
-                release_freed_memory()
-            return self._index
+            index = self._index
+            if index is not None and generation == self._generation:
+                return index
+            if index is not None and len(index) > self._background_above:
+                if self._building is None:
+                    self._building = threading.Thread(
+                        target=self._rebuild, args=(generation,), name="bm25-rebuild", daemon=True
+                    )
+                    self._building.start()
+                return index
+            self._index = None  # the old one's memory goes before the new one is built
+            self._index = index = LexicalIndex(self._store.iter_chunks())
+            self._generation = generation
+        release_freed_memory()
+        return index
+
+    def _rebuild(self, generation: int) -> None:
+        try:
+            index = LexicalIndex(self._store.iter_chunks())
+        except Exception:  # the next search starts another; the previous index still answers
+            log.exception("rebuilding the BM25 index failed")
+            index = None
+        with self._lock:
+            if index is not None:
+                self._index, self._generation = index, generation
+            self._building = None
+        release_freed_memory()

