@@ -84,6 +84,11 @@ class Retriever:
         missing = [cid for cid, _ in ranked_ids if cid not in have]
         have |= {chunk.chunk_id: (chunk, meta) for chunk, meta in self.store.get_chunks(missing)}
         lexical = [(*have[cid], score) for cid, score in ranked_ids if cid in have]
+        # A document being written (or left half-written by a crash) is not searched until
+        # its record is complete: its chunks may be a mix of the old and the new version.
+        if hidden := {doc_id for doc_id, _ in self.store.incomplete_documents()}:
+            dense = [hit for hit in dense if hit[0].doc_id not in hidden]
+            lexical = [hit for hit in lexical if hit[0].doc_id not in hidden]
 
         fused: dict[str, Passage] = {}
         for ranking, hits in (("dense_rank", dense), ("lexical_rank", lexical)):
