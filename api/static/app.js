@@ -21,7 +21,20 @@ const state = {
   busy: false,
   documents: new Map(), // doc_id -> Promise of the document (text and metadata)
   activeMarker: null,
+  // The key uploads and deletes present when the server sets TRIALQA_API__API_KEY: asked for
+  // after a 401, kept for this tab only.
+  apiKey: sessionStorage.getItem("trialqa-api-key") || "",
 };
+
+function writeHeaders() {
+  return state.apiKey ? { Authorization: `Bearer ${state.apiKey}` } : {};
+}
+
+function askForKey(message) {
+  setUploadStatus(`${message} Enter the server's API key, then try again.`, "error");
+  $("key-form").hidden = false;
+  $("api-key").focus();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors and JSON
@@ -484,8 +497,10 @@ async function deleteDocument(doc, button) {
   button.disabled = true;
   const response = await fetch(`/v1/documents/${encodeURIComponent(doc.doc_id)}`, {
     method: "DELETE",
+    headers: writeHeaders(),
   });
   if (response.ok) setUploadStatus(`Deleted “${doc.title}” (${doc.doc_id}).`, "ok");
+  else if (response.status === 401) askForKey(`Delete failed: ${await errorMessage(response)}.`);
   else setUploadStatus(`Delete failed: ${await errorMessage(response)}`, "error");
   state.documents.delete(doc.doc_id);
   await loadDocuments();
@@ -501,6 +516,7 @@ function uploadFile(file) {
     form.append("file", file, file.name);
     const xhr = new XMLHttpRequest(); // fetch cannot report upload progress
     xhr.open("POST", "/v1/documents");
+    for (const [name, value] of Object.entries(writeHeaders())) xhr.setRequestHeader(name, value);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
@@ -518,7 +534,8 @@ function uploadFile(file) {
         state.documents.delete(body.doc_id);
       } else {
         const message = body && body.error ? body.error.message : `${xhr.status} ${xhr.statusText}`;
-        setUploadStatus(`Upload failed: ${message}`, "error");
+        if (xhr.status === 401) askForKey(`Upload failed: ${message}.`);
+        else setUploadStatus(`Upload failed: ${message}`, "error");
       }
       resolve();
     });
@@ -538,6 +555,15 @@ async function uploadFiles(files) {
 
 // ---------------------------------------------------------------------------------------------
 // Wiring
+
+$("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.apiKey = $("api-key").value.trim();
+  sessionStorage.setItem("trialqa-api-key", state.apiKey);
+  $("api-key").value = "";
+  $("key-form").hidden = true;
+  setUploadStatus(state.apiKey ? "Key set for this tab; upload or delete again." : "Key cleared.", "ok");
+});
 
 $("ask-form").addEventListener("submit", (event) => {
   event.preventDefault();

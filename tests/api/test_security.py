@@ -204,3 +204,50 @@ def test_every_response_forbids_sniffing_and_framing(live_server):
         assert response.headers["x-content-type-options"] == "nosniff", path
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+
+
+@pytest.mark.slow
+def test_the_page_asks_for_the_key_and_then_uploads_and_deletes_with_it(keyed_server, tmp_path):
+    """In Chromium: an upload without the key fails with the server's message and a key field;
+    a wrong key fails the same way; the right one (kept for the tab) uploads and deletes."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path
+
+    note = tmp_path / "keyed-page-note.txt"
+    note.write_bytes(NOTE)
+    status, form = "#upload-status", "#key-form"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{keyed_server}/")
+            expect(page.locator(form)).to_be_hidden()
+
+            page.set_input_files("#upload-input", str(note))
+            expect(page.locator(status)).to_contain_text("needs the API key")
+            expect(page.locator(form)).to_be_visible()
+            page.fill("#api-key", "not the key")
+            page.click(f"{form} button")
+            expect(page.locator(form)).to_be_hidden()
+            page.set_input_files("#upload-input", str(note))
+            expect(page.locator(status)).to_contain_text("the API key is not valid")
+            expect(page.locator(form)).to_be_visible()
+
+            page.fill("#api-key", KEY)
+            page.click(f"{form} button")
+            page.set_input_files("#upload-input", str(note))
+            expect(page.locator(status)).to_contain_text("Added")
+            row = page.locator("#doc-list li", has_text="keyed-page-note")
+            expect(row).to_have_count(1)
+            assert page.evaluate("sessionStorage.getItem('trialqa-api-key')") == KEY
+
+            row.locator("button", has_text="Delete").click()
+            row.locator("button", has_text="Confirm delete").click()
+            expect(page.locator(status)).to_contain_text("Deleted")
+            expect(page.locator("#doc-list li", has_text="keyed-page-note")).to_have_count(0)
+        finally:
+            browser.close()
+    listed = httpx.get(f"{keyed_server}/v1/documents").json()["documents"]
+    assert "keyed-page-note" not in {d["doc_id"] for d in listed}
