@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from assistant.errors import IngestError
 from ingest.registry.legacy_xml import from_xml
 from ingest.registry.render import metadata, render
+from ingest.registry.study import Study
 from ingest.registry.v2 import from_v2
 
 __all__ = ["load_json", "load_xml"]
@@ -37,16 +39,7 @@ def load_json(data: str, name: str) -> tuple[str, str, dict[str, Any]]:
         raise IngestError(
             f"{name}: JSON that is not a ClinicalTrials.gov API v2 study (no protocolSection)"
         )
-    try:
-        study = from_v2(record)
-    except IngestError as exc:
-        raise IngestError(f"{name}: {exc}") from exc
-    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
-        raise IngestError(
-            f"{name}: a ClinicalTrials.gov record of unexpected shape "
-            f"({exc.__class__.__name__}: {exc})"
-        ) from exc
-    return render(study), study.brief_title, metadata(study, "ctgov-api-v2-json")
+    return _written(_read(from_v2, record, name), "ctgov-api-v2-json")
 
 
 _ENTITY = re.compile(r"<!ENTITY", re.I)
@@ -61,8 +54,13 @@ def load_xml(data: str, name: str) -> tuple[str, str, dict[str, Any]]:
         raise IngestError(f"{name}: not well-formed XML ({exc})") from exc
     except RecursionError as exc:
         raise IngestError(f"{name}: XML nested too deeply to be a registry record") from exc
+    return _written(_read(from_xml, root, name), "ctgov-legacy-xml")
+
+
+def _read(reader: Callable[[Any], Study], record: Any, name: str) -> Study:
+    """``reader(record)``, any failure one IngestError naming the file."""
     try:
-        study = from_xml(root)
+        return reader(record)
     except IngestError as exc:
         raise IngestError(f"{name}: {exc}") from exc
     except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
@@ -70,4 +68,7 @@ def load_xml(data: str, name: str) -> tuple[str, str, dict[str, Any]]:
             f"{name}: a ClinicalTrials.gov record of unexpected shape "
             f"({exc.__class__.__name__}: {exc})"
         ) from exc
-    return render(study), study.brief_title, metadata(study, "ctgov-legacy-xml")
+
+
+def _written(study: Study, fmt: str) -> tuple[str, str, dict[str, Any]]:
+    return render(study), study.brief_title, metadata(study, fmt)
