@@ -341,10 +341,12 @@ class ExtractiveEngine:
                     continue  # the same sentence in an overlapping passage
                 seen.add((chunk.doc_id, start))
                 tokens = set(tokenize(text))
+                vector = None if vectors is None else vectors[i]
                 candidates.append(
-                    Candidate(p, start, start + len(text), text, tokens, tokens | surroundings)
+                    Candidate(
+                        p, start, start + len(text), text, tokens, tokens | surroundings, vector
+                    )
                 )
-                candidates[-1].vector = None if vectors is None else vectors[i]
         if not candidates:
             return []
         missing = [c for c in candidates if c.vector is None]

@@ -67,10 +67,10 @@ class SentenceTransformerEmbedder(Embeddings):
                     raise ConfigError(f"no sentence-transformers model in {path}")
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
                 if self.threads:
                     torch.set_num_threads(self.threads)
-                from transformers.utils import logging as hf_logging
 
                 hf_logging.set_verbosity_error()
                 hf_logging.disable_progress_bar()
