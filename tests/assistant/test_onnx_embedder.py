@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import ConfigError
 from assistant.factory import make_embedder
 from assistant.onnx_embedder import OnnxEmbedder
-from tests.conftest import CORPUS, SHARED, make_settings
+from tests.conftest import SHARED, corpus_embedding_texts, make_settings
 
 
 @pytest.fixture(scope="module")
@@ -21,26 +21,10 @@ def onnx(tmp_path_factory):
     return e
 
 
-def corpus_chunks() -> list[str]:
-    from assistant.lexical import embedding_text
-    from assistant.store import chunk_metadata
-    from ingest.chunking import chunk_document
-    from ingest.loaders import load_file
-    from ingest.pipeline import expand_paths
-
-    texts = []
-    for path, _ in expand_paths([CORPUS]):
-        doc = load_file(path)
-        texts += [
-            embedding_text(c, chunk_metadata(doc, c, i)) for i, c in enumerate(chunk_document(doc))
-        ]
-    return texts
-
-
 @pytest.mark.slow
-def test_vectors_agree_with_the_pytorch_model_on_the_corpus(onnx, embedder):
-    texts = corpus_chunks()[:120] + ["What was the CRS rate?", "How many patients had ICANS?"]
-    ours, theirs = onnx.encode(texts), embedder.encode(texts)
+def test_vectors_agree_with_the_pytorch_model_on_the_corpus(onnx, float32_embedder):
+    texts = corpus_embedding_texts()[:120] + ["What was the CRS rate?", "How many patients had ICANS?"]
+    ours, theirs = onnx.encode(texts), float32_embedder.encode(texts)
     assert ours.shape == theirs.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     cosine = (ours * theirs).sum(axis=1)
@@ -48,7 +32,7 @@ def test_vectors_agree_with_the_pytorch_model_on_the_corpus(onnx, embedder):
 
 
 @pytest.mark.slow
-def test_retrieval_recall_is_no_lower_than_with_pytorch(onnx, embedder):
+def test_retrieval_recall_is_no_lower_than_with_pytorch(onnx, float32_embedder):
     """PubMedQA: each question must find its own abstract among 150."""
     items = json.loads((SHARED / "data" / "pubmedqa" / "pqal_labeled.json").read_text())[:150]
     abstracts = ["\n".join(item["contexts"]) for item in items]
@@ -59,7 +43,7 @@ def test_retrieval_recall_is_no_lower_than_with_pytorch(onnx, embedder):
         truth = np.arange(len(items))[:, None]
         return (ranks[:, :1] == truth).any(1).mean(), (ranks[:, :5] == truth).any(1).mean()
 
-    ours, theirs = recall(onnx), recall(embedder)
+    ours, theirs = recall(onnx), recall(float32_embedder)
     assert ours[0] >= theirs[0] and ours[1] >= theirs[1], (ours, theirs)
 
 
