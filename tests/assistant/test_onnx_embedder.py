@@ -23,7 +23,10 @@ def onnx(tmp_path_factory):
 
 @pytest.mark.slow
 def test_vectors_agree_with_the_pytorch_model_on_the_corpus(onnx, float32_embedder):
-    texts = corpus_embedding_texts()[:120] + ["What was the CRS rate?", "How many patients had ICANS?"]
+    texts = corpus_embedding_texts()[:120] + [
+        "What was the CRS rate?",
+        "How many patients had ICANS?",
+    ]
     ours, theirs = onnx.encode(texts), float32_embedder.encode(texts)
     assert ours.shape == theirs.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
