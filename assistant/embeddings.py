@@ -15,6 +15,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import ConfigError
+from assistant.packing import encode_packed, packable
 
 
 @runtime_checkable
@@ -74,6 +75,7 @@ class SentenceTransformerEmbedder(Embeddings):
         self.threads = threads  # PyTorch's intra-op threads, for the whole process; 0: its own
         self.precision = precision
         self._model = None
+        self._packable = False
         self._lock = threading.Lock()
 
     @property
@@ -113,6 +115,7 @@ class SentenceTransformerEmbedder(Embeddings):
                 model = SentenceTransformer(str(path), device=self.device)
                 if self.dtype == "bfloat16":
                     model.to(torch.bfloat16)
+                self._packable = packable(model)
                 self._model = model
         return self._model
 
@@ -120,7 +123,10 @@ class SentenceTransformerEmbedder(Embeddings):
         """Normalised embeddings as a float32 array of shape (len(texts), dim)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.load().encode(
+        model = self.load()
+        if self._packable:
+            return encode_packed(model, texts, rows_per_batch=max(1, self.batch_size // 2))
+        vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,

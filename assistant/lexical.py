@@ -32,6 +32,15 @@ def lexical_text(chunk: Chunk) -> str:
     return chunk.text
 
 
+def embedding_header(chunk: Chunk, meta: dict[str, Any]) -> str:
+    """The context a chunk is read in: its document's title, trial and id, and its section
+    where the text does not begin with it."""
+    context = [meta.get("title"), meta.get("trial"), meta.get("nct_id")]
+    if chunk.section and not chunk.text.startswith(chunk.section):
+        context.append(chunk.section)
+    return "\n".join(str(part) for part in context if part)
+
+
 def embedding_text(chunk: Chunk, meta: dict[str, Any]) -> str:
     """What the dense index embeds: the chunk in its document's context (title, trial, id)."""
     context = (meta.get("title"), meta.get("trial"), meta.get("nct_id"))

@@ -8,6 +8,11 @@ neither the model nor the sentence splitter for them. A digest of the statements
 them to the chunk's text; a chunk without them (a store written by an older version) has its
 statements found and embedded while answering, as before.
 
+Since every sentence is embedded anyway, a chunk's search vector is made from them
+(``embed_chunks``): the length-weighted mean of its sentences' vectors and its context's, so
+no text is embedded twice. ``embed_statements`` serves ``chunk_vectors="whole"``, where the
+chunk is embedded as one text and its statements beside it.
+
 In the store a chunk's vectors are one string: per statement a float32 scale and 384 int8
 components, base64. Rounding moves a cosine by about 5e-4 (the standard deviation for a unit
 question vector), far below what the answer bars tell apart, at a quarter of float32's size.
@@ -32,11 +37,12 @@ _CLOSED = re.compile(r"[.!?;)\]\u201d\"']$")
 _DIGIT = re.compile(r"\d")
 
 
-def statements(chunk: Chunk) -> list[Span]:
+def statements(chunk: Chunk, sentences: Sequence[Span] | None = None) -> list[Span]:
     """The spans of ``chunk.text`` that state something: not a question, not a heading or a
-    label (a statement ends like a sentence or holds a figure), at least three words."""
+    label (a statement ends like a sentence or holds a figure), at least three words.
+    ``sentences``: the chunk's sentence spans, when they are found already."""
     found = []
-    for span in sentence_spans(chunk.text):
+    for span in sentence_spans(chunk.text) if sentences is None else sentences:
         text = chunk.text[span.start : span.end]
         if text.endswith("?") or len(text.split()) < 3 or text == chunk.section:
             continue
@@ -99,17 +105,68 @@ class SentenceVectors:
         return cls(spans, vectors, str(meta.get("digest", "")))
 
 
-def embed_statements(chunks: Sequence[Chunk], embedder: Embedder) -> list[SentenceVectors]:
+def chunk_pieces(
+    chunks: Sequence[Chunk],
+    headers: Sequence[str],
+    sentences: Sequence[Sequence[Span]] | None = None,
+) -> tuple[list[list[str]], list[list[Span]]]:
+    """The texts ``embed_chunks`` embeds for each chunk (its header, if any, then each
+    sentence; the whole text if it has none) and each chunk's sentence spans."""
+    pieces, spans = [], []
+    for n, (chunk, header) in enumerate(zip(chunks, headers, strict=True)):
+        found = sentence_spans(chunk.text) if sentences is None else list(sentences[n])
+        texts = [chunk.text[s.start : s.end] for s in found] or [chunk.text]
+        pieces.append([header, *texts] if header else texts)
+        spans.append(found)
+    return pieces, spans
+
+
+def _embedded(texts: Sequence[str], embedder: Embedder) -> tuple[dict[str, np.ndarray], int]:
+    """Each distinct text's vector, every one embedded once, and the vectors' dimension."""
+    distinct = list(dict.fromkeys(texts))
+    vectors = np.asarray(embedder.embed_documents(distinct), dtype=np.float32)
+    dim = vectors.shape[1] if len(distinct) else 0
+    return dict(zip(distinct, vectors, strict=True)), dim
+
+
+def _kept(chunk: Chunk, spans: Sequence[Span], vector: dict[str, np.ndarray], dim: int):
+    rows = [vector[chunk.text[s.start : s.end]] for s in spans]
+    return SentenceVectors.of(chunk, spans, np.stack(rows) if rows else np.zeros((0, dim), np.float32))
+
+
+def embed_chunks(
+    chunks: Sequence[Chunk],
+    headers: Sequence[str],
+    embedder: Embedder,
+    sentences: Sequence[Sequence[Span]] | None = None,
+) -> tuple[np.ndarray, list[SentenceVectors]]:
+    """Each chunk's vector and its statements' vectors, from one embedding of each distinct
+    sentence and header, instead of embedding every chunk whole and its sentences again.
+
+    A chunk's vector is the mean of its pieces' vectors (its ``header``, the context it is
+    read in, and each of its sentences), each weighted by its length in characters, and
+    normalised: the passage as the average of what it says. ``sentences``: each chunk's
+    sentence spans, when they are found already."""
+    pieces, spans = chunk_pieces(chunks, headers, sentences)
+    vector, dim = _embedded([t for ts in pieces for t in ts], embedder)
+    vectors = np.zeros((len(chunks), dim), np.float32)
+    kept = []
+    for i, (chunk, texts, found) in enumerate(zip(chunks, pieces, spans, strict=True)):
+        weights = np.array([len(t) for t in texts], dtype=np.float32)
+        mean = weights @ np.stack([vector[t] for t in texts])
+        vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        kept.append(_kept(chunk, statements(chunk, found), vector, dim))
+    return vectors, kept
+
+
+def embed_statements(
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    sentences: Sequence[Sequence[Span]] | None = None,
+) -> list[SentenceVectors]:
     """Every chunk's statements and their vectors, each distinct sentence embedded once."""
-    spans = [statements(c) for c in chunks]
-    texts = [[c.text[s.start : s.end] for s in ss] for c, ss in zip(chunks, spans, strict=True)]
-    distinct = list(dict.fromkeys(t for ts in texts for t in ts))
-    embedded = np.asarray(embedder.embed_documents(distinct), dtype=np.float32)
-    row = {t: i for i, t in enumerate(distinct)}
-    dim = embedded.shape[1] if len(distinct) else 0
-    return [
-        SentenceVectors.of(
-            c, ss, embedded[[row[t] for t in ts]] if ts else np.zeros((0, dim), np.float32)
-        )
-        for c, ss, ts in zip(chunks, spans, texts, strict=True)
-    ]
+    found = sentences if sentences is not None else [None] * len(chunks)
+    spans = [statements(c, s) for c, s in zip(chunks, found, strict=True)]
+    texts = [c.text[s.start : s.end] for c, ss in zip(chunks, spans, strict=True) for s in ss]
+    vector, dim = _embedded(texts, embedder)
+    return [_kept(c, ss, vector, dim) for c, ss in zip(chunks, spans, strict=True)]

@@ -86,6 +86,15 @@ class EmbeddingSettings(BaseModel):
             "one without; 'auto' takes bfloat16 where the CPU has AMX, float32 elsewhere."
         ),
     )
+    chunk_vectors: Literal["sentences", "whole"] = Field(
+        default="sentences",
+        description=(
+            "How a chunk's search vector is made. 'sentences': the length-weighted mean of its "
+            "sentences' vectors and its context's (title, trial, section), which ingest embeds "
+            "anyway for answering: each text embedded once. 'whole': the chunk embedded as one "
+            "text besides its sentences, about 1.6 times the embedding work."
+        ),
+    )
     threads: int = Field(
         default=0,
         ge=0,

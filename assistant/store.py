@@ -220,13 +220,17 @@ class ChromaStore:
             # Bumped before the record is complete: a crash in between leaves it incomplete, so
             # the write is redone (and bumped) rather than complete but unseen by other processes.
             self._bump_generation()
-            self._put_record(document, {**record, "complete": True})
+            self._mark_complete(document.doc_id, {**record, "complete": True})
 
     def _put_record(self, document: Document, meta: dict[str, Any]) -> None:
         # The documents collection is a key-value table; its one-dimensional vector is unused.
         self._docs.upsert(
             ids=[document.doc_id], embeddings=[[1.0]], documents=[document.text], metadatas=[meta]
         )
+
+    def _mark_complete(self, doc_id: str, meta: dict[str, Any]) -> None:
+        # The text was stored with the incomplete record: only the metadata changes.
+        self._docs.update(ids=[doc_id], metadatas=[meta])
 
     def _delete_chunks(self, doc_id: str) -> None:
         self._chunks.delete(where={"doc_id": doc_id})

@@ -6,8 +6,9 @@ On the same files (``bench/corpus.py``), with every model loaded and warmed firs
   ``HuggingFaceEmbeddings`` over the packaged model, ``Chroma.from_documents`` to a folder;
 - **TrialQA** (per embedding backend): ``assistant.factory.build`` over a temporary store and
   ``ingest.pipeline.Ingestor`` (load, normalise, chunk, embed in context, write);
-- **floor**: ``SentenceTransformer.encode`` alone of the texts each pipeline embeds (and the
-  int8 ONNX encode of TrialQA's texts), the part no pipeline can avoid;
+- **floor**: ``SentenceTransformer.encode`` (float32, as LangChain runs it) alone of the texts
+  each pipeline embeds, and TrialQA's own encoders (torch: bfloat16 where the CPU has AMX,
+  packed; int8 ONNX) alone of TrialQA's texts: the part no pipeline can avoid;
 - **re-ingest**: TrialQA over its own store again, nothing changed: hashes, no embeddings.
 
 Runs are interleaved (the order rotates each repeat) and the best of them is reported (noise
@@ -74,20 +75,30 @@ class CountingEmbedder:
         return self.inner.encode(texts)
 
 
-def trialqa_texts(files: list[Path], max_chars: int) -> list[str]:
-    """What TrialQA's pipeline embeds for ``files``: every chunk in its document's context."""
-    from assistant.lexical import embedding_text
+def trialqa_texts(files: list[Path], settings) -> list[str]:
+    """What TrialQA's pipeline embeds for ``files`` with ``settings``: each distinct sentence
+    and context header of a document (``chunk_vectors="sentences"``), or every chunk in its
+    document's context and each distinct statement (``"whole"``)."""
+    from assistant.lexical import embedding_header, embedding_text
+    from assistant.sentences import chunk_pieces, statements
     from assistant.store import chunk_metadata
-    from ingest.chunking import chunk_document
+    from ingest.chunking import chunk_and_segment
     from ingest.loaders import load_file
 
     texts = []
     for path in files:
         doc = load_file(path)
-        texts += [
-            embedding_text(c, chunk_metadata(doc, c, i))
-            for i, c in enumerate(chunk_document(doc, max_chars))
-        ]
+        chunks, spans = chunk_and_segment(doc, settings.chunking.max_chars)
+        metas = [chunk_metadata(doc, c, i) for i, c in enumerate(chunks)]
+        if settings.embedding.chunk_vectors == "sentences":
+            headers = [embedding_header(c, m) for c, m in zip(chunks, metas, strict=True)]
+            pieces, _ = chunk_pieces(chunks, headers, spans)
+            texts += dict.fromkeys(t for ts in pieces for t in ts)
+        else:
+            texts += [embedding_text(c, m) for c, m in zip(chunks, metas, strict=True)]
+            found = (c.text[s.start : s.end] for c, ss in zip(chunks, spans, strict=True)
+                     for s in statements(c, ss))  # fmt: skip
+            texts += dict.fromkeys(found)
     return texts
 
 
@@ -242,7 +253,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         lc_embeddings = common.langchain_embeddings()
         embedders = {b: common.trialqa_embedder(b) for b in backends}
         settings = common.trialqa_settings(work / "unused")
-        tq_texts = trialqa_texts(corpus.files, settings.chunking.max_chars)
+        tq_texts = trialqa_texts(corpus.files, settings)
         lc_texts = [c.page_content for c in common.langchain_split(corpus.files)]
         bare = lc_embeddings._client  # the SentenceTransformer HuggingFaceEmbeddings holds
 
@@ -297,6 +308,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             runs[f"TrialQA {b}"] = trialqa(b)
         runs["floor: ST.encode, TrialQA's texts"] = floor(st_encode, tq_texts)
         runs["floor: ST.encode, LangChain's chunks"] = floor(st_encode, lc_texts)
+        if "torch" in embedders:
+            precision = embedders["torch"].dtype
+            runs[f"floor: TrialQA torch ({precision}, packed), TrialQA's texts"] = floor(
+                embedders["torch"].encode, tq_texts
+            )
         if "onnx-int8" in embedders:
             runs["floor: ONNX int8 encode, TrialQA's texts"] = floor(
                 embedders["onnx-int8"].encode, tq_texts

@@ -89,10 +89,10 @@ def _sentences(text: str, span: Span) -> list[Span]:
     return [s for w in _windows(text, span) for s in sentence_spans(text, w.start, w.end) or [w]]
 
 
-def _pieces(text: str, span: Span, max_chars: int) -> list[Span]:
-    """Break one paragraph into sentence spans, cutting only over-long sentences at spaces."""
+def _pieces(sentences: list[Span], text: str, span: Span, max_chars: int) -> list[Span]:
+    """Break one paragraph into its sentences, cutting only over-long sentences at spaces."""
     out: list[Span] = []
-    for s in _sentences(text, span) or [span]:
+    for s in sentences or [span]:
         start = s.start
         while s.end - start > max_chars:
             cut = text.rfind(" ", start + 1, start + max_chars)
@@ -114,7 +114,23 @@ def _pack(units: list[Span], max_chars: int) -> list[Span]:
     return packed
 
 
-def chunk_spans(text: str, max_chars: int) -> list[tuple[Span, str]]:
+class _Paragraphs:
+    """Each paragraph's sentences, found once and only when asked for."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.found: dict[Span, list[Span]] = {}
+
+    def sentences(self, block: Span) -> list[Span]:
+        if block not in self.found:
+            self.found[block] = _sentences(self.text, block)
+        return self.found[block]
+
+
+def chunk_spans(
+    text: str, max_chars: int, paragraphs: _Paragraphs | None = None
+) -> list[tuple[Span, str]]:
+    paragraphs = paragraphs or _Paragraphs(text)
     spans: list[tuple[Span, str]] = []
     for section in sections(text):
         if (
@@ -132,14 +148,24 @@ def chunk_spans(text: str, max_chars: int) -> list[tuple[Span, str]]:
             if block.end - block.start <= max_chars:
                 units.append(block)
             else:
-                units.extend(_pieces(text, block, max_chars))
+                units.extend(_pieces(paragraphs.sentences(block), text, block, max_chars))
         spans.extend((span, section.title) for span in _pack(units, max_chars))
     return spans
 
 
 def chunk_document(document: Document, max_chars: int = 1000) -> list[Chunk]:
+    return chunk_and_segment(document, max_chars, sentences=False)[0]
+
+
+def chunk_and_segment(
+    document: Document, max_chars: int = 1000, sentences: bool = True
+) -> tuple[list[Chunk], list[list[Span]]]:
+    """The chunks of ``document`` and, per chunk, its sentences as spans of ``chunk.text``
+    (empty lists when ``sentences`` is False). Every paragraph is segmented once, for
+    chunking and for the sentences both."""
     text = document.text
-    return [
+    paragraphs = _Paragraphs(text)
+    chunks = [
         Chunk(
             chunk_id=f"{document.doc_id}#{i:04d}",
             doc_id=document.doc_id,
@@ -148,5 +174,27 @@ def chunk_document(document: Document, max_chars: int = 1000) -> list[Chunk]:
             end=span.end,
             section=title[:200],
         )
-        for i, (span, title) in enumerate(chunk_spans(text, max_chars))
+        for i, (span, title) in enumerate(chunk_spans(text, max_chars, paragraphs))
     ]
+    if not sentences:
+        return chunks, [[] for _ in chunks]
+    blocks = [Span(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
+    found: list[list[Span]] = []
+    at = 0  # the first paragraph that may overlap the next chunk
+    for chunk in chunks:
+        while at < len(blocks) and blocks[at].end <= chunk.start:
+            at += 1
+        own = []
+        for block in blocks[at:]:
+            if block.start >= chunk.end:
+                break
+            for s in paragraphs.sentences(block):
+                a, b = max(s.start, chunk.start), min(s.end, chunk.end)
+                while a < b and text[a].isspace():  # a sentence cut where a chunk ends
+                    a += 1
+                while b > a and text[b - 1].isspace():
+                    b -= 1
+                if a < b:
+                    own.append(Span(a - chunk.start, b - chunk.start))
+        found.append(own)
+    return chunks, found

@@ -2,6 +2,8 @@
 
 A file whose bytes hash the same as its stored, complete record is skipped ("unchanged") and
 costs one hash. A failing file is reported and leaves the store as it was; the rest go on.
+While one document is written to the store (a thread of its own) the next is chunked and
+embedded; PyTorch lets go of the interpreter lock while it computes, so the two overlap.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +21,12 @@ from tqdm import tqdm
 
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError, TrialQAError
-from assistant.lexical import embedding_text
+from assistant.lexical import embedding_header, embedding_text
 from assistant.models import Document
-from assistant.sentences import embed_statements
+from assistant.sentences import embed_chunks, embed_statements
 from assistant.settings import Settings
 from assistant.store import FORMAT, VectorStore, chunk_metadata
-from ingest.chunking import chunk_document
+from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
 
 
@@ -103,6 +106,24 @@ def one_line(message: str, limit: int = 400) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+@dataclass
+class _Write:
+    """A document ready to be written: its chunks, their vectors and its statements."""
+
+    document: Document
+    chunks: list
+    embeddings: Sequence[Sequence[float]]
+    sentences: list
+    status: str  # added | updated
+
+    def pending(self) -> FileResult:
+        return FileResult(self.document.source, "failed", self.document.doc_id, error="not written")
+
+    def run(self, store: VectorStore) -> FileResult:
+        store.write_document(self.document, self.chunks, self.embeddings, self.sentences)
+        return FileResult(self.document.source, self.status, self.document.doc_id, len(self.chunks))
+
+
 class Ingestor:
     def __init__(self, store: VectorStore, embedder: Embedder, settings: Settings) -> None:
         self.store = store
@@ -110,37 +131,91 @@ class Ingestor:
         self.settings = settings
 
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
+        """Ingest every file below ``paths``, in order. One document is written to the store
+        (a background thread) while the next one is read, chunked and embedded; writes stay
+        in file order, one at a time, and a document's id is never read while it is written."""
         started = time.perf_counter()
         report = IngestReport()
         paths = [Path(p) for p in paths]
         self.drop_abandoned(paths)
         files = list(expand_paths(paths))
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False)
-        for path, problem in bar:
-            bar.set_postfix_str(path.name[:40])
-            if problem:
-                report.results.append(FileResult(str(path), "failed", error=one_line(problem)))
-                continue
-            report.results.append(self.ingest_file(path))
+        pending: tuple[int, str, Future[FileResult]] | None = None  # (result slot, doc id, write)
+
+        def finish() -> None:
+            nonlocal pending
+            if pending is not None:
+                slot, _, write = pending
+                pending = None
+                report.results[slot] = write.result()
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialqa-write") as writer:
+            try:
+                for path, problem in bar:
+                    bar.set_postfix_str(path.name[:40])
+                    if problem:
+                        report.results.append(
+                            FileResult(str(path), "failed", error=one_line(problem))
+                        )
+                        continue
+                    loaded = self._load(path)
+                    if isinstance(loaded, FileResult):
+                        report.results.append(loaded)
+                        continue
+                    if pending is not None and pending[1] == loaded.doc_id:
+                        finish()  # its record decides this file's id and whether it changed
+                    step = self._guarded(loaded, self._prepare)
+                    if isinstance(step, FileResult):
+                        report.results.append(step)
+                        continue
+                    finish()
+                    report.results.append(step.pending())
+                    slot = len(report.results) - 1
+                    pending = (slot, step.document.doc_id, writer.submit(self._guarded_write, step))
+                finish()
+            finally:
+                if pending is not None:  # interrupted: the write under way completes first
+                    pending[2].result()
         report.seconds = time.perf_counter() - started
         return report
 
     def ingest_file(self, path: Path) -> FileResult:
+        loaded = self._load(path)
+        return loaded if isinstance(loaded, FileResult) else self.ingest_document(loaded)
+
+    def _load(self, path: Path) -> Document | FileResult:
         source = display_source(Path(path))
         try:
-            document = load_file(Path(path))
+            return load_file(Path(path))
         except TrialQAError as exc:
             return FileResult(source, "failed", error=one_line(exc.message))
         except Exception as exc:  # a loader meeting a file it was not written for: this file fails
             problem = f"{Path(path).name}: cannot be read ({exc.__class__.__name__}: {exc})"
             return FileResult(source, "failed", error=one_line(problem))
-        try:
-            return self.ingest_document(document)
-        except TrialQAError as exc:
-            return FileResult(source, "failed", error=one_line(exc.message))
 
     def ingest_document(self, document: Document) -> FileResult:
         """Write one loaded document (skipped when its stored copy is complete and the same)."""
+        step = self._guarded(document, self._prepare)
+        return step if isinstance(step, FileResult) else self._guarded_write(step)
+
+    @staticmethod
+    def _guarded(document: Document, work):
+        try:
+            return work(document)
+        except TrialQAError as exc:
+            return FileResult(document.source, "failed", error=one_line(exc.message))
+
+    def _guarded_write(self, write: _Write) -> FileResult:
+        try:
+            return write.run(self.store)
+        except TrialQAError as exc:
+            document = write.document
+            return FileResult(
+                document.source, "failed", document.doc_id, error=one_line(exc.message)
+            )
+
+    def _prepare(self, document: Document) -> _Write | FileResult:
+        """What writing ``document`` takes (its chunks and vectors), or its result if unchanged."""
         document = self._resolve_id(document)
         state = self.store.document_state(document.doc_id)
         if (
@@ -150,15 +225,19 @@ class Ingestor:
             and state.get("format", 1) >= FORMAT  # older records lack sentence vectors
         ):
             return FileResult(document.source, "unchanged", document.doc_id, state.get("chunks", 0))
-        chunks = chunk_document(document, self.settings.chunking.max_chars)
+        chunks, spans = chunk_and_segment(document, self.settings.chunking.max_chars)
         if not chunks:
             raise IngestError(f"{document.source}: produced no chunks")
-        texts = [embedding_text(c, chunk_metadata(document, c, i)) for i, c in enumerate(chunks)]
-        embeddings = self.embedder.embed_documents(texts)
-        sentences = embed_statements(chunks, self.embedder)
-        self.store.write_document(document, chunks, embeddings, sentences)
+        metas = [chunk_metadata(document, c, i) for i, c in enumerate(chunks)]
+        if self.settings.embedding.chunk_vectors == "sentences":
+            headers = [embedding_header(c, m) for c, m in zip(chunks, metas, strict=True)]
+            embeddings, sentences = embed_chunks(chunks, headers, self.embedder, spans)
+        else:
+            texts = [embedding_text(c, m) for c, m in zip(chunks, metas, strict=True)]
+            embeddings = self.embedder.embed_documents(texts)
+            sentences = embed_statements(chunks, self.embedder, spans)
         status = "updated" if state else "added"
-        return FileResult(document.source, status, document.doc_id, len(chunks))
+        return _Write(document, chunks, embeddings, sentences, status)
 
     def drop_abandoned(self, paths: Iterable[Path]) -> list[str]:
         """Remove what an interrupted write left of files that are gone since.

@@ -59,3 +59,28 @@ def test_long_section_splits_between_sentences():
     for c in chunks:
         assert len(c.text) <= 300 and c.section == "Results"
         assert c.text.rstrip().endswith(".") and c.text[0].isupper()
+
+
+@pytest.mark.parametrize("max_chars", [300, 1000])
+def test_chunk_and_segment_gives_each_chunks_own_sentences(max_chars):
+    """Sentences found once per paragraph are the sentences of each chunk's text: the same
+    spans as segmenting the chunk alone, except where pysbd reads a paragraph cut short
+    differently (at 300 characters, one chunk of the corpus); always the same characters."""
+    from ingest.chunking import chunk_and_segment
+    from ingest.pipeline import expand_paths
+
+    differ = 0
+    for path, _ in expand_paths([CORPUS]):
+        document = load_file(path)
+        chunks, sentences = chunk_and_segment(document, max_chars)
+        assert [c.text for c in chunks] == [c.text for c in chunk_document(document, max_chars)]
+        for chunk, spans in zip(chunks, sentences, strict=True):
+            alone = sentence_spans(chunk.text)
+            differ += spans != alone
+            ends = [x for s in spans for x in (s.start, s.end)]
+            assert ends == sorted(ends), "in order, not overlapping"
+            text = chunk.text
+            assert all(text[s.start : s.end] == text[s.start : s.end].strip() for s in spans)
+            covered = "".join(text[s.start : s.end] for s in spans).replace(" ", "")
+            assert covered == "".join(text[s.start : s.end] for s in alone).replace(" ", "")
+    assert differ <= (1 if max_chars == 300 else 0)

@@ -99,7 +99,8 @@ def write_document(self, document, chunks, embeddings, *rest):
 
 
 S.ChromaStore.write_document = write_document
-hook("_put_record", lambda document, meta: "complete" if meta["complete"] else "incomplete")
+hook("_put_record", lambda document, meta: "incomplete")
+hook("_mark_complete", lambda doc_id, meta: "complete")
 hook("_delete_chunks", lambda doc_id: "delete")
 hook("_bump_generation", lambda: "bump")
 
@@ -346,14 +347,11 @@ def test_a_write_interrupted_before_its_record_is_complete_was_already_announced
     store = ChromaStore(tmp_path / "store")
     store.write_document(*_doc("a", "a.txt"))
     before = store.generation()
-    original = store._put_record
 
-    def put_record(document, meta):
-        if meta["complete"]:
-            raise Interrupted
-        original(document, meta)
+    def mark_complete(doc_id, meta):
+        raise Interrupted
 
-    store._put_record = put_record
+    store._mark_complete = mark_complete
     with pytest.raises(Interrupted):
         store.write_document(*_doc("a", "a.txt", "Alpha beta. Gamma delta epsilon."))
     assert store.generation() > before

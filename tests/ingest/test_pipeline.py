@@ -90,3 +90,67 @@ def test_every_chunk_of_the_corpus_quotes_its_document_exactly(corpus_services):
     assert chunks and docs
     for chunk, _ in chunks:
         assert docs[chunk.doc_id].text[chunk.start : chunk.end] == chunk.text
+
+
+def test_a_failed_write_fails_its_file_only_and_results_keep_file_order(tmp_path, fresh_services):
+    """Documents are written in a background thread while the next is embedded: a write that
+    fails is that file's failure, reported in its place; the files after it still land."""
+    from assistant.errors import RetrievalError
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, name in enumerate(["a", "b", "c", "d"]):
+        (folder / f"{name}.txt").write_text(PARAS[i % 3] + f"\n\nCohort {name} had {i} events.")
+    store = fresh_services.store
+    write = store.write_document
+
+    def failing(document, *rest):
+        if document.doc_id == "b":
+            raise RetrievalError("disk full while writing b")
+        return write(document, *rest)
+
+    store.write_document = failing
+    report = ingestor(fresh_services).ingest([folder])
+    assert [(r.doc_id, r.status) for r in report.results] == [
+        ("a", "added"), ("b", "failed"), ("c", "added"), ("d", "added"),
+    ]  # fmt: skip
+    assert report.results[1].error == "disk full while writing b"
+    assert {d.doc_id for d in store.list_documents()} == {"a", "c", "d"}
+
+
+@pytest.mark.parametrize("mode", ["sentences", "whole"])
+def test_chunk_vectors_setting(mode, tmp_path, embedder):
+    """``sentences``: a chunk's vector is the length-weighted mean of its context's and its
+    sentences' vectors, and no chunk is embedded whole; ``whole``: the chunk in its context."""
+    import numpy as np
+
+    from assistant.factory import build
+    from assistant.lexical import embedding_header, embedding_text
+    from assistant.text import sentence_spans
+    from tests.assistant.test_sentences import CountingEmbedder
+    from tests.conftest import make_settings
+
+    path = tmp_path / "alpha.txt"
+    path.write_text("\n\n".join(PARAS))
+    settings = make_settings(tmp_path / "store", embedding={"chunk_vectors": mode})
+    counting = CountingEmbedder(embedder)
+    services = build(settings, embedder=counting)
+    Ingestor(services.store, counting, services.settings).ingest([path])
+    got = services.store._chunks.get(include=["embeddings", "metadatas", "documents"])
+    texts, expected = [], []
+    for chunk, meta in services.store.get_chunks(got["ids"]):
+        if mode == "whole":
+            texts.append(embedding_text(chunk, meta))
+            expected.append(embedder.encode([texts[-1]])[0])
+            continue
+        header = embedding_header(chunk, meta)
+        pieces = [header] + [chunk.text[s.start : s.end] for s in sentence_spans(chunk.text)]
+        texts += pieces
+        mean = np.array([len(p) for p in pieces], np.float32) @ embedder.encode(pieces)
+        expected.append(mean / np.linalg.norm(mean))
+    for vector, want in zip(got["embeddings"], expected, strict=True):
+        assert float(np.dot(vector, want)) > 0.999
+    if mode == "sentences":
+        assert counting.documents == len(set(texts)), "each sentence and header embedded once"
+    else:
+        assert counting.documents > len(texts), "chunks whole, and their statements"
