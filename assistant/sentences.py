@@ -131,7 +131,8 @@ def _embedded(texts: Sequence[str], embedder: Embedder) -> tuple[dict[str, np.nd
 
 def _kept(chunk: Chunk, spans: Sequence[Span], vector: dict[str, np.ndarray], dim: int):
     rows = [vector[chunk.text[s.start : s.end]] for s in spans]
-    return SentenceVectors.of(chunk, spans, np.stack(rows) if rows else np.zeros((0, dim), np.float32))
+    stacked = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
+    return SentenceVectors.of(chunk, spans, stacked)
 
 
 def embed_chunks(
