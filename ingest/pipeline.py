@@ -16,16 +16,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from assistant.embeddings import Embedder
 from assistant.errors import IngestError, TrialQAError
 from assistant.lexical import embedding_header, embedding_text
-from assistant.models import Document
-from assistant.sentences import embed_chunks, embed_statements
+from assistant.models import Chunk, Document
+from assistant.sentences import SentenceVectors, embed_chunks, embed_statements
 from assistant.settings import Settings
 from assistant.store import FORMAT, VectorStore, chunk_metadata
+from assistant.text import Span
 from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
 
@@ -106,22 +108,37 @@ def one_line(message: str, limit: int = 400) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+# Changed documents are embedded together until their chunks reach this many (at least one
+# document per call): fewer, fuller batches than a call per document.
+GROUP_CHUNKS = 256
+
+
 @dataclass
-class _Write:
-    """A document ready to be written: its chunks, their vectors and its statements."""
+class _Plan:
+    """A changed document, chunked and segmented, to be embedded and written."""
 
     document: Document
-    chunks: list
-    embeddings: Sequence[Sequence[float]]
-    sentences: list
+    chunks: list[Chunk]
+    spans: list[list[Span]]  # each chunk's sentences
+    metas: list[dict[str, Any]]
     status: str  # added | updated
 
-    def pending(self) -> FileResult:
-        return FileResult(self.document.source, "failed", self.document.doc_id, error="not written")
+    def failed(self, error: str) -> FileResult:
+        d = self.document
+        return FileResult(d.source, "failed", d.doc_id, error=one_line(error))
 
-    def run(self, store: VectorStore) -> FileResult:
-        store.write_document(self.document, self.chunks, self.embeddings, self.sentences)
-        return FileResult(self.document.source, self.status, self.document.doc_id, len(self.chunks))
+    def written(self) -> FileResult:
+        d = self.document
+        return FileResult(d.source, self.status, d.doc_id, len(self.chunks))
+
+
+@dataclass
+class _Write:
+    """A document with its vectors, ready to be written."""
+
+    plan: _Plan
+    vectors: Sequence[Sequence[float]]
+    sentences: list[SentenceVectors]
 
 
 class Ingestor:
@@ -131,51 +148,60 @@ class Ingestor:
         self.settings = settings
 
     def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
-        """Ingest every file below ``paths``, in order. One document is written to the store
-        (a background thread) while the next one is read, chunked and embedded; writes stay
-        in file order, one at a time, and a document's id is never read while it is written."""
+        """Ingest every file below ``paths``, in order.
+
+        Changed documents are embedded in groups (one call for up to ``GROUP_CHUNKS`` chunks:
+        fewer, fuller batches) and written one by one, in file order, by a background thread
+        while the next group is read, chunked and embedded. A file whose id is in a group or
+        a write under way waits for them: its id and whether it changed depend on that record.
+        """
         started = time.perf_counter()
         report = IngestReport()
         paths = [Path(p) for p in paths]
         self.drop_abandoned(paths)
         files = list(expand_paths(paths))
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False)
-        pending: tuple[int, str, Future[FileResult]] | None = None  # (result slot, doc id, write)
+        group: list[tuple[int, _Plan]] = []  # (result slot, plan)
+        writes: list[tuple[int, str, Future[FileResult]]] = []  # (result slot, doc id, write)
 
-        def finish() -> None:
-            nonlocal pending
-            if pending is not None:
-                slot, _, write = pending
-                pending = None
+        def settle() -> None:  # the writes under way, done
+            for slot, _, write in writes:
                 report.results[slot] = write.result()
+            writes.clear()
+
+        def flush(writer: ThreadPoolExecutor) -> None:  # the group embedded and queued
+            if not group:
+                return
+            try:
+                made = self._embed([plan for _, plan in group])
+            except TrialQAError as exc:
+                for slot, plan in group:
+                    report.results[slot] = plan.failed(exc.message)
+                made = []
+            settle()
+            for (slot, _), write in zip(group, made, strict=False):
+                writes.append((slot, write.plan.document.doc_id, writer.submit(self._write, write)))
+            group.clear()
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialqa-write") as writer:
-            try:
-                for path, problem in bar:
-                    bar.set_postfix_str(path.name[:40])
-                    if problem:
-                        report.results.append(
-                            FileResult(str(path), "failed", error=one_line(problem))
-                        )
-                        continue
-                    loaded = self._load(path)
-                    if isinstance(loaded, FileResult):
-                        report.results.append(loaded)
-                        continue
-                    if pending is not None and pending[1] == loaded.doc_id:
-                        finish()  # its record decides this file's id and whether it changed
-                    step = self._guarded(loaded, self._prepare)
-                    if isinstance(step, FileResult):
-                        report.results.append(step)
-                        continue
-                    finish()
-                    report.results.append(step.pending())
-                    slot = len(report.results) - 1
-                    pending = (slot, step.document.doc_id, writer.submit(self._guarded_write, step))
-                finish()
-            finally:
-                if pending is not None:  # interrupted: the write under way completes first
-                    pending[2].result()
+            for path, problem in bar:
+                bar.set_postfix_str(path.name[:40])
+                loaded = self._load(path, problem)
+                if isinstance(loaded, FileResult):
+                    report.results.append(loaded)
+                    continue
+                busy = {p.document.doc_id for _, p in group} | {d for _, d, _ in writes}
+                if loaded.doc_id in busy:
+                    flush(writer)
+                    settle()
+                step = self._guarded(loaded, self._plan)
+                report.results.append(step if isinstance(step, FileResult) else step.failed(""))
+                if isinstance(step, _Plan):
+                    group.append((len(report.results) - 1, step))
+                    if sum(len(p.chunks) for _, p in group) >= GROUP_CHUNKS:
+                        flush(writer)
+            flush(writer)
+            settle()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -183,7 +209,9 @@ class Ingestor:
         loaded = self._load(path)
         return loaded if isinstance(loaded, FileResult) else self.ingest_document(loaded)
 
-    def _load(self, path: Path) -> Document | FileResult:
+    def _load(self, path: Path, problem: str | None = None) -> Document | FileResult:
+        if problem:  # found while walking the folders
+            return FileResult(str(path), "failed", error=one_line(problem))
         source = display_source(Path(path))
         try:
             return load_file(Path(path))
@@ -195,8 +223,14 @@ class Ingestor:
 
     def ingest_document(self, document: Document) -> FileResult:
         """Write one loaded document (skipped when its stored copy is complete and the same)."""
-        step = self._guarded(document, self._prepare)
-        return step if isinstance(step, FileResult) else self._guarded_write(step)
+        step = self._guarded(document, self._plan)
+        if isinstance(step, FileResult):
+            return step
+        try:
+            [write] = self._embed([step])
+        except TrialQAError as exc:
+            return step.failed(exc.message)
+        return self._write(write)
 
     @staticmethod
     def _guarded(document: Document, work):
@@ -205,17 +239,16 @@ class Ingestor:
         except TrialQAError as exc:
             return FileResult(document.source, "failed", error=one_line(exc.message))
 
-    def _guarded_write(self, write: _Write) -> FileResult:
+    def _write(self, write: _Write) -> FileResult:
+        plan = write.plan
         try:
-            return write.run(self.store)
+            self.store.write_document(plan.document, plan.chunks, write.vectors, write.sentences)
         except TrialQAError as exc:
-            document = write.document
-            return FileResult(
-                document.source, "failed", document.doc_id, error=one_line(exc.message)
-            )
+            return plan.failed(exc.message)
+        return plan.written()
 
-    def _prepare(self, document: Document) -> _Write | FileResult:
-        """What writing ``document`` takes (its chunks and vectors), or its result if unchanged."""
+    def _plan(self, document: Document) -> _Plan | FileResult:
+        """``document``'s chunks and sentences, ready to embed, or its result if unchanged."""
         document = self._resolve_id(document)
         state = self.store.document_state(document.doc_id)
         if (
@@ -229,15 +262,26 @@ class Ingestor:
         if not chunks:
             raise IngestError(f"{document.source}: produced no chunks")
         metas = [chunk_metadata(document, c, i) for i, c in enumerate(chunks)]
+        return _Plan(document, chunks, spans, metas, "updated" if state else "added")
+
+    def _embed(self, plans: list[_Plan]) -> list[_Write]:
+        """The vectors of several documents' chunks and statements, from one embedding call."""
+        chunks = [c for p in plans for c in p.chunks]
+        spans = [s for p in plans for s in p.spans]
+        metas = [m for p in plans for m in p.metas]
         if self.settings.embedding.chunk_vectors == "sentences":
             headers = [embedding_header(c, m) for c, m in zip(chunks, metas, strict=True)]
-            embeddings, sentences = embed_chunks(chunks, headers, self.embedder, spans)
+            vectors, sentences = embed_chunks(chunks, headers, self.embedder, spans)
         else:
             texts = [embedding_text(c, m) for c, m in zip(chunks, metas, strict=True)]
-            embeddings = self.embedder.embed_documents(texts)
+            vectors = self.embedder.embed_documents(texts)
             sentences = embed_statements(chunks, self.embedder, spans)
-        status = "updated" if state else "added"
-        return _Write(document, chunks, embeddings, sentences, status)
+        made, at = [], 0
+        for p in plans:
+            n = len(p.chunks)
+            made.append(_Write(p, vectors[at : at + n], sentences[at : at + n]))
+            at += n
+        return made
 
     def drop_abandoned(self, paths: Iterable[Path]) -> list[str]:
         """Remove what an interrupted write left of files that are gone since.
