@@ -63,20 +63,17 @@ class Retriever:
         if k < 1:
             raise InputError("k must be at least 1")
         filters = filters or Filters()
-        # A document being written (or left half-written by a crash) is not searched until
-        # its record is complete: its chunks may be a mix of the old and the new version.
-        hidden = {doc_id for doc_id, _ in self.store.incomplete_documents()}
-        ranked = self._ranked(q, k, filters, hidden)
+        ranked = self._ranked(q, k, filters)
         named = None if filters.active() else self.trial_names.mentioned(q.text)
         if named is None:
             return ranked
-        preferred = self._ranked(q, k, named, hidden)
+        preferred = self._ranked(q, k, named)
         seen = {p.chunk.chunk_id for p in preferred}
         others = [p for p in ranked if p.chunk.chunk_id not in seen]
         keep = min(len(others), 2 if k >= 4 else 0)
         return (preferred[: k - keep] + others)[:k] if keep else (preferred + others)[:k]
 
-    def _ranked(self, q: Query, k: int, filters: Filters, hidden: set[str]) -> list[Passage]:
+    def _ranked(self, q: Query, k: int, filters: Filters) -> list[Passage]:
         n = max(k, self.settings.candidates)
         dense = self.store.similarity_search_by_vector(
             self.query_vector(q.dense_text or q.text), n, filters
@@ -87,6 +84,9 @@ class Retriever:
         missing = [cid for cid, _ in ranked_ids if cid not in have]
         have |= {chunk.chunk_id: (chunk, meta) for chunk, meta in self.store.get_chunks(missing)}
         lexical = [(*have[cid], score) for cid, score in ranked_ids if cid in have]
+        # A document being written (or left half-written by a crash) is not searched until
+        # its record is complete: its chunks may be a mix of the old and the new version.
+        hidden = self.store.unfinished(hit[0].doc_id for hit in (*dense, *lexical))
         if hidden:
             dense = [hit for hit in dense if hit[0].doc_id not in hidden]
             lexical = [hit for hit in lexical if hit[0].doc_id not in hidden]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,6 +44,8 @@ class VectorStore(Protocol):
     def delete_document(self, doc_id: str) -> None: ...
 
     def incomplete_documents(self) -> list[tuple[str, str]]: ...
+
+    def unfinished(self, doc_ids: Iterable[str]) -> set[str]: ...
 
     def get_document(self, doc_id: str) -> Document: ...
 
@@ -246,6 +248,16 @@ class ChromaStore:
             self._delete_chunks(doc_id)
             self._bump_generation()
             self._docs.delete(ids=[doc_id])
+
+    def unfinished(self, doc_ids: Iterable[str]) -> set[str]:
+        """Those of ``doc_ids`` whose record is not complete: being written or deleted, cut
+        off by a crash, or gone. One read of those records, however many the store holds."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return set()
+        got = self._docs.get(ids=ids, include=["metadatas"])
+        pairs = zip(got["ids"], got["metadatas"], strict=True)
+        return set(ids) - {doc_id for doc_id, meta in pairs if meta.get("complete") is True}
 
     def incomplete_documents(self) -> list[tuple[str, str]]:
         """(doc_id, source) of every record whose write or delete was interrupted."""

@@ -203,6 +203,14 @@ class Batched:
         if len(self.pending) >= self.size:
             self.flush()
 
+    def update(self, ids, metadatas) -> None:
+        """A record marked complete: the gathered upsert carries the new metadata."""
+        for id_, meta in zip(ids, metadatas, strict=True):
+            if id_ in self.pending:
+                self.pending[id_] = (*self.pending[id_][:3], meta)
+            else:
+                self.collection.update(ids=[id_], metadatas=[meta])
+
     def delete(self, **_) -> None:
         pass
 
@@ -275,6 +283,8 @@ def fill_trialqa(base: Base, folder: Path, size: int) -> int:
     store._bump_generation()
     if store.count_chunks() != written:
         raise RuntimeError(f"wrote {written} chunks, the store holds {store.count_chunks()}")
+    if unfinished := store.incomplete_documents():  # retrieval would leave them out
+        raise RuntimeError(f"{len(unfinished)} documents were left incomplete")
     return written
 
 

@@ -29,3 +29,33 @@ def test_an_unfinished_document_is_left_out_of_both_rankings(fresh_services):
     _mark(services.store, doc_id, complete=True)
     again = services.retriever.search(QUESTION, k=5)
     assert [p.chunk.chunk_id for p in again] == [p.chunk.chunk_id for p in found]
+
+
+def test_only_the_candidates_records_are_read(fresh_services, monkeypatch):
+    """Whether a passage's document is complete is read for the passages found, not by a
+    scan of every record (at 12k documents that scan took most of a search)."""
+    from ingest.pipeline import Ingestor
+
+    services = fresh_services
+    Ingestor(services.store, services.embedder, services.settings).ingest([CORPUS])
+    asked = []
+    unfinished = services.store.unfinished
+    monkeypatch.setattr(services.store, "incomplete_documents", None)  # never scanned
+    monkeypatch.setattr(
+        services.store, "unfinished", lambda ids: asked.append(set(ids)) or unfinished(ids)
+    )
+    found = services.retriever.search(QUESTION, k=5)
+    assert found and asked
+    assert {p.chunk.doc_id for p in found} <= set().union(*asked)
+    assert len(set().union(*asked)) < len(services.store.list_documents())
+
+
+def test_a_chunk_whose_record_is_gone_is_not_searched(fresh_services):
+    from ingest.pipeline import Ingestor
+
+    services = fresh_services
+    Ingestor(services.store, services.embedder, services.settings).ingest([INTERVIEW])
+    doc_id = services.retriever.search(QUESTION, k=5)[0].chunk.doc_id
+    services.store._docs.delete(ids=[doc_id])  # as a delete leaves it just before it ends
+    assert services.store.unfinished([doc_id, doc_id]) == {doc_id}
+    assert services.retriever.search(QUESTION, k=5) == []
