@@ -77,6 +77,21 @@ def corpus_embedding_texts() -> list[str]:
     return texts
 
 
+def pubmedqa_recall(embedder, n: int = 150) -> tuple[float, float]:
+    """Recall@1 and @5 of each of the first ``n`` PubMedQA questions finding its own abstract
+    among the ``n`` abstracts, by the cosine of ``embedder``'s vectors."""
+    import json
+
+    import numpy as np
+
+    items = json.loads((SHARED / "data" / "pubmedqa" / "pqal_labeled.json").read_text())[:n]
+    abstracts = ["\n".join(item["contexts"]) for item in items]
+    questions = [item["question"] for item in items]
+    ranks = np.argsort(-(embedder.encode(questions) @ embedder.encode(abstracts).T), axis=1)
+    truth = np.arange(len(items))[:, None]
+    return (ranks[:, :1] == truth).any(1).mean(), (ranks[:, :5] == truth).any(1).mean()
+
+
 @pytest.fixture(scope="session")
 def corpus_services(tmp_path_factory, embedder):
     """Services over a store holding the shipped corpus (read-only for tests)."""

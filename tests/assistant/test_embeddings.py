@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -12,7 +10,7 @@ from assistant import embeddings
 from assistant.embeddings import SentenceTransformerEmbedder, hardware_bfloat16
 from assistant.errors import ConfigError
 from assistant.factory import make_embedder
-from tests.conftest import SHARED, corpus_embedding_texts, make_settings
+from tests.conftest import corpus_embedding_texts, make_settings, pubmedqa_recall
 
 
 def test_hardware_bfloat16_reads_the_cpu_flags(tmp_path):
@@ -73,14 +71,5 @@ def test_bfloat16_vectors_agree_with_float32_on_the_corpus(bfloat16, float32_emb
 @pytest.mark.slow
 def test_bfloat16_retrieval_recall_is_no_lower_than_float32(bfloat16, float32_embedder):
     """PubMedQA: each question must find its own abstract among 150."""
-    items = json.loads((SHARED / "data" / "pubmedqa" / "pqal_labeled.json").read_text())[:150]
-    abstracts = ["\n".join(item["contexts"]) for item in items]
-    questions = [item["question"] for item in items]
-
-    def recall(e) -> tuple[float, float]:
-        ranks = np.argsort(-(e.encode(questions) @ e.encode(abstracts).T), axis=1)
-        truth = np.arange(len(items))[:, None]
-        return (ranks[:, :1] == truth).any(1).mean(), (ranks[:, :5] == truth).any(1).mean()
-
-    ours, theirs = recall(bfloat16), recall(float32_embedder)
+    ours, theirs = pubmedqa_recall(bfloat16), pubmedqa_recall(float32_embedder)
     assert ours[0] >= theirs[0] and ours[1] >= theirs[1], (ours, theirs)

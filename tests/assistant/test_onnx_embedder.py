@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from assistant.errors import ConfigError
 from assistant.factory import make_embedder
 from assistant.onnx_embedder import OnnxEmbedder
-from tests.conftest import SHARED, corpus_embedding_texts, make_settings
+from tests.conftest import corpus_embedding_texts, make_settings, pubmedqa_recall
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +35,7 @@ def test_vectors_agree_with_the_pytorch_model_on_the_corpus(onnx, float32_embedd
 @pytest.mark.slow
 def test_retrieval_recall_is_no_lower_than_with_pytorch(onnx, float32_embedder):
     """PubMedQA: each question must find its own abstract among 150."""
-    items = json.loads((SHARED / "data" / "pubmedqa" / "pqal_labeled.json").read_text())[:150]
-    abstracts = ["\n".join(item["contexts"]) for item in items]
-    questions = [item["question"] for item in items]
-
-    def recall(e) -> tuple[float, float]:
-        ranks = np.argsort(-(e.encode(questions) @ e.encode(abstracts).T), axis=1)
-        truth = np.arange(len(items))[:, None]
-        return (ranks[:, :1] == truth).any(1).mean(), (ranks[:, :5] == truth).any(1).mean()
-
-    ours, theirs = recall(onnx), recall(float32_embedder)
+    ours, theirs = pubmedqa_recall(onnx), pubmedqa_recall(float32_embedder)
     assert ours[0] >= theirs[0] and ours[1] >= theirs[1], (ours, theirs)
 
 
