@@ -74,17 +74,12 @@ class SentenceTransformerEmbedder(Embeddings):
         self.device = device
         self.threads = threads  # PyTorch's intra-op threads, for the whole process; 0: its own
         self.precision = precision
+        # The precision the model runs in: ``auto`` resolved once, not at every encode.
+        hardware = device == "cpu" and precision == "auto" and hardware_bfloat16()
+        self.dtype = "bfloat16" if hardware else "float32" if precision == "auto" else precision
         self._model = None
         self._packable = False
         self._lock = threading.Lock()
-
-    @property
-    def dtype(self) -> str:
-        """The precision the model runs in: ``precision`` with ``auto`` resolved."""
-        if self.precision != "auto":
-            return self.precision
-        cpu = self.device == "cpu"
-        return "bfloat16" if cpu and hardware_bfloat16() else "float32"
 
     @property
     def loaded(self) -> bool:

@@ -42,9 +42,9 @@ def embedding_header(chunk: Chunk, meta: dict[str, Any]) -> str:
 
 
 def embedding_text(chunk: Chunk, meta: dict[str, Any]) -> str:
-    """What the dense index embeds: the chunk in its document's context (title, trial, id)."""
-    context = (meta.get("title"), meta.get("trial"), meta.get("nct_id"))
-    return "\n".join(str(part) for part in (*context, lexical_text(chunk)) if part)
+    """The chunk as one text in its context (``embedding_header``), for
+    ``chunk_vectors="whole"``."""
+    return "\n".join(part for part in (embedding_header(chunk, meta), chunk.text) if part)
 
 
 class LexicalIndex:
