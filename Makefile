@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser run test test-fast fuzz eval bench lint clean
+.PHONY: install llm browser run test test-fast fuzz eval eval-real train bench lint clean
 
 install: $(STAMP)
 
@@ -58,6 +58,17 @@ fuzz: install
 eval: install
 	$(VENV)/bin/trialqa eval --report eval/report
 
+# The same over real papers and registry records from ../shared/data (eval/gold/real.jsonl),
+# each question asked within its own document; baseline eval/baseline-real.json.
+eval-real: install
+	$(VENV)/bin/trialqa eval --cases eval/gold/real.jsonl --report eval/report-real
+
+# Retrain the answer scorer from ../shared/data (about 20 minutes on 2 cores; sentence vectors
+# are cached in .trialqa-train/): writes assistant/data/answer_scorer.npz and MODEL_CARD.md.
+# `make run` and `make test` never retrain; they load the committed file.
+train: install
+	$(PY) -m eval.train_scorer $(TRAIN_ARGS)
+
 # Ingest, query, load and cold-start benchmarks against the LangChain baseline: tables on
 # stdout, JSON in bench/results/. Options through BENCH_ARGS, e.g. BENCH_ARGS="--docs 80".
 bench: install
@@ -69,4 +80,4 @@ lint: install
 	$(VENV)/bin/ruff format --check assistant ingest api eval tests
 
 clean:
-	rm -rf .trialqa .pytest_cache
+	rm -rf .trialqa .pytest_cache .trialqa-train

@@ -1,12 +1,13 @@
 """Answer engines: the ``AnswerEngine`` seam and the default extractive engine.
 
-The extractive engine answers with sentences it finds, never with text it writes: it scores
-every sentence of the retrieved passages by meaning (cosine similarity to the question) and by
-*coverage*, the share of the question's weighted terms the sentence and its context (section
-heading, document title, trial) contain. Terms weigh their BM25 idf, so a rare term the
-question names ("progression-free") counts most, and one the corpus never mentions weighs the
-most of all. When the best sentence neither covers enough of the question nor means nearly
-the same, the engine abstains and says which of the question's terms no passage contains.
+The extractive engine answers with sentences it finds, never with text it writes. Its
+candidates are the statements of the question's *scope*: every chunk of the documents the
+question is limited to (by filters, or by naming a trial), when they are few enough to read
+whole, else the passages retrieval ranks best. The learned answer scorer
+(``assistant/scorer.py``) gives each candidate a calibrated probability of answering the
+question; the engine answers with the best when it clears the scorer's bar (chosen on
+validation data), adds the next ones that come close, and otherwise abstains, saying what it
+searched and which of the question's terms no passage contains.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from assistant.embeddings import Embedder
 from assistant.errors import CalculatorInputError, InputError
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
-from assistant.query import Query, TermGroup, analyse
+from assistant.query import Query, analyse
 from assistant.retrieval import Retriever
+from assistant.scorer import AnswerScorer, PoolChunk, build_pool, load_scorer
 from assistant.sentences import statements
 from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
@@ -47,10 +49,9 @@ _CALC_LEAD = {
     "ae_incidence": "Calculated from the cited counts",
 }
 
-# How a sentence's score mixes meaning and coverage. Ranking only: whether to answer at all is
-# decided by the coverage and similarity bars in AnswerSettings.
-W_SIMILARITY, W_COVERAGE, W_CONTEXT = 0.5, 0.3, 0.2
-NUMBER_BONUS = 0.05  # a sentence with a figure, when the question asks for a quantity
+# A sentence after the best is quoted too when its probability is at least this share of the
+# best's (and clears the bar itself).
+SECOND_SHARE = 0.5
 
 
 class AnswerEngine(Protocol):
@@ -70,22 +71,28 @@ class Candidate:
     start: int
     end: int
     text: str
-    tokens: set[str] = field(default_factory=set)
     context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
     vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
-    similarity: float = 0.0
-    coverage: float = 0.0
-    context_coverage: float = 0.0
-    score: float = 0.0
+    score: float = 0.0  # the scorer's probability that it answers the question
 
 
 class ExtractiveEngine:
-    """Composes answers from verbatim sentences of the retrieved passages."""
+    """Composes answers from verbatim sentences of the question's scope."""
 
-    def __init__(self, retriever: Retriever, embedder: Embedder, settings: AnswerSettings):
+    def __init__(
+        self,
+        retriever: Retriever,
+        embedder: Embedder,
+        settings: AnswerSettings,
+        scorer: AnswerScorer | None = None,
+    ):
         self.retriever = retriever
         self.embedder = embedder
         self.settings = settings
+        self.scorer = scorer or load_scorer(settings.scorer_path)
+        self.threshold = (
+            self.scorer.threshold if settings.min_probability is None else settings.min_probability
+        )
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -104,35 +111,26 @@ class ExtractiveEngine:
         if ask.stated or ask.stated_percent:
             return self._from_stated_inputs(question, ask, conversation_id)
         query = analyse(question)
-        passages = self.retriever.search(query, k, filters)
+        scope, searched = self._scope(question, filters)
+        wanted = max(k or self.retriever.settings.k, self.settings.pool_passages)
+        passages = self.retriever.search(query, wanted, filters)
         if not passages:
-            scope = " matching the filters" if filters and filters.active() else ""
+            scope_words = " matching the filters" if filters and filters.active() else ""
             return Answer(
                 question=question,
-                answer=f"No documents{scope} are indexed, so there is nothing to answer from.",
+                answer=(
+                    f"No documents{scope_words} are indexed, so there is nothing to answer from."
+                ),
                 abstained=True,
                 conversation_id=conversation_id,
             )
-        # A question naming a trial is answered from that trial's documents only, and the
-        # name then tells those documents' sentences apart no more: it does not count to
-        # their coverage (else "PFS in TRIAL-X" would be answered by any TRIAL-X sentence).
-        named_docs: set[str] = set()
-        named_terms: set[str] = set()
-        if not (filters and filters.active()):
-            named_docs, written = self.retriever.trial_names.found(question)
-            named_terms = set(tokenize(" ".join(written)))
-        candidates = self._score(query, passages, named_terms)
-        if not candidates:
-            return self._abstain(question, query, [], conversation_id)
-        eligible = [
-            c
-            for c in candidates
-            if self._answers(c) and (not named_docs or c.passage.chunk.doc_id in named_docs)
-        ]
-        if not eligible:
-            return self._abstain(question, query, candidates, conversation_id)
-        best = eligible[0]
-        chosen = [best] + [c for c in eligible[1:] if c.score >= 0.9 * best.score][
+        pool = self._pool(passages, scope)
+        candidates = self._score(query, pool)
+        if not candidates or candidates[0].score < self.threshold:
+            return self._abstain(question, query, candidates or [], conversation_id, searched)
+        best = candidates[0]
+        bar = max(self.threshold, SECOND_SHARE * best.score)
+        chosen = [best] + [c for c in candidates[1:] if c.score >= bar][
             : self.settings.max_sentences - 1
         ]
         cited = list(chosen)
@@ -161,9 +159,12 @@ class ExtractiveEngine:
             ),
             query,
             candidates,
+            searched,
         )
 
-    def _verified(self, answer: Answer, query: Query, candidates: list[Candidate]) -> Answer:
+    def _verified(
+        self, answer: Answer, query: Query, candidates: list[Candidate], searched: str = ""
+    ) -> Answer:
         """The number gate: a sentence stating a number no quote or calculation states goes;
         if nothing is left, the engine abstains instead."""
         quotes = [c.quote for c in answer.citations]
@@ -171,8 +172,43 @@ class ExtractiveEngine:
         if not result.removed:
             return answer
         if not result.text.strip():
-            return self._abstain(answer.question, query, candidates, answer.conversation_id)
+            return self._abstain(
+                answer.question, query, candidates, answer.conversation_id, searched
+            )
         return renumber(answer.model_copy(update={"answer": result.text}))
+
+    def _scope(self, question: str, filters: Filters | None) -> tuple[Filters | None, str]:
+        """The documents the question is limited to, and how to say so when declining: the
+        filters it was asked with, else the trials it names (a sentence of another trial's
+        document never answers a question naming a trial)."""
+        if filters and filters.active():
+            return filters, ""
+        named, written = self.retriever.trial_names.found(question)
+        if not named:
+            return None, ""
+        names = ", ".join(dict.fromkeys(written))
+        return Filters(doc_id=sorted(named)), f" (searched only the documents of {names})"
+
+    def _pool(self, passages: list[Passage], scope: Filters | None) -> list[Passage]:
+        """What the scorer reads: the whole scope when it is small enough, else the retrieved
+        passages within it."""
+        if scope is None:
+            return passages
+        whole = self.retriever.store.chunks_matching(scope, self.settings.max_pool_chunks)
+        if whole is None:
+            return [p for p in passages if scope.matches(p.metadata | {"doc_id": p.chunk.doc_id})]
+        hidden = self.retriever.store.unfinished({chunk.doc_id for chunk, _ in whole})
+        return [
+            Passage(
+                chunk=chunk,
+                title=meta.get("title", ""),
+                source=meta.get("source", ""),
+                metadata={m: v for m, v in meta.items() if not m.startswith("match_")},
+                score=0.0,
+            )
+            for chunk, meta in whole
+            if chunk.doc_id not in hidden
+        ]
 
     def _from_stated_inputs(self, question: str, ask: NumericAsk, conversation_id: str) -> Answer:
         """A question that gives its own figures ("if 10 of 24 patients ...") is computed."""
@@ -299,81 +335,49 @@ class ExtractiveEngine:
         return question
 
     # -- scoring ----------------------------------------------------------------------------
-    def _answers(self, c: Candidate) -> bool:
-        """Covers enough of the question, or means nearly the same and covers half as much."""
-        bar = self.settings.min_coverage
-        return c.context_coverage >= bar or (
-            c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2
-        )
-
-    def _weights(self, groups: tuple[TermGroup, ...], ignore: set[str]) -> list[float]:
-        lexical = self.retriever.lexical
-        weights = []
-        for g in groups:
-            if g.term in ignore:
-                weights.append(0.0)
-                continue
-            forms = [lexical.idf(g.term)]
-            forms += [
-                float(np.mean([lexical.idf(t) for t in alt])) for alt in g.alternatives if alt
-            ]
-            weights.append(min(forms))
-        return weights
-
-    def _score(
-        self, query: Query, passages: list[Passage], ignore: set[str] = frozenset()
-    ) -> list[Candidate]:
-        candidates: list[Candidate] = []
-        seen: set[tuple[str, int]] = set()
+    def _score(self, query: Query, passages: list[Passage]) -> list[Candidate]:
+        """Every statement of the passages once, with the scorer's probability, best first."""
         stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
+        chunks: list[PoolChunk] = []
+        vectors: list[np.ndarray | None] = []
         for p in passages:
             chunk = p.chunk
-            surroundings = _passage_context(p)
             kept = stored.get(chunk.chunk_id)
             if kept is not None and kept.fits(chunk):
-                spans, vectors = kept.spans, kept.vectors
+                spans, rows = kept.spans, kept.vectors
             else:  # ingested before statements were kept: found and embedded now
-                spans, vectors = [(s.start, s.end) for s in statements(chunk)], None
-            for i, (a, b) in enumerate(spans):
-                text = chunk.text[a:b]
-                start = chunk.start + a
-                if (chunk.doc_id, start) in seen:
-                    continue  # the same sentence in an overlapping passage
-                seen.add((chunk.doc_id, start))
-                tokens = set(tokenize(text))
-                vector = None if vectors is None else vectors[i]
-                candidates.append(
-                    Candidate(
-                        p, start, start + len(text), text, tokens, tokens | surroundings, vector
-                    )
-                )
-        if not candidates:
+                spans, rows = tuple((s.start, s.end) for s in statements(chunk)), None
+            chunks.append(
+                PoolChunk(chunk.doc_id, chunk.start, chunk.text, chunk.section, p.title, spans)
+            )
+            vectors.append(rows)
+        pool, where = build_pool(chunks)
+        if not pool:
             return []
+        candidates = []
+        for ci, si in where:
+            p, (a, b) = passages[ci], chunks[ci].spans[si]
+            rows = vectors[ci]
+            text = p.chunk.text[a:b]
+            start = p.chunk.start + a
+            candidates.append(
+                Candidate(
+                    p,
+                    start,
+                    start + len(text),
+                    text,
+                    set(tokenize(text)) | _passage_context(p),
+                    None if rows is None else rows[si],
+                )
+            )
         missing = [c for c in candidates if c.vector is None]
         for c, vec in zip(missing, self._vectors([c.text for c in missing]), strict=True):
             c.vector = vec
         q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
-        weights = self._weights(query.groups, ignore)
-        total = sum(weights)
-        quantitative = bool(_QUANTITY.search(query.text))
-
-        def share(tokens: set[str]) -> float:
-            found = sum(
-                w for g, w in zip(query.groups, weights, strict=True) if g.satisfied_by(tokens)
-            )
-            return found / total if total > 0 else 0.0
-
-        for c in candidates:
-            c.similarity = float(np.dot(q_vec, c.vector))
-            c.coverage = share(c.tokens)
-            c.context_coverage = share(c.context)
-            has_number = quantitative and any(ch.isdigit() for ch in c.text)
-            c.score = (
-                W_SIMILARITY * c.similarity
-                + W_COVERAGE * c.coverage
-                + W_CONTEXT * c.context_coverage
-                + (NUMBER_BONUS if has_number else 0.0)
-            )
+        matrix = np.stack([c.vector for c in candidates]).astype(np.float32)
+        probabilities = self.scorer.probabilities(query, q_vec, pool, matrix)
+        for c, probability in zip(candidates, probabilities, strict=True):
+            c.score = float(probability)
         return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -397,23 +401,30 @@ class ExtractiveEngine:
 
     # -- abstaining --------------------------------------------------------------------------
     def _abstain(
-        self, question: str, query: Query, candidates: list[Candidate], conversation_id: str
+        self,
+        question: str,
+        query: Query,
+        candidates: list[Candidate],
+        conversation_id: str,
+        searched: str = "",
     ) -> Answer:
         if not query.groups:
-            message = "The question names nothing specific to look for in the documents."
+            message = f"The question names nothing specific to look for in the documents{searched}."
         else:
             seen = set().union(*(c.context for c in candidates))
             missing = [g.surface for g in query.groups if not g.satisfied_by(seen)]
             if missing:
                 named = ", ".join(f"“{m}”" for m in missing)
                 message = (
-                    f"The indexed documents do not answer this: no passage found mentions {named}."
+                    f"The indexed documents do not answer this{searched}: no passage found "
+                    f"mentions {named}."
                 )
             else:
-                named = ", ".join(f"“{g.surface}”" for g in query.groups)
+                best = candidates[0].score if candidates else 0.0
                 message = (
-                    "The indexed documents do not answer this: no passage found states "
-                    f"{named} together."
+                    f"The indexed documents do not answer this{searched}: no sentence found "
+                    f"reads as an answer (the closest scored {best:.2f}, below the bar of "
+                    f"{self.threshold:.2f})."
                 )
         nearest: list[Candidate] = []
         for c in candidates:

@@ -156,22 +156,38 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(
         default=3, ge=1, le=10, description="Most sentences an extractive answer quotes."
     )
-    min_coverage: float = Field(
-        default=0.6,
-        ge=0.0,
-        le=1.0,
+    scorer_path: Path | None = Field(
+        default=None,
         description=(
-            "Share of the question's idf-weighted terms the best sentence and its context "
-            "(section, title, trial) must contain; below it the engine abstains."
+            "The answer scorer's model file (.npz); empty for the one shipped in "
+            "assistant/data (built by `make train`)."
         ),
     )
-    min_similarity: float = Field(
-        default=0.65,
+    min_probability: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
         description=(
-            "Question-sentence cosine similarity at which half of min_coverage is enough "
-            "(for questions worded differently from the document)."
+            "Probability the best sentence must reach for the engine to answer; empty for the "
+            "bar chosen on validation data and stored with the scorer."
+        ),
+    )
+    pool_passages: int = Field(
+        default=12,
+        ge=1,
+        le=100,
+        description=(
+            "Passages whose sentences are scored when the question's scope (filters, or the "
+            "trials it names) is too large to read whole."
+        ),
+    )
+    max_pool_chunks: int = Field(
+        default=120,
+        ge=1,
+        le=2000,
+        description=(
+            "A scope of at most this many chunks (a paper of about 100,000 characters) is read "
+            "whole: every sentence in it is scored, not only the retrieved passages'."
         ),
     )
     max_question_chars: int = Field(

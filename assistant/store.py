@@ -61,6 +61,10 @@ class VectorStore(Protocol):
 
     def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]: ...
 
+    def chunks_matching(
+        self, filters: Filters, limit: int
+    ) -> list[tuple[Chunk, dict[str, Any]]] | None: ...
+
     def generation(self) -> int: ...
 
     def count_chunks(self) -> int: ...
@@ -351,6 +355,27 @@ class ChromaStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
         return [found[cid] for cid in chunk_ids if cid in found]
+
+    def chunks_matching(
+        self, filters: Filters, limit: int
+    ) -> list[tuple[Chunk, dict[str, Any]]] | None:
+        """Every chunk the filters select, in document order, or None when there are more
+        than ``limit`` of them (a question scoped to one paper reads the whole paper)."""
+        where = filters.chroma_where()
+        if where is None:
+            return None
+        try:
+            got = self._chunks.get(where=where, include=["metadatas"], limit=limit + 1)
+            if len(got["ids"]) > limit:
+                return None
+            got = self._chunks.get(ids=got["ids"], include=["documents", "metadatas"])
+        except Exception as exc:
+            raise RetrievalError(f"reading chunks failed: {exc}") from exc
+        found = [
+            (_chunk_from(cid, text, meta), meta)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        return sorted(found, key=lambda pair: (pair[0].doc_id, pair[0].start))
 
     def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]:
         total = self.count_chunks()

@@ -51,10 +51,31 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+# British spellings folded to American before stemming, in questions and documents alike, so
+# "randomised" meets "randomized", "tumour" "tumor", "oedema" "edema", "centre" "center".
+_BRITISH = (
+    (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|able|ite|ites)?$"), r"or\1"),
+    (re.compile(r"(?<=[a-z])(ae|oe)(?=[a-z])|^(ae|oe)(?=[a-z]{3})"), "e"),
+    (re.compile(r"(?<=[a-z]{2}[^aeiou])tre(s|d)?$"), r"ter\1"),
+    (re.compile(r"(?<=[a-z]{3})ogue(s)?$"), r"og\1"),
+)
+
+
+def american(word: str) -> str:
+    """A lowercase word in American spelling (a rule of thumb; applied to both sides)."""
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def fold(word: str) -> str:
-    """Snowball (Porter 2) stem of an alphabetic word, applied to query and documents alike;
-    numbers and identifiers stay as they are."""
-    return _stemmer().stemWord(word) if word.isalpha() and len(word) > 3 else word
+    """Snowball (Porter 2) stem of an alphabetic word in American spelling, applied to query
+    and documents alike; numbers and identifiers stay as they are."""
+    if not (word.isalpha() and len(word) > 3):
+        return word
+    return _stemmer().stemWord(word if word in STOPWORDS else american(word))
 
 
 def normalise_for_tokens(text: str) -> str:

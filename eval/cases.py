@@ -14,6 +14,8 @@
   document writes it (a test checks that the referenced documents contain every one, except
   numbers of cases tagged ``calculator``, which come from a calculation).
 - ``turns``: earlier questions of the same conversation, asked first and in order.
+- ``documents``: for real-document cases (``gold/real.jsonl``), the public documents the
+  question is asked within, as a clinician asks within the paper they uploaded.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ class Case(BaseModel):
     must_abstain: bool = False
     turns: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    # Real-document cases: the documents the question is asked within ("ei2/PMC1550405",
+    # "ctgov/aact_api_v2/NCT00465816.json", "covidqa/1547"), read from ../shared/data by
+    # eval/realdocs.py and ingested into the case's store; the question is filtered to them.
+    documents: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Case:

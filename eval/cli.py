@@ -23,6 +23,9 @@ examples:
   trialqa eval --url http://127.0.0.1:8000       against a running `trialqa serve`
   trialqa --store .trialqa eval                  against an existing store, nothing ingested
   trialqa eval --update-baseline                 accept this run as the new eval/baseline.json
+  trialqa eval --cases eval/gold/real.jsonl      real papers and records from ../shared/data,
+                                                 each question asked within its own document
+                                                 (baseline: eval/baseline-real.json)
   trialqa eval --threshold 0.05                  tolerate drops of up to 0.05 absolute
   trialqa eval --composer llm --limit 20         answers a language model writes (gated)
 
@@ -91,7 +94,8 @@ def add_parser(sub) -> None:
         "--baseline",
         type=Path,
         metavar="FILE",
-        help="baseline metrics (default: eval/baseline.json)",
+        help="baseline metrics (default: eval/baseline.json; eval/baseline-NAME.json for "
+        "gold/NAME.jsonl)",
     )
     p.add_argument(
         "--update-baseline",
@@ -167,7 +171,7 @@ def run_eval(args) -> int:
         print("trialqa eval: no case matches --tag/--limit", file=sys.stderr)
         return 2
 
-    target = _target(args)
+    target = _target(args, cases)
     if target is None:
         return 2
     progress = not args.quiet and sys.stderr.isatty()
@@ -179,7 +183,7 @@ def run_eval(args) -> int:
         target.close()
     summary = runner.summarise(results, about)
 
-    baseline_file = args.baseline or DEFAULT_BASELINE
+    baseline_file = args.baseline or baseline_for(cases_file)
     baseline, problems = None, None
     if baseline_file.exists() and not subset:
         baseline = json.loads(baseline_file.read_text())
@@ -218,7 +222,14 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _target(args):
+def baseline_for(cases_file: Path) -> Path:
+    """The baseline of a case file: eval/baseline.json for the shipped gold set, else
+    eval/baseline-<name>.json (eval/baseline-real.json for gold/real.jsonl)."""
+    stem = Path(cases_file).stem
+    return DEFAULT_BASELINE if stem == "trialqa" else HERE / f"baseline-{stem}.json"
+
+
+def _target(args, cases=()):
     from eval import runner
 
     if args.url and args.composer:
@@ -242,6 +253,14 @@ def _target(args):
         settings.store.path = args.store
     if args.use_store or getattr(args, "store", None):  # --store names the store to use
         return runner.InProcessTarget.from_store(settings)
+    if not args.corpus and any(c.documents for c in cases):
+        from eval.splits import DATA
+
+        if not DATA.is_dir():
+            print(f"trialqa eval: these cases read their documents from {DATA}, which is "
+                  "missing", file=sys.stderr)  # fmt: skip
+            return None
+        return runner.InProcessTarget.from_real_documents(cases, settings)
     corpus = args.corpus or [Path("corpus")]
     missing = [str(p) for p in corpus if not p.exists()]
     if missing:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from assistant.models import Answer
+from assistant.models import Answer, Filters
 from eval import metrics as m
 from eval.cases import Case
 
@@ -54,7 +54,9 @@ HEADLINE = (
 class Target(Protocol):
     name: str
 
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer: ...
+    def ask(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Answer: ...
 
     def ranked_doc_ids(self, query: str, k: int) -> list[str]: ...
 
@@ -102,10 +104,26 @@ class InProcessTarget:
 
         return cls(build(settings, embedder=embedder))
 
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
+    @classmethod
+    def from_real_documents(cls, cases: Sequence[Case], settings=None) -> InProcessTarget:
+        """A fresh store of the public documents the cases are asked within (``documents``),
+        read from ../shared/data by ``eval.realdocs``."""
+        from eval.realdocs import materialise
+
+        folder = Path(tempfile.mkdtemp(prefix="trialqa-realdocs-"))
+        try:
+            keys = dict.fromkeys(k for c in cases for k in c.documents)
+            materialise(keys, folder)
+            return cls.from_corpus([folder], settings)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # the store keeps the texts
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Answer:
         # Through the conversation service, as the API does: follow-ups are rewritten from
         # the earlier turns before retrieval.
-        return self.services.conversations.ask(question, conversation_id).answer
+        return self.services.conversations.ask(question, conversation_id, filters=filters).answer
 
     def ranked_doc_ids(self, query: str, k: int) -> list[str]:
         return [p.chunk.doc_id for p in self.services.retriever.search(query, k)]
@@ -161,10 +179,14 @@ class HttpTarget:
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             return json.load(response)
 
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
+    def ask(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Answer:
         body: dict[str, Any] = {"question": question}
         if conversation_id:
             body["conversation_id"] = conversation_id
+        if filters and filters.active():
+            body["filters"] = filters.active()
         return Answer.model_validate(self._request("/v1/ask", body))
 
     def ranked_doc_ids(self, query: str, k: int) -> list[str]:
@@ -298,7 +320,17 @@ def case_score(case: Case, scores: dict[str, Any]) -> float:
     return value if scores["correct"] else value / 2
 
 
+def case_filters(case: Case) -> Filters | None:
+    """A real-document case is asked within its documents, as within an uploaded paper."""
+    if not case.documents:
+        return None
+    from eval.realdocs import doc_id_for
+
+    return Filters(doc_id=[doc_id_for(key) for key in case.documents])
+
+
 def run_case(target: Target, case: Case, tolerance: float = 0.0) -> CaseResult:
+    filters = case_filters(case)
     conversation_id: str | None = None
     ids: list[str | None] = []
     answer: Answer | None = None
@@ -306,11 +338,11 @@ def run_case(target: Target, case: Case, tolerance: float = 0.0) -> CaseResult:
     latency = 0.0
     try:
         for turn in case.turns:
-            earlier = target.ask(turn, conversation_id)
+            earlier = target.ask(turn, conversation_id, filters)
             conversation_id = conversation_id or earlier.conversation_id
             ids.append(earlier.conversation_id)
         started = time.perf_counter()
-        answer = target.ask(case.user_input, conversation_id)
+        answer = target.ask(case.user_input, conversation_id, filters)
         latency = (time.perf_counter() - started) * 1000
         ids.append(answer.conversation_id)
     except Exception as exc:  # one failing case is a scored failure, not a crashed run

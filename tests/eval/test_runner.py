@@ -27,7 +27,7 @@ class ScriptedTarget:
         self.answers = answers
         self.asked = []
 
-    def ask(self, question, conversation_id=None):
+    def ask(self, question, conversation_id=None, filters=None):
         self.asked.append((question, conversation_id))
         if question == "boom?":
             raise RuntimeError("engine failed")

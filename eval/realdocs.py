@@ -1,0 +1,96 @@
+"""The public documents real-document gold cases (``gold/real.jsonl``) are asked within.
+
+A case names its documents by key; ``materialise`` writes each as a file TrialQA ingests:
+
+- ``ei2/<PMCID>`` (``ei2/PMC1550405``): an article of Evidence Inference 2.0's validation split
+  (``evidence_inference/ei2_validation.json``), its raw text -> ``ei2-pmc1550405.txt``.
+- ``ctgov/aact_api_v2/<NCT>.json`` or ``ctgov/aact_legacy_xml/<NCT>.xml``: a ClinicalTrials.gov
+  record, copied as it is -> ``NCT00465816.json`` (the registry loader renders it as text).
+- ``covidqa/<document_id>`` (``covidqa/1547``): a COVID-QA article's context ->
+  ``covidqa-1547.txt``. Only held-out articles (``splits.covidqa_held_out``) may be used; the
+  others train the answer scorer.
+
+A document's ``doc_id`` is the loader's: the slug of the file name's stem (``ei2-pmc1550405``,
+``nct00465816``, ``covidqa-1547``); none of these files carries an ``id`` of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from eval.splits import DATA, covidqa_held_out
+from ingest.loaders import slug
+
+CTGOV_FOLDERS = {"aact_api_v2": ".json", "aact_legacy_xml": ".xml"}
+
+
+def file_name(key: str) -> str:
+    """The name of the file ``key`` is written as; ``ValueError`` for a key of no known kind."""
+    kind, _, rest = key.partition("/")
+    if kind == "ei2" and rest.upper().startswith("PMC") and "/" not in rest:
+        return f"ei2-{rest.lower()}.txt"
+    if kind == "covidqa" and rest.isdigit():
+        return f"covidqa-{int(rest)}.txt"
+    folder, _, name = rest.partition("/")
+    if kind == "ctgov" and CTGOV_FOLDERS.get(folder) == Path(name).suffix and "/" not in name:
+        return name
+    raise ValueError(
+        f"unknown document key {key!r}: expected ei2/<PMCID>, covidqa/<document_id>, "
+        "ctgov/aact_api_v2/<NCT>.json or ctgov/aact_legacy_xml/<NCT>.xml"
+    )
+
+
+def doc_id_for(key: str) -> str:
+    """The ``doc_id`` the document of ``key`` gets when it is loaded (``ingest.loaders``)."""
+    return slug(Path(file_name(key)).stem)
+
+
+def materialise(keys: Iterable[str], folder: Path, data: Path = DATA) -> dict[str, Path]:
+    """Write the documents of ``keys`` into ``folder``; key -> the file written."""
+    data, folder = Path(data), Path(folder)
+    if not data.is_dir():
+        raise FileNotFoundError(
+            f"public data folder {data} not found; real-document cases read their documents "
+            "from it (evidence_inference/, ctgov/, covidqa/)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for key in dict.fromkeys(keys):
+        target = folder / file_name(key)
+        kind, _, rest = key.partition("/")
+        if kind == "ctgov":
+            shutil.copyfile(_existing(data / key), target)
+        elif kind == "ei2":
+            articles = _ei2_articles(_existing(data / "evidence_inference/ei2_validation.json"))
+            pmcid = next((p for p in articles if p.lower() == rest.lower()), None)
+            if pmcid is None:
+                raise ValueError(f"{key}: no such article in the EI2 validation split")
+            target.write_text(articles[pmcid], encoding="utf-8")
+        else:
+            contexts = _covidqa_contexts(_existing(data / "covidqa/covidqa.json"))
+            if int(rest) not in covidqa_held_out(list(contexts)):
+                raise ValueError(f"{key}: not a held-out COVID-QA article (the others train)")
+            target.write_text(contexts[int(rest)], encoding="utf-8")
+        written[key] = target
+    return written
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found in the public data")
+    return path
+
+
+@cache
+def _ei2_articles(path: Path) -> dict[str, str]:
+    return json.loads(path.read_text(encoding="utf-8"))["articles"]
+
+
+@cache
+def _covidqa_contexts(path: Path) -> dict[int, str]:
+    items = json.loads(path.read_text(encoding="utf-8"))["data"]
+    return {int(p["document_id"]): p["context"] for item in items for p in item["paragraphs"][:1]}

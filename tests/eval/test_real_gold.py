@@ -1,0 +1,79 @@
+"""The real-document gold set (``eval/gold/real.jsonl``) is well formed, and every expected fact
+and number is in the text TrialQA loads from the public documents its case is asked within.
+
+Documents are materialised from ``eval.splits.DATA`` by ``eval.realdocs`` and read with the
+project's loader (not a full ingest); facts and numbers are matched as the metrics match them
+(case, whitespace and dash style ignored; numbers within the rounding written).
+"""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from eval.cases import load_cases
+from eval.metrics import contains_fact, number_in_text
+from eval.realdocs import doc_id_for, materialise
+from eval.splits import DATA
+
+REAL = Path(__file__).resolve().parents[2] / "eval" / "gold" / "real.jsonl"
+CASES = load_cases(REAL)
+KEYS = sorted({d for c in CASES for d in c.documents})
+needs_data = pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"public data folder {DATA} not found (real-document gold set)"
+)
+
+
+def test_size_and_mix():
+    assert len(CASES) >= 150
+    abstain = [c for c in CASES if c.must_abstain]
+    assert len(abstain) >= 0.25 * len(CASES)
+    assert all({"unanswerable", "near-miss"} & set(c.tags) for c in abstain)
+    assert all(c.documents and "real" in c.tags for c in CASES)
+    sources = Counter(d.split("/")[0] for d in KEYS)
+    assert sources["ei2"] >= 25 and sources["ctgov"] >= 10 and sources["covidqa"] >= 8
+
+
+def test_reference_contexts_are_the_documents():
+    for c in CASES:
+        assert c.reference_context_ids == [doc_id_for(d) for d in c.documents], c.id
+
+
+def test_missing_data_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        materialise(KEYS[:1], tmp_path / "out", data=tmp_path / "no-data")
+
+
+@needs_data
+def test_only_held_out_covidqa_articles(tmp_path):
+    with pytest.raises(ValueError, match="held-out"):
+        materialise(["covidqa/186"], tmp_path)  # a training article
+
+
+def loaded(folder: Path) -> dict[str, str]:
+    """Key -> the document's loaded text; the loader's doc_id must be ``doc_id_for(key)``."""
+    from ingest.loaders import load_file
+
+    texts = {}
+    for key, path in materialise(KEYS, folder).items():
+        document = load_file(path)
+        assert document.doc_id == doc_id_for(key), key
+        texts[key] = document.text
+    return texts
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory) -> dict[str, str]:
+    return loaded(tmp_path_factory.mktemp("realdocs"))
+
+
+@needs_data
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_expected_figures_are_in_the_documents(case, texts):
+    found = [texts[d] for d in case.documents]
+    for fact in case.expected_facts:
+        assert any(contains_fact(t, fact) for t in found), f"fact {fact!r} not in {case.documents}"
+    for number in case.expected_numbers:
+        assert any(number_in_text(number, t) for t in found), (
+            f"number {number!r} not in {case.documents}"
+        )
