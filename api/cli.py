@@ -191,6 +191,9 @@ def cmd_serve(args) -> int:
         with holding(settings.store.path, "serve", exclusive=False):
             pass
     _check_free(host, port)
+    from assistant.scorer import load_scorer
+
+    load_scorer(settings.answer.scorer_path)  # a missing model file stops here, in one line
     workers = _workers(settings, args.workers)
     print(f"TrialQA on http://{host}:{port} (API docs at /docs); Ctrl-C stops it.", flush=True)
     if workers > 1:  # each worker process builds its own app from the environment

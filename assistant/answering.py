@@ -111,7 +111,7 @@ class ExtractiveEngine:
         if ask.stated or ask.stated_percent:
             return self._from_stated_inputs(question, ask, conversation_id)
         query = analyse(question)
-        scope, searched = self._scope(question, filters)
+        scope, searched, named = self._scope(question, filters)
         wanted = max(k or self.retriever.settings.k, self.settings.pool_passages)
         passages = self.retriever.search(query, wanted, filters)
         if not passages:
@@ -125,7 +125,7 @@ class ExtractiveEngine:
                 conversation_id=conversation_id,
             )
         pool = self._pool(passages, scope)
-        candidates = self._score(query, pool)
+        candidates = self._score(without(query, named), pool)
         if not candidates or candidates[0].score < self.threshold:
             return self._abstain(question, query, candidates or [], conversation_id, searched)
         best = candidates[0]
@@ -177,17 +177,20 @@ class ExtractiveEngine:
             )
         return renumber(answer.model_copy(update={"answer": result.text}))
 
-    def _scope(self, question: str, filters: Filters | None) -> tuple[Filters | None, str]:
-        """The documents the question is limited to, and how to say so when declining: the
-        filters it was asked with, else the trials it names (a sentence of another trial's
-        document never answers a question naming a trial)."""
+    def _scope(
+        self, question: str, filters: Filters | None
+    ) -> tuple[Filters | None, str, set[str]]:
+        """The documents the question is limited to, how to say so when declining, and the
+        trial names that chose them: the filters it was asked with, else the trials it names
+        (a sentence of another trial's document never answers a question naming a trial)."""
         if filters and filters.active():
-            return filters, ""
+            return filters, "", set()
         named, written = self.retriever.trial_names.found(question)
         if not named:
-            return None, ""
+            return None, "", set()
         names = ", ".join(dict.fromkeys(written))
-        return Filters(doc_id=sorted(named)), f" (searched only the documents of {names})"
+        terms = set(tokenize(" ".join(written)))
+        return Filters(doc_id=sorted(named)), f" (searched only the documents of {names})", terms
 
     def _pool(self, passages: list[Passage], scope: Filters | None) -> list[Passage]:
         """What the scorer reads: the whole scope when it is small enough, else the retrieved
@@ -442,6 +445,15 @@ class ExtractiveEngine:
             citations=_citations(nearest),
             conversation_id=conversation_id,
         )
+
+
+def without(query: Query, terms: set[str]) -> Query:
+    """The query less the terms that chose its scope: within the documents of the trial a
+    question names, the name tells their sentences apart no more."""
+    if not terms:
+        return query
+    kept = tuple(g for g in query.groups if g.term not in terms)
+    return Query(query.text, kept, query.dense_text, query.lexical_tokens)
 
 
 def _passage_context(p: Passage) -> set[str]:

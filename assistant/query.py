@@ -22,6 +22,17 @@ def abbreviations() -> dict[str, list[str]]:
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, list[str]]:
+    """Alternatives of question words, keyed by the word's folded term."""
+    raw = json.loads(resources.files("assistant").joinpath("data/synonyms.json").read_text())
+    out: dict[str, list[str]] = {}
+    for word, alternatives in raw.items():
+        if not word.startswith("_"):
+            out.setdefault(tokenize(word)[0], []).extend(alternatives)
+    return out
+
+
 @dataclass(frozen=True)
 class TermGroup:
     """One thing the question names; satisfied by ``term`` or by all words of an alternative."""
@@ -73,7 +84,8 @@ def analyse(question: str) -> Query:
         seen.add(term)
         phrases = _expansions(surface)
         expansions.extend(phrases)
-        alternatives = tuple(_content_terms(p) for p in phrases)
+        alternatives = tuple(_content_terms(p) for p in phrases + synonyms().get(term, []))
+        alternatives = tuple(alt for alt in alternatives if alt)
         groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
     dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"
     lexical = tokenize(question) + [t for p in expansions for t in tokenize(p)]

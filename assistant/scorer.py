@@ -369,6 +369,9 @@ def build_pool(chunks: list[PoolChunk]) -> tuple[list[Candidate], list[tuple[int
     before it: a heading-like line of its chunk, else the chunk's section, else the heading
     the previous chunk of the same document in the pool ended under."""
     order = sorted(range(len(chunks)), key=lambda i: (chunks[i].doc_id, chunks[i].start))
+    ends: dict[str, int] = {}  # a document's length, where the chunks do not say it
+    for ch in chunks:
+        ends[ch.doc_id] = max(ends.get(ch.doc_id, 0), ch.doc_length, ch.start + len(ch.text))
     pool: list[Candidate] = []
     where: list[tuple[int, int]] = []
     seen: set[tuple[str, int]] = set()
@@ -383,7 +386,7 @@ def build_pool(chunks: list[PoolChunk]) -> tuple[list[Candidate], list[tuple[int
         heading = ch.section or last_heading
         lines = headings_in(ch.text)
         at = 0
-        length = ch.doc_length or (ch.start + len(ch.text))
+        length = ends[ch.doc_id]
         for si, (a, b) in enumerate(ch.spans):
             if (ch.doc_id, ch.start + a) in seen:
                 continue  # the same sentence in an overlapping chunk

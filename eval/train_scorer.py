@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import inspect
 import json
+import pickle
 import random
 import sys
 import time
@@ -62,6 +64,7 @@ class Doc:
     pool: list = field(default_factory=list)  # Candidate
     starts: list = field(default_factory=list)  # each candidate's (start, end) in text
     vectors: np.ndarray | None = None
+    interventions: list = field(default_factory=list)  # EI2: what its prompts compare
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Question:
     spans: list[tuple[int, int]]
     split: str
     source: str
+    parts: tuple[str, str, str, str] | None = None  # EI2: form, intervention, comparator, outcome
 
 
 # --- documents and questions ---------------------------------------------------------------
@@ -88,14 +92,18 @@ def _locate(span_text: str, text: str) -> tuple[int, int] | None:
     return locate(span_text, text)
 
 
-def load_ei2(data: Path, limit: int | None, rng: random.Random):
+def load_ei2(data: Path, limit: int | None, rng: random.Random, train: bool = True):
+    """EI2 articles and prompts; ``train=False``: the validation split only."""
     from eval.public import article_title
 
-    with gzip.open(data / "evidence_inference" / "ei2_train.json.gz") as raw:
-        train = json.load(raw)
+    sets = []
+    if train:
+        with gzip.open(data / "evidence_inference" / "ei2_train.json.gz") as raw:
+            sets.append((json.load(raw), False))
     valid = json.loads((data / "evidence_inference" / "ei2_validation.json").read_text())
+    sets.append((valid, True))
     docs, questions = {}, []
-    for dataset, is_valid in ((train, False), (valid, True)):
+    for dataset, is_valid in sets:
         pmcids = sorted(dataset["articles"])
         if limit and not is_valid:
             pmcids = sorted(rng.sample(pmcids, min(limit, len(pmcids))))
@@ -117,7 +125,10 @@ def load_ei2(data: Path, limit: int | None, rng: random.Random):
                 continue
             form = TEMPLATE if doc.split != "fit" else rng.choice(PARAPHRASES)
             text = form.format(i=p["intervention"], c=p["comparator"], o=p["outcome"])
-            questions.append(Question(text, doc.key, spans, doc.split, "ei2"))
+            parts = (form, p["intervention"], p["comparator"], p["outcome"])
+            if p["intervention"] not in doc.interventions:
+                doc.interventions.append(p["intervention"])
+            questions.append(Question(text, doc.key, spans, doc.split, "ei2", parts))
     return docs, questions
 
 
@@ -192,6 +203,93 @@ def load_nli4ct(data: Path, limit: int | None, rng: random.Random):
     return docs, questions
 
 
+# Question kinds clinicians ask of any trial report, with the sentences that answer them found
+# by pattern in *training* articles only (weak labels): the EI2 prompts are all effect
+# questions, and these teach the scorer the rest (size, design, endpoint, dose, registry,
+# safety). A kind is used for an article only when one to three of its sentences match.
+_PEOPLE = (r"(patients|participants|subjects|women|men|children|infants|adults|volunteers|"
+           r"individuals|neonates|newborns|mothers|cases)")  # fmt: skip
+_NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|" \
+          r"sixty|seventy|eighty|ninety|hundred)"  # fmt: skip
+KINDS = {
+    "size": (
+        (
+            "How many patients were randomised?",
+            "How many participants were enrolled?",
+            "How many subjects took part in the trial?",
+            "What was the sample size?",
+        ),
+        rf"(?i)\b{_NUMBER}\b[^.]{{0,60}}\b{_PEOPLE}\b[^.]{{0,80}}\b(randomi[sz]ed|randomly "
+        r"(assigned|allocated)|enrolled|recruited|included)",
+    ),
+    "endpoint": (
+        (
+            "What was the primary outcome?",
+            "What was the primary endpoint?",
+            "What was the main outcome measure?",
+        ),
+        r"(?i)\b(primary|main) (outcome|end ?point|efficacy (variable|measure|end ?point))",
+    ),
+    "registry": (
+        (
+            "What is the trial registration number?",
+            "Where was the trial registered?",
+            "What is the ClinicalTrials.gov identifier of this study?",
+        ),
+        r"(?i)\b(NCT\d{8}|ISRCTN\s?\d+|ChiCTR[-\w]*\d|ACTRN\d+|CTRI/\d|IRCT\d+|EudraCT)",
+    ),
+    "design": (
+        (
+            "What kind of trial was this?",
+            "What was the study design?",
+            "How was the study designed?",
+        ),
+        r"(?i)\b(randomi[sz]ed|double[- ]blind|placebo[- ]controlled|open[- ]label|cross-?over)"
+        r"\b[^.]{0,60}\b(trial|study)\b",
+    ),
+    "safety": (
+        (
+            "What adverse events were reported?",
+            "Were there any side effects?",
+            "How safe was the treatment?",
+        ),
+        r"(?i)\b(adverse (events?|effects?|reactions?)|side[- ]effects?|toxicit)",
+    ),
+}
+KIND_DOSE = r"(?i)\b\d+(\.\d+)?\s?(mg|g|µg|μg|mcg|ml|iu|units?|mg/kg|mmol)\b"
+
+
+def kind_questions(docs: dict[str, Doc], rng: random.Random, per_doc: int = 3) -> list[Question]:
+    """Weakly labelled questions of the kinds in ``KINDS`` (and a dose question naming an
+    intervention the article's prompts name) over EI2 training articles."""
+    import re
+
+    from assistant.text import is_content, tokenize
+
+    out = []
+    for doc in docs.values():
+        if doc.source != "ei2" or doc.split == "validation" or not doc.pool:
+            continue
+        found = []
+        for forms, pattern in KINDS.values():
+            hits = [i for i, c in enumerate(doc.pool) if re.search(pattern, c.text)]
+            if 1 <= len(hits) <= 3:
+                found.append((rng.choice(forms), hits))
+        for name in doc.interventions:
+            terms = {t for t in tokenize(name) if is_content(t)}
+            hits = [
+                i for i, c in enumerate(doc.pool)
+                if re.search(KIND_DOSE, c.text) and terms & set(tokenize(c.text))
+            ]  # fmt: skip
+            if terms and 1 <= len(hits) <= 3:
+                found.append((f"What dose of {name} was given?", hits))
+                break
+        for text, hits in rng.sample(found, min(per_doc, len(found))):
+            spans = [doc.starts[i] for i in hits]
+            out.append(Question(text, doc.key, spans, doc.split, "kinds"))
+    return out
+
+
 # --- pools and vectors --------------------------------------------------------------------
 
 
@@ -212,7 +310,6 @@ def build_pools(docs: dict[str, Doc], max_chars: int) -> None:
                 c.section,
                 doc.title,
                 tuple((s.start, s.end) for s in statements(c, found)),
-                len(doc.text),
             )
             for c, found in zip(chunks, sentences, strict=True)
         ]
@@ -278,6 +375,11 @@ class Scored:
     rows: np.ndarray
     labels: np.ndarray
     other_rows: np.ndarray
+    near_rows: np.ndarray  # a near miss in its own document: another paper's outcome (EI2)
+
+    def negatives(self) -> np.ndarray:
+        """Rows that must all score low: the other document's and the near miss's."""
+        return np.concatenate([self.other_rows, self.near_rows])
 
 
 def question_rows(q: Question, doc: Doc, idf, embed_query, dense: bool = True) -> np.ndarray:
@@ -294,10 +396,31 @@ def labels_for(q: Question, doc: Doc) -> np.ndarray:
     )
 
 
-def make_examples(questions, docs, idf, embed_query, rng) -> list[Scored]:
+def near_miss(q: Question, doc: Doc, outcomes: list[tuple[str, str]], rng) -> Question | None:
+    """The question with its outcome swapped for another paper's that this paper does not
+    mention (fewer than half of its content words occur in the text): must be declined."""
+    from assistant.text import is_content, tokenize
+
+    if q.parts is None:
+        return None
+    words = set(tokenize(doc.text))
+    for _ in range(20):
+        key, outcome = rng.choice(outcomes)
+        terms = {t for t in tokenize(outcome) if is_content(t)}
+        if key != doc.key and terms and len(terms & words) < len(terms) / 2:
+            form, i, c, _ = q.parts
+            return Question(form.format(i=i, c=c, o=outcome), q.doc, [], q.split, q.source)
+    return None
+
+
+def make_examples(questions, docs, idf, embed_query, rng, dense=False) -> list[Scored]:
     by_source: dict[tuple[str, str], list[str]] = {}
     for key, doc in docs.items():
         by_source.setdefault((doc.source, doc.split), []).append(key)
+    outcomes: dict[str, list[tuple[str, str]]] = {}
+    for q in questions:
+        if q.parts:
+            outcomes.setdefault(q.split, []).append((q.doc, q.parts[3]))
     out = []
     for q in tqdm(questions, desc="features", unit="q", leave=False):
         doc = docs[q.doc]
@@ -308,13 +431,15 @@ def make_examples(questions, docs, idf, embed_query, rng) -> list[Scored]:
             continue  # the evidence lies outside every statement (a heading, a table cell)
         others = [k for k in by_source[(doc.source, doc.split)] if k != q.doc and docs[k].pool]
         other = docs[rng.choice(others)]
+        near = near_miss(q, doc, outcomes.get(q.split, []), rng)
+        rows = question_rows(q, doc, idf, embed_query, dense)
+        near_rows = (
+            question_rows(near, doc, idf, embed_query, dense)
+            if near
+            else np.zeros((0, rows.shape[1]), np.float32)
+        )
         out.append(
-            Scored(
-                q,
-                question_rows(q, doc, idf, embed_query),
-                labels,
-                question_rows(q, other, idf, embed_query),
-            )
+            Scored(q, rows, labels, question_rows(q, other, idf, embed_query, dense), near_rows)
         )
     return out
 
@@ -330,12 +455,77 @@ def training_matrix(scored: list[Scored], rng: np.random.Generator, negatives: i
         rest = np.setdiff1d(neg, hard)
         easy = rng.choice(rest, size=min(len(rest), negatives // 2), replace=False)
         other = np.argsort(-s.other_rows[:, 0])[:8]
-        xs += [s.rows[pos], s.rows[hard], s.rows[easy], s.other_rows[other]]
-        ys += [np.ones(len(pos)), np.zeros(len(hard) + len(easy) + len(other))]
+        near = np.argsort(-s.near_rows[:, 0])[:8]
+        xs += [s.rows[pos], s.rows[hard], s.rows[easy], s.other_rows[other], s.near_rows[near]]
+        ys += [np.ones(len(pos)), np.zeros(len(hard) + len(easy) + len(other) + len(near))]
     return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.float32)
 
 
 # --- model --------------------------------------------------------------------------------
+
+
+def _padded(arrays: list[np.ndarray], width: int):
+    """[batch, longest, width] of rows, and the mask of the real ones."""
+    longest = max(len(a) for a in arrays)
+    x = np.zeros((len(arrays), longest, width), np.float32)
+    mask = np.zeros((len(arrays), longest), bool)
+    for i, a in enumerate(arrays):
+        x[i, : len(a)] = a
+        mask[i, : len(a)] = True
+    return x, mask
+
+
+def fit_listwise(items: list[Scored], hidden: int, epochs: int, seed: int, batch: int = 32):
+    """The MLP trained on whole pools: a listwise loss (the evidence's share of the softmax
+    over every sentence of its document) ranks, and a pointwise loss over the same sentences
+    and the other document's (all negatives) keeps the scores' level comparable across
+    documents, which is what the decline bar reads."""
+    import torch
+
+    torch.manual_seed(seed)
+    every = np.concatenate([s.rows for s in items] + [s.negatives() for s in items])
+    mean, scale = every.mean(axis=0), every.std(axis=0) + 1e-3
+    width = every.shape[1]
+    model = torch.nn.Sequential(
+        torch.nn.Linear(width, hidden), torch.nn.ReLU(), torch.nn.Dropout(0.1),
+        torch.nn.Linear(hidden, 1),
+    )  # fmt: skip
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-3)
+    positives = sum(float(s.labels.sum()) for s in items)
+    negatives = sum(len(s.labels) + len(s.negatives()) for s in items) - positives
+    pos_weight = torch.tensor(negatives / max(positives, 1.0))
+    order = np.random.default_rng(seed)
+    for _ in tqdm(range(epochs), desc="fit", unit="epoch", leave=False):
+        model.train()
+        perm = order.permutation(len(items))
+        for at in range(0, len(items), batch):
+            group = [items[i] for i in perm[at : at + batch]]
+            own, mask = _padded([(s.rows - mean) / scale for s in group], width)
+            lab, _ = _padded([s.labels[:, None] for s in group], 1)
+            other, omask = _padded([(s.negatives() - mean) / scale for s in group], width)
+            own_t, mask_t = torch.from_numpy(own), torch.from_numpy(mask)
+            lab_t = torch.from_numpy(lab[..., 0])
+            z = model(own_t)[..., 0]
+            zo = model(torch.from_numpy(other))[..., 0]
+            low = torch.finfo(z.dtype).min
+            everything = torch.logsumexp(torch.where(mask_t, z, low), dim=1)
+            evidence = torch.logsumexp(torch.where(mask_t & (lab_t > 0), z, low), dim=1)
+            listwise = (everything - evidence).mean()
+            bce = torch.nn.functional.binary_cross_entropy_with_logits
+            w = mask_t.float() * torch.where(lab_t > 0, pos_weight, 1.0)
+            pointwise = (bce(z, lab_t, reduction="none") * w).sum() / w.sum()
+            wo = torch.from_numpy(omask).float()
+            pointwise_other = (
+                bce(zo, torch.zeros_like(zo), reduction="none") * wo
+            ).sum() / wo.sum()
+            loss = listwise + pointwise + pointwise_other
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    layers = [m for m in model if isinstance(m, torch.nn.Linear)]
+    weights = [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in layers]
+    return {"mean": mean, "scale": scale, "layers": weights}
 
 
 def fit(x: np.ndarray, y: np.ndarray, hidden: int, epochs: int, seed: int):
@@ -411,20 +601,26 @@ def decline_figures(params, ab, scored: list[Scored], threshold: float) -> dict[
 
     own = np.array([top(s.rows) for s in scored])
     other = np.array([top(s.other_rows) for s in scored])
+    near = np.array([top(s.near_rows) for s in scored if len(s.near_rows)])
     right = np.array([s.labels[np.argmax(logits(params, s.rows))] == 1 for s in scored])
-    return {
+    out = {
         "answered_own": float(np.mean(own >= threshold)),
         "answered_own_and_right": float(np.mean((own >= threshold) & right)),
         "declined_other": float(np.mean(other < threshold)),
     }
+    if len(near):
+        out["declined_near_miss"] = float(np.mean(near < threshold))
+    return out
 
 
 def choose_threshold(params, ab, scored: list[Scored]) -> float:
-    """The bar that best separates a question in its own document from one in another."""
+    """The bar that best tells a question its document answers (with the evidence ranked
+    first) from one asked of another document or a near miss."""
     best, best_t = -1.0, 0.5
     for t in np.linspace(0.05, 0.95, 91):
         f = decline_figures(params, ab, scored, float(t))
-        value = f["answered_own"] + f["declined_other"]
+        declined = [f["declined_other"]] + [f[k] for k in ("declined_near_miss",) if k in f]
+        value = f["answered_own_and_right"] + float(np.mean(declined))
         if value > best:
             best, best_t = value, float(t)
     return best_t
@@ -445,6 +641,28 @@ def reliability(params, ab, scored: list[Scored], bins: int = 10) -> list[dict[s
 
 
 # --- command ------------------------------------------------------------------------------
+
+
+def _features_key(args) -> str:
+    """What the feature rows depend on: the code and word lists that make them, and the
+    arguments choosing the data."""
+    root = Path(__file__).resolve().parents[1]
+    parts = [
+        (root / f).read_bytes()
+        for f in (
+            "assistant/scorer.py",
+            "assistant/query.py",
+            "assistant/text.py",
+            "assistant/data/synonyms.json",
+            "assistant/data/abbreviations.json",
+        )
+    ]
+    makers = (load_ei2, load_covidqa, load_nli4ct, render_record, build_pools, make_examples,
+              question_rows, labels_for, idf_table, kind_questions, near_miss)  # fmt: skip
+    parts.append(json.dumps([KINDS, KIND_DOSE]).encode())
+    parts += [inspect.getsource(f).encode() for f in makers]
+    parts.append(f"{args.ei2_articles}/{args.nli4ct_statements}/{args.read}".encode())
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
 
 def _fast_precision() -> None:
@@ -476,7 +694,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nli4ct-statements", type=int, default=600,
                         help="NLI4CT training statements to use (0: all)")  # fmt: skip
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of the MLP")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--read", action="store_true",
+                        help="add the question-sentence vector product to the features "
+                        "(measured worse on the calibrate split; see the model card)")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=Path(".trialqa-train"),
                         help="folder caching sentence vectors between runs")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ARTIFACT)
@@ -497,6 +718,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.settings import Settings
 
     build_pools(docs, Settings().chunking.max_chars)
+    questions += kind_questions(docs, rng)
     embed_pools(docs, args.cache)
     terms, values, default = idf_table([d for d in docs.values() if d.split != "validation"])
     table = dict(zip(terms, values.tolist(), strict=True))
@@ -515,26 +737,34 @@ def main(argv: list[str] | None = None) -> int:
             vectors[text] = np.asarray(embedder.embed_query(text), dtype=np.float32)
         return vectors[text]
 
-    scored = make_examples(questions, docs, idf, embed_query, rng)
+    dense = args.read
+    cached = args.cache / f"features-{_features_key(args)}.pkl"
+    if cached.is_file():
+        scored = pickle.loads(cached.read_bytes())
+    else:
+        scored = make_examples(questions, docs, idf, embed_query, rng, dense)
+        cached.write_bytes(pickle.dumps(scored, protocol=pickle.HIGHEST_PROTOCOL))
     by_split: dict[str, list[Scored]] = {}
     for s in scored:
         by_split.setdefault(s.question.split, []).append(s)
     nprng = np.random.default_rng(SEED)
     x, y = training_matrix(by_split["fit"], nprng)
-    from assistant.scorer import SCALAR_FEATURES
-
-    n_scalar = len(SCALAR_FEATURES)
-    designs = {}
-    for name, cols in (("counted", slice(0, n_scalar)), ("counted+read", slice(None))):
-        params = fit(x[:, cols], y, args.hidden, args.epochs, SEED)
-        designs[name] = (params, cols, ranking(params, by_split["calibrate"], cols))
-        print(f"design {name}: calibrate split {designs[name][2]}")
-    name = max(designs, key=lambda k: sum(designs[k][2].values()))
-    params, cols, _ = designs[name]
-    dense = cols == slice(None)
+    designs = {
+        "pointwise": lambda: fit(x, y, args.hidden, args.epochs, SEED),
+        "listwise": lambda: fit_listwise(by_split["fit"], args.hidden, args.epochs, SEED),
+    }
+    fitted = {}
+    for name, train in designs.items():
+        params = train()
+        fitted[name] = (params, ranking(params, by_split["calibrate"]))
+        print(f"design {name}: calibrate split {fitted[name][1]}", flush=True)
+    name = max(fitted, key=lambda k: sum(fitted[k][1].values()))
+    params = fitted[name][0]
+    name = f"{name}, counted{'+read' if dense else ''}"
+    designs = {f"{k}, counted{'+read' if dense else ''}": v for k, v in fitted.items()}
 
     def project(items: list[Scored]) -> list[Scored]:
-        return [Scored(s.question, s.rows[:, cols], s.labels, s.other_rows[:, cols]) for s in items]
+        return items
 
     calibrate = project(by_split["calibrate"])
     z = np.concatenate([logits(params, s.rows) for s in calibrate])
@@ -546,7 +776,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "sample": {"ei2_validation_first": len(sample), **ranking(params, sample)},
         "design": name,
-        "designs": {k: v[2] for k, v in designs.items()},
+        "designs": {k: v[1] for k, v in designs.items()},
         "threshold": threshold,
         "platt": ab,
         "calibrate": {
@@ -558,7 +788,7 @@ def main(argv: list[str] | None = None) -> int:
         "counts": {
             split: {
                 src: sum(1 for s in by_split.get(split, []) if s.question.source == src)
-                for src in ("ei2", "covidqa", "nli4ct")
+                for src in ("ei2", "covidqa", "nli4ct", "kinds")
             }
             for split in ("fit", "calibrate", "validation")
         },
@@ -596,7 +826,8 @@ def model_card(r: dict) -> str:
     rows = "\n".join(
         f"| {src} | {f['questions']} | {_pct(f['recall@1'])} | {_pct(f['recall@3'])} | "
         f"{_pct(f['answered_own'])} | {_pct(f['answered_own_and_right'])} | "
-        f"{_pct(f['declined_other'])} |"
+        f"{_pct(f['declined_other'])} | "
+        f"{_pct(f['declined_near_miss']) if 'declined_near_miss' in f else '–'} |"
         for src, f in v.items()
     )
     designs = "\n".join(
@@ -609,7 +840,7 @@ def model_card(r: dict) -> str:
         for b in r["reliability_validation"]
     )
     counts = "\n".join(
-        f"| {split} | {c['ei2']} | {c['covidqa']} | {c['nli4ct']} |"
+        f"| {split} | {c['ei2']} | {c['covidqa']} | {c['nli4ct']} | {c.get('kinds', 0)} |"
         for split, c in r["counts"].items()
     )
     return f"""# Model card: the answer scorer (`answer_scorer.npz`)
@@ -641,6 +872,11 @@ Platt scaling a={r["platt"][0]:.3f}, b={r["platt"][1]:.3f}.
   every sixth calibrates.
 - `nli4ct/train.json` + `records.json`: single-record statements; their evidence lines
   answer (records rendered one line a paragraph).
+- Question kinds: on EI2 *training* articles only, questions of the kinds clinicians ask of any
+  report (size, design, primary endpoint, registry number, safety, dose of a compared
+  intervention), answered by the sentences a pattern finds (`KINDS` in the trainer; a kind is
+  used only where one to three sentences match). Weak labels: they teach the kinds; the
+  real-document gold set, written by hand, judges them.
 - Not used: `pubmedqa/pqal_labeled.json` (no sentence-level labels; its `test` split is never
   read), `ctgov/` (kept for the real-document gold set).
 - Validation, never trained on: `ei2_validation.json`, the held-out COVID-QA articles,
@@ -648,14 +884,17 @@ Platt scaling a={r["platt"][0]:.3f}, b={r["platt"][1]:.3f}.
 
 Questions per split:
 
-| split | EI2 | COVID-QA | NLI4CT |
-|---|---|---|---|
+| split | EI2 | COVID-QA | NLI4CT | question kinds (weak labels, EI2 training articles) |
+|---|---|---|---|---|
 {counts}
 
 Training rows: {r["training_rows"]:,} ({r["training_positives"]:,} positive): every evidence
 sentence, the 15 other sentences of the same document most similar to the question, 15 more at
-random, and the 8 most similar sentences of another document of the same kind (the question
-asked of the wrong paper). Seed {SEED}; AdamW, {r["arguments"].get("epochs")} epochs,
+random, the 8 most similar sentences of another document of the same kind (the question asked
+of the wrong paper) and, for EI2, of the same paper asked about an outcome it does not report
+(a near miss). The listwise design reads every sentence of the document instead: the
+evidence's share of the softmax over them, plus a pointwise loss on them and on every sentence
+of the other document and the near miss. Seed {SEED}; AdamW, {r["arguments"].get("epochs")} epochs,
 {r["arguments"].get("hidden")} hidden units.
 
 ## Designs compared (ranking on the *calibrate* split)
@@ -669,10 +908,12 @@ The better sum of the two was kept.
 ## Validation (never trained on, bar and calibration chosen before)
 recall@k: the evidence among the k best-ranked sentences of the whole document. answered:
 the best sentence reaches the bar; answered and right: and it is evidence. declined other:
-the same question asked of another document of its kind is declined.
+the same question asked of another document of its kind is declined; declined near miss (EI2):
+the question with its outcome swapped for another paper's, which this paper does not mention,
+asked of the same paper, is declined.
 
-| data | questions | recall@1 | recall@3 | answered | answered and right | declined other |
-|---|---|---|---|---|---|---|
+| data | questions | recall@1 | recall@3 | answered | answered, right | declined: other | near |
+|---|---|---|---|---|---|---|---|
 {rows}
 
 Fixed sample for the artifact test (`tests/assistant/test_scorer.py`): the first

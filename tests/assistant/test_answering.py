@@ -57,6 +57,31 @@ def test_abstention_names_what_is_missing(corpus_services):
     assert all(c.quote for c in answer.citations)
 
 
+def test_a_question_naming_a_trial_is_never_answered_from_another_trials_documents(
+    corpus_services,
+):
+    """CRS is reported for LINKER-SMM1, not for AQUILA: asked of AQUILA, the engine declines,
+    says which trial it searched, and points only to AQUILA's documents."""
+    answer = ask(corpus_services, "What was the rate of cytokine release syndrome in AQUILA?")
+    assert answer.abstained
+    assert "searched only the documents of AQUILA" in answer.answer
+    trials = {corpus_services.store.get_document(c.doc_id).metadata.get("trial")
+              for c in answer.citations}  # fmt: skip
+    assert trials <= {"AQUILA"}
+
+
+def test_a_question_scoped_to_one_document_reads_all_of_it(corpus_services):
+    """Filtered to one document, every one of its sentences is a candidate, so the answer can
+    come from a chunk retrieval would not rank among the first few."""
+    from assistant.models import Filters
+
+    engine = corpus_services.engine
+    scope = Filters(doc_id="linker-smm1-interview")
+    pool = engine._pool(corpus_services.retriever.search("response rate", 2, scope), scope)
+    chunks = corpus_services.store.chunks_matching(scope, 1000)
+    assert len(pool) == len(chunks) > 2
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t", "x" * 2001])
 def test_bad_questions_are_refused(corpus_services, question):
     with pytest.raises(InputError):
