@@ -11,13 +11,14 @@ import argparse
 import sys
 import time
 
-from bench import cold_start, common, ingest_speed, load, query_latency
+from bench import answer_latency, cold_start, common, ingest_speed, load, query_latency
 
 BENCHMARKS = {
     "ingest": ingest_speed,
     "query": query_latency,
     "load": load,
     "cold_start": cold_start,
+    "answer": answer_latency,
 }
 
 

@@ -1,10 +1,10 @@
 """The learned answer scorer: its shipped file, its pools, and its figure on validation data."""
 
 import json
+import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,7 +63,7 @@ def test_trialqa_stops_with_one_line_when_the_file_is_missing(tmp_path):
     env = {"TRIALQA_ANSWER__SCORER_PATH": str(tmp_path / "gone.npz"), "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "api", "--store", str(tmp_path / "store"), "ask", "What was the ORR?"],
-        capture_output=True, text=True, env={**__import__("os").environ, **env}, cwd=ROOT,
+        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()

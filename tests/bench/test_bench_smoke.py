@@ -27,7 +27,7 @@ TINY = [
     "--sizes", "10", "--unique", "10", "--queries", "1", "--warmup", "1", "--in-process",
     "--no-http", "--fill-backend", "torch",
     "--clients", "2", "--seconds", "1", "--load-docs", "1", "--ops", "ask",
-    "--cold-repeats", "1", "--cold-docs", "1", "--skip-cli",
+    "--cold-repeats", "1", "--cold-docs", "1", "--skip-cli", "--questions", "2",
 ]  # fmt: skip
 
 
@@ -47,10 +47,10 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     results = {
         name: json.loads((tmp_path / f"{name}.json").read_text())
-        for name in ("ingest", "query", "load", "cold_start")
+        for name in ("ingest", "query", "load", "cold_start", "answer")
     }
     assert all(r["results"] for r in results.values())
-    for title in ("Ingest:", "Query latency", "Resident memory", "Load:", "Cold start"):
+    for title in ("Ingest:", "Query latency", "Resident memory", "Load:", "Cold start", "CPU:"):
         assert title in done.stdout
 
     ingest = {r["name"]: r for r in results["ingest"]["results"]}

@@ -1,0 +1,174 @@
+"""Warm ``ask`` latency of the learned answer scorer against the engine it replaced.
+
+Two scopes, as the answers issue sets them: the shipped corpus (the gold set's questions,
+unfiltered) and one full-text paper of about 30,000 characters (an Evidence Inference
+validation article, its prompts asked with a ``doc_id`` filter, so every sentence of the paper
+is scored). Per question, interleaved: the engine as shipped, and the previous engine's
+scoring (``CoverageEngine`` below: cosine and idf-weighted word coverage over the sentences
+of six retrieved passages, the hand-set mix it used until the scorer came) over the same store
+and model. Prints p50/p95 of each and their ratio, with the CPU they ran on.
+
+    python -m bench.answer_latency [--questions 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.answering import Candidate, ExtractiveEngine, _citations, _passage_context
+from assistant.models import Answer, Filters
+from assistant.query import analyse
+from assistant.sentences import statements
+from assistant.text import tokenize
+from bench import common
+
+PAPER_CHARS = 30_000
+
+
+class CoverageEngine(ExtractiveEngine):
+    """The previous scoring, kept here as the latency baseline: each sentence of the six best
+    passages scored 0.5 cosine + 0.3 coverage + 0.2 coverage with its context."""
+
+    def answer(self, question, *, k=None, filters=None, conversation_id=None) -> Answer:
+        query = analyse(question)
+        passages = self.retriever.search(query, 6, filters)
+        stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
+        lexical = self.retriever.lexical
+        weights = [lexical.idf(g.term) for g in query.groups]
+        total = sum(weights) or 1.0
+        q_vec = np.asarray(self.retriever.query_vector(query.dense_text))
+        best: list[Candidate] = []
+        for p in passages:
+            kept = stored.get(p.chunk.chunk_id)
+            spans = kept.spans if kept else [(s.start, s.end) for s in statements(p.chunk)]
+            context = _passage_context(p)
+            for i, (a, b) in enumerate(spans):
+                text = p.chunk.text[a:b]
+                tokens = set(tokenize(text))
+                vector = kept.vectors[i] if kept else self._vectors([text])[0]
+                cover = sum(w for g, w in zip(query.groups, weights, strict=True)
+                            if g.satisfied_by(tokens)) / total  # fmt: skip
+                cover_ctx = sum(w for g, w in zip(query.groups, weights, strict=True)
+                                if g.satisfied_by(tokens | context)) / total  # fmt: skip
+                c = Candidate(p, p.chunk.start + a, p.chunk.start + b, text, tokens | context)
+                c.score = 0.5 * float(vector @ q_vec) + 0.3 * cover + 0.2 * cover_ctx
+                best.append(c)
+        best.sort(key=lambda c: -c.score)
+        chosen = best[:1]
+        return Answer(question=question, answer=" ".join(f"{c.text} [1]" for c in chosen),
+                      abstained=not chosen, citations=_citations(chosen))  # fmt: skip
+
+
+def cpu() -> dict[str, Any]:
+    """The CPU model and the flags that decide the embedding precision."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"model name\s*:\s*(.+)", info)
+    flags = set(re.search(r"flags\s*:\s*(.+)", info).group(1).split()) if "flags" in info else set()
+    return {
+        "model": model.group(1).strip() if model else platform.processor(),
+        "flags": sorted(flags & {"amx_bf16", "amx_tile", "avx512_bf16", "avx512f", "avx2"}),
+    }
+
+
+def paper(data: Path) -> tuple[str, str, list[str]] | None:
+    """The EI2 validation article nearest 30,000 characters: (pmcid, text, its prompts)."""
+    path = data / "evidence_inference" / "ei2_validation.json"
+    if not path.is_file():
+        return None
+    loaded = json.loads(path.read_text())
+    pmcid = min(loaded["articles"], key=lambda k: abs(len(loaded["articles"][k]) - PAPER_CHARS))
+    from eval.public import evidence_question
+
+    prompts = [evidence_question(p) for p in loaded["prompts"] if p["pmcid"] == pmcid]
+    return pmcid, loaded["articles"][pmcid], prompts
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from assistant.factory import build
+    from assistant.settings import Settings
+    from eval.cases import GOLD, load_cases
+    from eval.splits import DATA
+    from ingest.pipeline import Ingestor
+
+    folder = Path(tempfile.mkdtemp(prefix="trialqa-bench-answer-"))
+    try:
+        settings = Settings()
+        settings.store.path = folder / "store"
+        settings.store.kind = "embedded"
+        services = build(settings)
+        files = [common.GOLD_CORPUS]
+        found = paper(DATA)
+        if found:
+            (folder / "paper").mkdir()
+            (folder / "paper" / f"paper-{found[0].lower()}.txt").write_text(found[1])
+            files.append(folder / "paper")
+        Ingestor(services.store, services.embedder, settings).ingest(files)
+        baseline = CoverageEngine(services.retriever, services.embedder, settings.answer)
+        gold = [c.user_input for c in load_cases(GOLD) if not c.turns][: args.questions]
+        scopes = {"shipped corpus": (gold, None)}
+        if found:
+            doc = Filters(doc_id=f"paper-{found[0].lower()}")
+            asks = (found[2] * (1 + args.questions // max(len(found[2]), 1)))[: args.questions]
+            scopes[f"one paper ({len(found[1]):,} chars, filtered)"] = (asks, doc)
+        for q in gold[:5]:  # warm up both
+            services.engine.answer(q)
+            baseline.answer(q)
+        rows = []
+        for name, (questions, filters) in scopes.items():
+            times: dict[str, list[float]] = {"learned scorer": [], "previous engine": []}
+            for i, q in enumerate(questions):
+                pair = [("learned scorer", services.engine), ("previous engine", baseline)]
+                for label, engine in pair if i % 2 == 0 else pair[::-1]:
+                    started = time.perf_counter()
+                    engine.answer(q, filters=filters)
+                    times[label].append(time.perf_counter() - started)
+            new = common.percentiles(times["learned scorer"])
+            old = common.percentiles(times["previous engine"])
+            rows.append({"scope": name, "questions": len(questions), "learned_scorer": new,
+                         "previous_engine": old,
+                         "p95_ratio": new["p95"] / old["p95"] if old["p95"] else None})  # fmt: skip
+        result = {"cpu": cpu(), "load": common.machine(), "results": rows}
+        show(result)
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def show(result: dict[str, Any]) -> None:
+    c = result["cpu"]
+    print(f"CPU: {c['model']} (flags: {', '.join(c['flags']) or 'none of note'}); "
+          f"{result['load']}")  # fmt: skip
+    print(f"{'scope':44} {'n':>3}  {'scorer p50/p95 ms':>18}  {'previous p50/p95 ms':>20}  "
+          f"{'p95 ratio':>9}")  # fmt: skip
+    for r in result["results"]:
+        n, o = r["learned_scorer"], r["previous_engine"]
+        print(f"{r['scope']:44} {r['questions']:>3}  {n['p50']:>8.1f}/{n['p95']:<9.1f}  "
+              f"{o['p50']:>9.1f}/{o['p95']:<10.1f}  {r['p95_ratio']:>8.2f}x")  # fmt: skip
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--questions", type=int, default=40, help="questions per scope")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.answer_latency", description=__doc__)
+    add_arguments(p)
+    p.add_argument("--out", type=Path, help="folder for the JSON (default bench/results)")
+    args = p.parse_args(argv)
+    result = run(args)
+    print(f"wrote {common.write_result('answer', result, args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
