@@ -30,6 +30,27 @@ def _block(node: ET.Element | None, path: str) -> str:
     return "\n".join(line.strip() for line in found.text.strip().split("\n"))
 
 
+# The "Total" category of <serious_events> can hold more than the serious-event total: some
+# records put their all-cause mortality row there too ("Total, all-cause mortality"), so
+# each total is named by its sub_title, not by the section it sits in. The deaths row is
+# labelled as the API v2 reader labels deaths (``v2.py``), with the record's own term kept.
+_TOTALS = {
+    "total, all-cause mortality": "Deaths (all-cause mortality)",
+    "total, serious adverse events": "Serious adverse events",
+    "total, other adverse events": "Other (non-serious) adverse events",
+}
+
+
+def _total_label(sub_title: str, serious: bool) -> str:
+    """The label of a row of a "Total" category: by its sub_title, else by its section."""
+    known = _TOTALS.get(sub_title.lower())
+    if known:
+        return known
+    if sub_title and sub_title.lower() != "total":
+        return sub_title  # an unforeseen total reads as the record names it, not as another
+    return "Serious adverse events" if serious else "Other (non-serious) adverse events"
+
+
 def from_xml(root: ET.Element) -> Study:
     if root.tag != "clinical_study":
         raise IngestError(
@@ -188,12 +209,7 @@ def from_xml(root: ET.Element) -> Study:
                     }
                     term = _t(ev, "sub_title")
                     if organ == "Total":
-                        label = (
-                            "Serious adverse events"
-                            if serious
-                            else "Other (non-serious) adverse events"
-                        )
-                        s.ae_totals.append((label, counts))
+                        s.ae_totals.append((_total_label(term, serious), counts))
                     else:
                         s.events.append(AdverseEvent(serious, term, organ, counts))
     return s

@@ -18,6 +18,12 @@ SHIPPED = sorted((CORPUS / "registry").glob("*"))
 
 needs_shared = pytest.mark.skipif(not V2 or not XML, reason="../shared/data/ctgov is absent")
 
+# The rows of a legacy record's serious_events "Total" category -> the label each is read under.
+TOTAL_LINES = {
+    "Total, all-cause mortality": "Deaths (all-cause mortality) —",
+    "Total, serious adverse events": "Serious adverse events —",
+}
+
 
 def lines_of(text: str) -> list[str]:
     return text.split("\n")
@@ -73,8 +79,8 @@ def test_xml_adverse_event_counts_keep_group_and_denominator(path):
     for cat in categories:
         for ev in cat.iterfind("event_list/event"):
             term = " ".join((ev.findtext("sub_title") or "").split())
-            if cat.findtext("title") == "Total":  # the totals line of the adverse-event section
-                term = "Serious adverse events —"
+            if cat.findtext("title") == "Total":  # the totals lines of the adverse-event section
+                term = TOTAL_LINES[term]
             for c in ev.iterfind("counts"):
                 if c.get("subjects_affected") is None:
                     continue
@@ -107,6 +113,137 @@ def test_known_figures_read_exactly():
     assert dupi.metadata["phase"] == "phase 2"
     assert dupi.metadata["conditions"] == ["Atopic Dermatitis"]
     assert dupi.metadata["interventions"] == ["Drug: Dupilumab", "Drug: Placebo"]
+
+
+def _total_lines(text: str, label: str) -> list[str]:
+    return [line for line in lines_of(text) if line.startswith(f"{label} — ")]
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("nct", "deaths", "serious"),
+    [
+        (
+            "NCT02438137",
+            "Dimethyl Fumarate (Tecfidera®) Capsules: 0 of 44 participants; Placebo: 0 of 21",
+            "Dimethyl Fumarate (Tecfidera®) Capsules: 1 of 44 participants; Placebo: 1 of 21",
+        ),
+        ("NCT01298141", "Replagal (Agalsidase Alfa): 6 of 167", "Replagal (Agalsidase Alfa): 74 of 167"),
+        ("NCT01357915", "GSK149203A S- Group: 0 of 30", "GSK149203A S- Group: 0 of 30"),
+        ("NCT03191552", "Control (Conventional Exercises): 0 of 8", "SPIO 2 Hours: 0 of 8"),
+    ],
+    ids=["NCT02438137", "NCT01298141", "NCT01357915", "NCT03191552"],
+)  # fmt: skip
+def test_xml_all_cause_mortality_is_not_read_as_serious_adverse_events(nct, deaths, serious):
+    """The "Total, all-cause mortality" row of <serious_events> is the deaths line, labelled
+    as the API v2 reader labels deaths; it is not a second serious-adverse-event total."""
+    path = CTGOV / "aact_legacy_xml" / f"{nct}.xml"
+    text = load_file(path).text
+    (death_line,) = _total_lines(text, "Deaths (all-cause mortality)")
+    (serious_line,) = _total_lines(text, "Serious adverse events")
+    assert deaths in death_line
+    assert serious in serious_line
+    if nct == "NCT02438137":  # the reported case: 0 deaths, 1 serious adverse event of 44
+        assert "0 of 44" not in serious_line and "1 of 44" not in death_line
+    assert text.index(death_line) < text.index(serious_line)  # the order v2 records read in
+
+
+@needs_shared
+@pytest.mark.parametrize("path", XML, ids=lambda p: p.name)
+def test_xml_records_have_at_most_one_line_per_total(path):
+    text = load_file(path).text
+    for label in (
+        "Deaths (all-cause mortality)",
+        "Serious adverse events",
+        "Other (non-serious) adverse events",
+    ):
+        assert len(_total_lines(text, label)) <= 1, label
+
+
+def _xml_record(totals: str) -> bytes:
+    return f"""<clinical_study>
+  <id_info><nct_id>NCT00000009</nct_id></id_info>
+  <brief_title>Snippet</brief_title>
+  <clinical_results>
+    <reported_events>
+      <group_list>
+        <group group_id="E1"><title>Drug</title></group>
+        <group group_id="E2"><title>Placebo</title></group>
+      </group_list>
+      <serious_events>
+        <category_list>
+          <category>
+            <title>Total</title>
+            <event_list>{totals}</event_list>
+          </category>
+          <category>
+            <title>Cardiac disorders</title>
+            <event_list>
+              <event>
+                <sub_title>Myocardial Infarction</sub_title>
+                <counts group_id="E1" subjects_affected="0" subjects_at_risk="44"/>
+                <counts group_id="E2" subjects_affected="1" subjects_at_risk="21"/>
+              </event>
+            </event_list>
+          </category>
+        </category_list>
+      </serious_events>
+      <other_events>
+        <category_list>
+          <category>
+            <title>Total</title>
+            <event_list>
+              <event>
+                <sub_title>Total, other adverse events</sub_title>
+                <counts group_id="E1" subjects_affected="27" subjects_at_risk="44"/>
+                <counts group_id="E2" subjects_affected="7" subjects_at_risk="21"/>
+              </event>
+            </event_list>
+          </category>
+        </category_list>
+      </other_events>
+    </reported_events>
+  </clinical_results>
+</clinical_study>""".encode()
+
+
+_MORTALITY = """
+              <event>
+                <sub_title>Total, all-cause mortality</sub_title>
+                <counts group_id="E1" subjects_affected="2" subjects_at_risk="44"/>
+                <counts group_id="E2" subjects_affected="0" subjects_at_risk="21"/>
+              </event>"""
+_SERIOUS = """
+              <event>
+                <sub_title>Total, serious adverse events</sub_title>
+                <counts group_id="E1" subjects_affected="5" subjects_at_risk="44"/>
+                <counts group_id="E2" subjects_affected="1" subjects_at_risk="21"/>
+              </event>"""
+
+
+def test_xml_snippet_mortality_total_has_its_own_label():
+    doc = document_from_bytes(_xml_record(_MORTALITY + _SERIOUS), name="s.xml", source="s.xml")
+    totals = doc.text.split("\n\nAdverse events\n\n")[1].split("\n\n")[0]  # the totals paragraph
+    assert lines_of(totals) == [
+        "Deaths (all-cause mortality) — Drug: 2 of 44 participants; Placebo: 0 of 21 participants.",
+        "Serious adverse events — Drug: 5 of 44 participants; Placebo: 1 of 21 participants.",
+        "Other (non-serious) adverse events — Drug: 27 of 44 participants; "
+        "Placebo: 7 of 21 participants.",
+    ]
+    # the per-term rows are untouched
+    assert (
+        "Myocardial Infarction (Cardiac disorders), serious — Drug: 0 of 44 participants; "
+        "Placebo: 1 of 21 participants." in doc.text
+    )
+
+
+def test_xml_snippet_without_mortality_row_reads_as_before():
+    doc = document_from_bytes(_xml_record(_SERIOUS), name="s.xml", source="s.xml")
+    assert "Deaths" not in doc.text and "mortality" not in doc.text
+    assert (
+        "Serious adverse events — Drug: 5 of 44 participants; Placebo: 1 of 21 participants."
+        in lines_of(doc.text)
+    )
 
 
 def test_shipped_registry_records_ingest():
