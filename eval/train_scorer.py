@@ -65,6 +65,7 @@ class Doc:
     starts: list = field(default_factory=list)  # each candidate's (start, end) in text
     vectors: np.ndarray | None = None
     interventions: list = field(default_factory=list)  # EI2: what its prompts compare
+    words: set = field(default_factory=set)  # its tokens, once needed
 
 
 @dataclass
@@ -403,7 +404,9 @@ def near_miss(q: Question, doc: Doc, outcomes: list[tuple[str, str]], rng) -> Qu
 
     if q.parts is None:
         return None
-    words = set(tokenize(doc.text))
+    if not doc.words:
+        doc.words = set(tokenize(doc.text))
+    words = doc.words
     for _ in range(20):
         key, outcome = rng.choice(outcomes)
         terms = {t for t in tokenize(outcome) if is_content(t)}
