@@ -49,10 +49,6 @@ _CALC_LEAD = {
     "ae_incidence": "Calculated from the cited counts",
 }
 
-# A sentence after the best is quoted too when its probability is at least this share of the
-# best's (and clears the bar itself).
-SECOND_SHARE = 0.5
-
 
 class AnswerEngine(Protocol):
     def answer(
@@ -74,6 +70,8 @@ class Candidate:
     context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
     vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
     score: float = 0.0  # the scorer's probability that it answers the question
+    similarity: float = 0.0  # cosine to the question
+    context_coverage: float = 0.0  # idf-weighted share of the question's terms in context
 
 
 class ExtractiveEngine:
@@ -110,8 +108,11 @@ class ExtractiveEngine:
         ask = read_question(question)
         if ask.stated or ask.stated_percent:
             return self._from_stated_inputs(question, ask, conversation_id)
+        if k is not None and k < 1:
+            raise InputError("k must be at least 1")
         query = analyse(question)
-        scope, searched, named = self._scope(question, filters)
+        named_docs, written = self.retriever.trial_names.found(question)
+        scope, searched = self._scope(filters, named_docs, written)
         wanted = max(k or self.retriever.settings.k, self.settings.pool_passages)
         passages = self.retriever.search(query, wanted, filters)
         if not passages:
@@ -125,14 +126,17 @@ class ExtractiveEngine:
                 conversation_id=conversation_id,
             )
         pool = self._pool(passages, scope)
-        candidates = self._score(without(query, named), pool)
-        if not candidates or candidates[0].score < self.threshold:
-            return self._abstain(question, query, candidates or [], conversation_id, searched)
-        best = candidates[0]
-        bar = max(self.threshold, SECOND_SHARE * best.score)
-        chosen = [best] + [c for c in candidates[1:] if c.score >= bar][
-            : self.settings.max_sentences - 1
-        ]
+        # Within the documents of the trial a question names, the name tells their sentences
+        # apart no more: it leaves the terms the scorer weighs.
+        if named_docs and {p.chunk.doc_id for p in pool} <= named_docs:
+            query = without(query, set(tokenize(" ".join(written))))
+        candidates = self._score(query, pool)
+        eligible = [c for c in candidates if self._may_answer(c)]
+        if not eligible:
+            return self._abstain(question, query, candidates, conversation_id, searched)
+        # The best that may answer, then the next that may and reach the scorer's bar too.
+        chosen = [eligible[0]] + [c for c in eligible[1:] if c.score >= self.threshold]
+        chosen = chosen[: self.settings.max_sentences]
         cited = list(chosen)
         sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
         calculations: list[Calculation] = []
@@ -177,20 +181,19 @@ class ExtractiveEngine:
             )
         return renumber(answer.model_copy(update={"answer": result.text}))
 
+    @staticmethod
     def _scope(
-        self, question: str, filters: Filters | None
-    ) -> tuple[Filters | None, str, set[str]]:
-        """The documents the question is limited to, how to say so when declining, and the
-        trial names that chose them: the filters it was asked with, else the trials it names
-        (a sentence of another trial's document never answers a question naming a trial)."""
+        filters: Filters | None, named: set[str], written: list[str]
+    ) -> tuple[Filters | None, str]:
+        """The documents the question is limited to, and how to say so when declining: the
+        filters it was asked with, else the documents of the trials it names (a sentence of
+        another trial's document never answers a question naming a trial)."""
         if filters and filters.active():
-            return filters, "", set()
-        named, written = self.retriever.trial_names.found(question)
+            return filters, ""
         if not named:
-            return None, "", set()
+            return None, ""
         names = ", ".join(dict.fromkeys(written))
-        terms = set(tokenize(" ".join(written)))
-        return Filters(doc_id=sorted(named)), f" (searched only the documents of {names})", terms
+        return Filters(doc_id=sorted(named)), f" (searched only the documents of {names})"
 
     def _pool(self, passages: list[Passage], scope: Filters | None) -> list[Passage]:
         """What the scorer reads: the whole scope when it is small enough, else the retrieved
@@ -338,6 +341,32 @@ class ExtractiveEngine:
         return question
 
     # -- scoring ----------------------------------------------------------------------------
+    def _may_answer(self, c: Candidate) -> bool:
+        """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
+        the question, or means nearly the same and covers half as much; or, by probability,
+        it reaches the scorer's bar."""
+        if self.settings.decline_by == "probability":
+            return c.score >= self.threshold
+        bar = self.settings.min_coverage
+        return c.context_coverage >= bar or (
+            c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2
+        )
+
+    def _coverage(self, query: Query, candidates: list[Candidate]) -> None:
+        """Each candidate's idf-weighted share of the question's term groups found in it and
+        its context (terms weigh the store's BM25 idf; an expansion its words' mean)."""
+        lexical = self.retriever.lexical
+        weights = []
+        for g in query.groups:
+            forms = [lexical.idf(g.term)]
+            forms += [float(np.mean([lexical.idf(t) for t in a])) for a in g.alternatives if a]
+            weights.append(min(forms))
+        total = sum(weights)
+        for c in candidates:
+            found = sum(w for g, w in zip(query.groups, weights, strict=True)
+                        if g.satisfied_by(c.context))  # fmt: skip
+            c.context_coverage = found / total if total > 0 else 0.0
+
     def _score(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         """Every statement of the passages once, with the scorer's probability, best first."""
         stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
@@ -379,8 +408,9 @@ class ExtractiveEngine:
         q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
         matrix = np.stack([c.vector for c in candidates]).astype(np.float32)
         probabilities = self.scorer.probabilities(query, q_vec, pool, matrix)
-        for c, probability in zip(candidates, probabilities, strict=True):
-            c.score = float(probability)
+        for c, probability, cosine in zip(candidates, probabilities, matrix @ q_vec, strict=True):
+            c.score, c.similarity = float(probability), float(cosine)
+        self._coverage(query, candidates)
         return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
@@ -421,6 +451,12 @@ class ExtractiveEngine:
                 message = (
                     f"The indexed documents do not answer this{searched}: no passage found "
                     f"mentions {named}."
+                )
+            elif self.settings.decline_by == "coverage":
+                named = ", ".join(f"“{g.surface}”" for g in query.groups)
+                message = (
+                    f"The indexed documents do not answer this{searched}: no passage found "
+                    f"states {named} together."
                 )
             else:
                 best = candidates[0].score if candidates else 0.0

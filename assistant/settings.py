@@ -163,13 +163,42 @@ class AnswerSettings(BaseModel):
             "assistant/data (built by `make train`)."
         ),
     )
+    decline_by: Literal["coverage", "probability"] = Field(
+        default="coverage",
+        description=(
+            "What decides whether a sentence may answer. 'coverage': it (with its section, "
+            "title and trial) holds min_coverage of the question's idf-weighted terms, or half "
+            "as much at min_similarity; the scorer's probability ranks those that may. "
+            "'probability': the scorer's probability reaches min_probability (measured worse "
+            "on the gold sets so far; see assistant/data/MODEL_CARD.md)."
+        ),
+    )
+    min_coverage: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "decline_by 'coverage': share of the question's idf-weighted terms the best "
+            "sentence and its context (section, title, trial) must contain."
+        ),
+    )
+    min_similarity: float = Field(
+        default=0.65,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "decline_by 'coverage': question-sentence cosine similarity at which half of "
+            "min_coverage is enough (for questions worded differently from the document)."
+        ),
+    )
     min_probability: float | None = Field(
         default=None,
         ge=0.0,
         le=1.0,
         description=(
-            "Probability the best sentence must reach for the engine to answer; empty for the "
-            "bar chosen on validation data and stored with the scorer."
+            "Probability a sentence must reach to be quoted (with decline_by 'probability', "
+            "the best one, for the engine to answer at all); empty for the bar chosen on "
+            "the scorer's calibration data and stored with it."
         ),
     )
     pool_passages: int = Field(
