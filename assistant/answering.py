@@ -34,6 +34,10 @@ from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
 from assistant.verify import strip_unsupported
 
+# rank_by 'coverage': how a sentence's rank mixes meaning and coverage.
+W_SIMILARITY, W_COVERAGE, W_CONTEXT = 0.5, 0.3, 0.2
+NUMBER_BONUS = 0.05  # a sentence with a figure, when the question asks for a quantity
+
 _QUANTITY = re.compile(
     r"\b(how many|how much|rate|rates|percent|percentage|proportion|number|incidence|median|"
     r"mean|ratio|frequency|count|risk|%)", re.I
@@ -71,7 +75,9 @@ class Candidate:
     vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
     score: float = 0.0  # the scorer's probability that it answers the question
     similarity: float = 0.0  # cosine to the question
-    context_coverage: float = 0.0  # idf-weighted share of the question's terms in context
+    coverage: float = 0.0  # idf-weighted share of the question's terms in the sentence
+    context_coverage: float = 0.0  # the same in the sentence and its context
+    rank: float = 0.0  # what orders the candidates (AnswerSettings.rank_by)
 
 
 class ExtractiveEngine:
@@ -113,7 +119,10 @@ class ExtractiveEngine:
         query = analyse(question)
         named_docs, written = self.retriever.trial_names.found(question)
         scope, searched = self._scope(filters, named_docs, written)
-        wanted = max(k or self.retriever.settings.k, self.settings.pool_passages)
+        learned = self.settings.rank_by == "scorer"
+        wanted = k or self.retriever.settings.k
+        if learned:
+            wanted = max(wanted, self.settings.pool_passages)
         passages = self.retriever.search(query, wanted, filters)
         if not passages:
             scope_words = " matching the filters" if filters and filters.active() else ""
@@ -125,7 +134,7 @@ class ExtractiveEngine:
                 abstained=True,
                 conversation_id=conversation_id,
             )
-        pool = self._pool(passages, scope)
+        pool = self._pool(passages, scope) if learned else self._within(passages, scope)
         # Within the documents of the trial a question names, the name tells their sentences
         # apart no more: it leaves the terms the scorer weighs.
         if named_docs and {p.chunk.doc_id for p in pool} <= named_docs:
@@ -134,8 +143,10 @@ class ExtractiveEngine:
         eligible = [c for c in candidates if self._may_answer(c)]
         if not eligible:
             return self._abstain(question, query, candidates, conversation_id, searched)
-        # The best that may answer, then the next that may and reach the scorer's bar too.
-        chosen = [eligible[0]] + [c for c in eligible[1:] if c.score >= self.threshold]
+        # The best that may answer, then the next that may and come close (the scorer: reach
+        # its bar too; coverage: score within a tenth of the best's).
+        bar = self.threshold if learned else 0.9 * eligible[0].rank
+        chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
         chosen = chosen[: self.settings.max_sentences]
         cited = list(chosen)
         sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
@@ -194,6 +205,13 @@ class ExtractiveEngine:
             return None, ""
         names = ", ".join(dict.fromkeys(written))
         return Filters(doc_id=sorted(named)), f" (searched only the documents of {names})"
+
+    @staticmethod
+    def _within(passages: list[Passage], scope: Filters | None) -> list[Passage]:
+        """The retrieved passages within the scope (``rank_by`` 'coverage')."""
+        if scope is None:
+            return passages
+        return [p for p in passages if scope.matches(p.metadata | {"doc_id": p.chunk.doc_id})]
 
     def _pool(self, passages: list[Passage], scope: Filters | None) -> list[Passage]:
         """What the scorer reads: the whole scope when it is small enough, else the retrieved
@@ -362,10 +380,25 @@ class ExtractiveEngine:
             forms += [float(np.mean([lexical.idf(t) for t in a])) for a in g.alternatives if a]
             weights.append(min(forms))
         total = sum(weights)
-        for c in candidates:
+
+        def share(tokens: set[str]) -> float:
             found = sum(w for g, w in zip(query.groups, weights, strict=True)
-                        if g.satisfied_by(c.context))  # fmt: skip
-            c.context_coverage = found / total if total > 0 else 0.0
+                        if g.satisfied_by(tokens))  # fmt: skip
+            return found / total if total > 0 else 0.0
+
+        quantitative = bool(_QUANTITY.search(query.text))
+        for c in candidates:
+            c.coverage = share(set(tokenize(c.text)))
+            c.context_coverage = share(c.context)
+            number = NUMBER_BONUS if quantitative and any(ch.isdigit() for ch in c.text) else 0.0
+            c.rank = (
+                c.score
+                if self.settings.rank_by == "scorer"
+                else W_SIMILARITY * c.similarity
+                + W_COVERAGE * c.coverage
+                + W_CONTEXT * c.context_coverage
+                + number
+            )
 
     def _score(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         """Every statement of the passages once, with the scorer's probability, best first."""
@@ -411,7 +444,7 @@ class ExtractiveEngine:
         for c, probability, cosine in zip(candidates, probabilities, matrix @ q_vec, strict=True):
             c.score, c.similarity = float(probability), float(cosine)
         self._coverage(query, candidates)
-        return sorted(candidates, key=lambda c: (-c.score, c.passage.chunk.chunk_id, c.start))
+        return sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of sentences the store holds no vectors for (documents ingested before

@@ -163,6 +163,16 @@ class AnswerSettings(BaseModel):
             "assistant/data (built by `make train`)."
         ),
     )
+    rank_by: Literal["coverage", "scorer"] = Field(
+        default="coverage",
+        description=(
+            "What orders the candidate sentences. 'coverage': 0.5 cosine + 0.3 coverage + "
+            "0.2 coverage with context over the retrieved passages. 'scorer': the learned "
+            "answer scorer's probability over every sentence of the question's scope (better "
+            "on EI2 and COVID-QA validation, not yet on the shipped gold set; see "
+            "assistant/data/MODEL_CARD.md)."
+        ),
+    )
     decline_by: Literal["coverage", "probability"] = Field(
         default="coverage",
         description=(
