@@ -1,13 +1,15 @@
 """Answer engines: the ``AnswerEngine`` seam and the default extractive engine.
 
-The extractive engine answers with sentences it finds, never with text it writes. Its
-candidates are the statements of the question's *scope*: every chunk of the documents the
-question is limited to (by filters, or by naming a trial), when they are few enough to read
-whole, else the passages retrieval ranks best. The learned answer scorer
-(``assistant/scorer.py``) gives each candidate a calibrated probability of answering the
-question; the engine answers with the best when it clears the scorer's bar (chosen on
-validation data), adds the next ones that come close, and otherwise abstains, saying what it
-searched and which of the question's terms no passage contains.
+The extractive engine answers with sentences it finds, never with text it writes. By default
+(``rank_by`` and ``decline_by`` 'coverage') it ranks the statements of the retrieved passages
+by meaning (cosine to the question) and *coverage*, the share of the question's idf-weighted
+terms the sentence and its context (section, title, trial) contain, and answers when the best
+covers enough. With ``rank_by`` 'scorer' the learned answer scorer (``assistant/scorer.py``)
+ranks instead, over every statement of the question's *scope* (the documents the filters or
+the named trials select, read whole when they are few enough), by its calibrated probability
+that the sentence answers; ``decline_by`` 'probability' also declines by its bar. A question
+naming a trial is answered only from that trial's documents; when nothing answers, the
+engine abstains, saying what it searched and which of the question's terms no passage holds.
 """
 
 from __future__ import annotations

@@ -109,3 +109,21 @@ def test_search_finds_ids_and_numbers_lexically(corpus_services):
 def test_drug_names_and_numbers_are_found_lexically(corpus_services, query, expected):
     hits = corpus_services.retriever.search(query, k=3)
     assert any(h.lexical_rank == 1 and expected in h.chunk.text for h in hits)
+
+
+@pytest.mark.parametrize("decline_by", ["coverage", "probability"])
+def test_the_learned_scorer_answers_through_the_engine(corpus_services, decline_by):
+    """rank_by 'scorer': the scorer ranks every sentence of the named trial's documents; the
+    answer keeps the contract and quotes the figure from a LINKER-SMM1 document."""
+    from assistant.answering import ExtractiveEngine
+
+    settings = corpus_services.settings.answer.model_copy(
+        update={"rank_by": "scorer", "decline_by": decline_by}
+    )
+    engine = ExtractiveEngine(corpus_services.retriever, corpus_services.embedder, settings)
+    answer = engine.answer("What was the overall response rate in LINKER-SMM1?")
+    assert_answer_contract(corpus_services.store, answer)
+    assert not answer.abstained and "100%" in answer.answer
+    trials = {corpus_services.store.get_document(c.doc_id).metadata.get("trial")
+              for c in answer.citations}  # fmt: skip
+    assert trials == {"LINKER-SMM1"}
