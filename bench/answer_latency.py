@@ -1,9 +1,10 @@
-"""Warm ``ask`` latency of the learned answer scorer against the engine it replaced.
+"""Warm ``ask`` latency of the learned answer scorer against the engine before it.
 
 Two scopes, as the answers issue sets them: the shipped corpus (the gold set's questions,
 unfiltered) and one full-text paper of about 30,000 characters (an Evidence Inference
 validation article, its prompts asked with a ``doc_id`` filter, so every sentence of the paper
-is scored). Per question, interleaved: the engine as shipped, and the previous engine's
+is scored). Per question, interleaved (the order rotating): the engine with
+``rank_by=scorer`` and ``decline_by=probability``, the default engine, and the previous engine's
 scoring (``CoverageEngine`` below: cosine and idf-weighted word coverage over the sentences
 of six retrieved passages, the hand-set mix it used until the scorer came) over the same store
 and model. Prints p50/p95 of each and their ratio, with the CPU they ran on.
@@ -114,28 +115,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             files.append(folder / "paper")
         Ingestor(services.store, services.embedder, settings).ingest(files)
         baseline = CoverageEngine(services.retriever, services.embedder, settings.answer)
+        learned = ExtractiveEngine(
+            services.retriever,
+            services.embedder,
+            settings.answer.model_copy(update={"rank_by": "scorer", "decline_by": "probability"}),
+        )
         gold = [c.user_input for c in load_cases(GOLD) if not c.turns][: args.questions]
         scopes = {"shipped corpus": (gold, None)}
         if found:
             doc = Filters(doc_id=f"paper-{found[0].lower()}")
             asks = (found[2] * (1 + args.questions // max(len(found[2]), 1)))[: args.questions]
             scopes[f"one paper ({len(found[1]):,} chars, filtered)"] = (asks, doc)
-        for q in gold[:5]:  # warm up both
-            services.engine.answer(q)
-            baseline.answer(q)
+        engines = [("learned scorer", learned), ("default engine", services.engine),
+                   ("previous engine", baseline)]  # fmt: skip
+        for q in gold[:5]:  # warm up all three
+            for _, engine in engines:
+                engine.answer(q)
         rows = []
         for name, (questions, filters) in scopes.items():
-            times: dict[str, list[float]] = {"learned scorer": [], "previous engine": []}
+            times: dict[str, list[float]] = {label: [] for label, _ in engines}
             for i, q in enumerate(questions):
-                pair = [("learned scorer", services.engine), ("previous engine", baseline)]
-                for label, engine in pair if i % 2 == 0 else pair[::-1]:
+                turn = i % len(engines)  # the order rotates every question
+                for label, engine in engines[turn:] + engines[:turn]:
                     started = time.perf_counter()
                     engine.answer(q, filters=filters)
                     times[label].append(time.perf_counter() - started)
             new = common.percentiles(times["learned scorer"])
+            default = common.percentiles(times["default engine"])
             old = common.percentiles(times["previous engine"])
             rows.append({"scope": name, "questions": len(questions), "learned_scorer": new,
-                         "previous_engine": old,
+                         "default_engine": default, "previous_engine": old,
                          "p95_ratio": new["p95"] / old["p95"] if old["p95"] else None})  # fmt: skip
         result = {"cpu": cpu(), "load": common.machine(), "results": rows}
         show(result)
@@ -148,12 +157,13 @@ def show(result: dict[str, Any]) -> None:
     c = result["cpu"]
     print(f"CPU: {c['model']} (flags: {', '.join(c['flags']) or 'none of note'}); "
           f"{result['load']}")  # fmt: skip
-    print(f"{'scope':44} {'n':>3}  {'scorer p50/p95 ms':>18}  {'previous p50/p95 ms':>20}  "
-          f"{'p95 ratio':>9}")  # fmt: skip
+    print(f"{'scope':40} {'n':>3}  {'scorer p50/p95 ms':>18}  {'default p50/p95':>16}  "
+          f"{'previous p50/p95':>17}  {'scorer/previous p95':>19}")  # fmt: skip
     for r in result["results"]:
-        n, o = r["learned_scorer"], r["previous_engine"]
-        print(f"{r['scope']:44} {r['questions']:>3}  {n['p50']:>8.1f}/{n['p95']:<9.1f}  "
-              f"{o['p50']:>9.1f}/{o['p95']:<10.1f}  {r['p95_ratio']:>8.2f}x")  # fmt: skip
+        n, d, o = r["learned_scorer"], r["default_engine"], r["previous_engine"]
+        print(f"{r['scope']:40} {r['questions']:>3}  {n['p50']:>8.1f}/{n['p95']:<9.1f}  "
+              f"{d['p50']:>7.1f}/{d['p95']:<8.1f}  {o['p50']:>8.1f}/{o['p95']:<8.1f}  "
+              f"{r['p95_ratio']:>18.2f}x")  # fmt: skip
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
