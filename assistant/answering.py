@@ -73,6 +73,7 @@ class Candidate:
     start: int
     end: int
     text: str
+    tokens: set[str] = field(default_factory=set)
     context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
     vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
     score: float = 0.0  # the scorer's probability that it answers the question
@@ -222,7 +223,7 @@ class ExtractiveEngine:
             return passages
         whole = self.retriever.store.chunks_matching(scope, self.settings.max_pool_chunks)
         if whole is None:
-            return [p for p in passages if scope.matches(p.metadata | {"doc_id": p.chunk.doc_id})]
+            return self._within(passages, scope)
         hidden = self.retriever.store.unfinished({chunk.doc_id for chunk, _ in whole})
         return [
             Passage(
@@ -390,7 +391,7 @@ class ExtractiveEngine:
 
         quantitative = bool(_QUANTITY.search(query.text))
         for c in candidates:
-            c.coverage = share(set(tokenize(c.text)))
+            c.coverage = share(c.tokens)
             c.context_coverage = share(c.context)
             number = NUMBER_BONUS if quantitative and any(ch.isdigit() for ch in c.text) else 0.0
             c.rank = (
@@ -403,7 +404,8 @@ class ExtractiveEngine:
             )
 
     def _score(self, query: Query, passages: list[Passage]) -> list[Candidate]:
-        """Every statement of the passages once, with the scorer's probability, best first."""
+        """Every statement of the passages once, ranked (``AnswerSettings.rank_by``), best
+        first; with the scorer's probability where the settings read it."""
         stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
         chunks: list[PoolChunk] = []
         vectors: list[np.ndarray | None] = []
@@ -427,14 +429,11 @@ class ExtractiveEngine:
             rows = vectors[ci]
             text = p.chunk.text[a:b]
             start = p.chunk.start + a
+            tokens = set(tokenize(text))
+            vector = None if rows is None else rows[si]
             candidates.append(
                 Candidate(
-                    p,
-                    start,
-                    start + len(text),
-                    text,
-                    set(tokenize(text)) | _passage_context(p),
-                    None if rows is None else rows[si],
+                    p, start, start + len(text), text, tokens, tokens | _passage_context(p), vector
                 )
             )
         missing = [c for c in candidates if c.vector is None]
@@ -442,9 +441,13 @@ class ExtractiveEngine:
             c.vector = vec
         q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
         matrix = np.stack([c.vector for c in candidates]).astype(np.float32)
-        probabilities = self.scorer.probabilities(query, q_vec, pool, matrix)
-        for c, probability, cosine in zip(candidates, probabilities, matrix @ q_vec, strict=True):
-            c.score, c.similarity = float(probability), float(cosine)
+        for c, cosine in zip(candidates, matrix @ q_vec, strict=True):
+            c.similarity = float(cosine)
+        # The scorer runs only when something reads its probability (the rank, the bar).
+        if self.settings.rank_by == "scorer" or self.settings.decline_by == "probability":
+            probabilities = self.scorer.probabilities(query, q_vec, pool, matrix)
+            for c, probability in zip(candidates, probabilities, strict=True):
+                c.score = float(probability)
         self._coverage(query, candidates)
         return sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -161,11 +162,16 @@ def headings_in(text: str) -> list[tuple[int, str]]:
 
 
 @lru_cache(maxsize=50_000)
+def _token_list(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))
+
+
+@lru_cache(maxsize=50_000)
 def _tokens(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
+    return frozenset(_token_list(text))
 
 
-def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:], strict=False))
 
 
@@ -294,8 +300,7 @@ def features(
         cover_neighbours[i] = share(around)[0]
         cover_heading[i] = share(text_tokens[i] | _tokens(f"{c.heading} {c.title}"))[0]
         if q_bigrams:
-            words = [t for t in tokenize(c.text)]
-            bigram_share[i] = len(q_bigrams & _bigrams(words)) / len(q_bigrams)
+            bigram_share[i] = len(q_bigrams & _bigrams(_token_list(c.text))) / len(q_bigrams)
     q = query.text
     q_flags = [
         bool(_Q_NUMBER.search(q)),

@@ -365,12 +365,11 @@ class ChromaStore:
         if where is None:
             return None
         try:
-            got = self._chunks.get(where=where, include=["metadatas"], limit=limit + 1)
-            if len(got["ids"]) > limit:
-                return None
-            got = self._chunks.get(ids=got["ids"], include=["documents", "metadatas"])
+            got = self._chunks.get(where=where, include=["documents", "metadatas"], limit=limit + 1)
         except Exception as exc:
             raise RetrievalError(f"reading chunks failed: {exc}") from exc
+        if len(got["ids"]) > limit:
+            return None
         found = [
             (_chunk_from(cid, text, meta), meta)
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)

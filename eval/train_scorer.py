@@ -525,6 +525,13 @@ def fit_listwise(items: list[Scored], hidden: int, epochs: int, seed: int, batch
             opt.zero_grad()
             loss.backward()
             opt.step()
+    return _exported(model, mean, scale)
+
+
+def _exported(model, mean: np.ndarray, scale: np.ndarray) -> dict:
+    """The trained network as the arrays ``AnswerScorer`` reads (weights as input x output)."""
+    import torch
+
     model.eval()
     layers = [m for m in model if isinstance(m, torch.nn.Linear)]
     weights = [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in layers]
@@ -557,10 +564,7 @@ def fit(x: np.ndarray, y: np.ndarray, hidden: int, epochs: int, seed: int):
             loss = loss_fn(model(xt[idx])[:, 0], yt[idx])
             loss.backward()
             opt.step()
-    model.eval()
-    layers = [m for m in model if isinstance(m, torch.nn.Linear)]
-    weights = [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in layers]
-    return {"mean": mean, "scale": scale, "layers": weights}
+    return _exported(model, mean, scale)
 
 
 def logits(params, x: np.ndarray) -> np.ndarray:
