@@ -28,7 +28,7 @@ import yaml
 from assistant.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
 from assistant.models import Document
 from ingest import registry
-from ingest.tables import layout_pages, markdown_tables, row_lines
+from ingest.tables import markdown_tables, row_lines
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TITLE_CHARS = 300
@@ -295,17 +295,20 @@ def _html(data: bytes, name: str) -> Loaded:
     return "".join(parser.parts), parser.title or parser.first_h1, meta
 
 
-def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
+def _pdf(data: bytes, name: str) -> Loaded:
+    """A PDF's text in reading order (``ingest.pdf``), after pypdf has checked what reading it
+    would cost: encryption, page count, and how far its content streams inflate."""
     import io
     import logging
 
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import DependencyError, LimitReachedError, PdfReadError, PdfStreamError
 
+    from ingest.pdf import read_pdf
+
     if b"%PDF-" not in data[:1024]:
         raise IngestError(f"{name}: not a PDF ({sniff(data) or 'no %PDF- header'})")
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    pages: list[str] = []
     try:
         with apply_configuration(**PDF_LIMITS):
             reader = PdfReader(io.BytesIO(data))
@@ -323,10 +326,7 @@ def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
                     f"content from {len(data) // 1024} KB (a decompression bomb?); TrialQA reads "
                     f"at most {limit // 2**20} MB from a file this size"
                 )
-            for page in reader.pages:
-                # Layout mode keeps table columns apart, so rows can be rewritten with headers.
-                pages.append(page.extract_text(extraction_mode="layout") or "")
-            title = (reader.metadata.title if reader.metadata else None) or None
+        text, title, meta = read_pdf(data, name)
     except IngestError:
         raise
     except LimitReachedError as exc:
@@ -337,14 +337,13 @@ def _pdf(data: bytes, name: str) -> tuple[str, str | None]:
         raise IngestError(f"{name}: the PDF cannot be decrypted here ({exc})") from exc
     except (PdfStreamError, PdfReadError) as exc:
         raise IngestError(f"{name}: the PDF is damaged or truncated ({exc})") from exc
-    except Exception as exc:  # pypdf meets broken files with many exception types
+    except Exception as exc:  # broken files meet many exception types
         raise IngestError(f"{name}: cannot read the PDF ({exc.__class__.__name__}: {exc})") from exc
-    pages = layout_pages(pages)
-    if not any(p.strip() for p in pages):
+    if not text.strip():
         raise EmptyDocumentError(
             f"{name}: the PDF has no text layer (a scan?); run OCR on it before ingesting"
         )
-    return "\n\n".join(pages), str(title) if title else None
+    return text, title, meta
 
 
 def _pdf_content_bytes(reader, limit: int) -> int:
