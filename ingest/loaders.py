@@ -478,6 +478,17 @@ def check_metadata(meta: dict[str, Any], name: str) -> None:
             )
 
 
+_LABEL_ONLY = re.compile(r"[A-Za-z][A-Za-z .]{0,30}:")
+
+
+def _first_line(text: str) -> str:
+    """The first line with words of its own: a bare label ("TITLE:") gives way to the next."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()][:2]
+    if len(lines) == 2 and _LABEL_ONLY.fullmatch(lines[0]):
+        return lines[1][:200]
+    return lines[0][:200] if lines else ""
+
+
 def document_from_bytes(
     data: bytes, *, name: str, source: str, loader: Callable | None = None
 ) -> Document:
@@ -492,7 +503,7 @@ def document_from_bytes(
     text = normalise(body)
     if not text:
         raise EmptyDocumentError(f"{name}: no text left after normalisation")
-    first_line = text.split("\n", 1)[0][:200]
+    first_line = _first_line(text)
     title = str(meta.pop("title", None) or found_title or first_line).strip()
     if len(title) > MAX_TITLE_CHARS:  # a title is stored with every chunk
         title = " ".join(title[: MAX_TITLE_CHARS - 1].split()[:-1]) + "…"

@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
-from ingest.loaders import load_file, normalise
+from ingest.loaders import document_from_bytes, load_file, normalise
 
 
 def write(tmp_path, name, content):
@@ -115,3 +115,14 @@ def test_html_meta_tags_become_metadata(tmp_path):
 def test_null_front_matter_values_are_absent_not_the_text_none(tmp_path):
     d = load_file(write(tmp_path, "n.txt", "---\ntrial: X-1\nnct_id: null\n---\nBody text here."))
     assert d.metadata == {"trial": "X-1"}
+
+
+def test_a_bare_label_line_is_not_the_title():
+    """Exports of articles often open with a label on its own line ("TITLE:")."""
+    doc = document_from_bytes(
+        b"TITLE: \nReduction of Malaria Transmission\n\nABSTRACT.BACKGROUND:\nText.",
+        name="paper.txt", source="paper.txt",
+    )  # fmt: skip
+    assert doc.title == "Reduction of Malaria Transmission"
+    plain = document_from_bytes(b"Results: 40 of 50 responded.\n", name="r.txt", source="r.txt")
+    assert plain.title == "Results: 40 of 50 responded."
