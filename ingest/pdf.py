@@ -16,7 +16,16 @@ import threading
 from typing import Any
 
 from assistant.errors import IngestError
-from ingest.pdf_layout import Char, Item, Page, find_tables, order, remove_furniture, runs
+from ingest.pdf_layout import (
+    Char,
+    Item,
+    Page,
+    find_tables,
+    gutters,
+    order,
+    remove_furniture,
+    runs,
+)
 from ingest.pdf_text import first_page_facts, paragraphs, usable_title
 
 # PDFium is not thread-safe: one document at a time per process.
@@ -96,12 +105,15 @@ def layout(pages: list[Page]) -> tuple[str, str | None, dict[str, Any]]:
         page.runs = runs(page.chars)
         page.chars = []
     remove_furniture(pages)
+    found = [gutters(page.runs) for page in pages]
+    known = [g for gaps in found for g in gaps]
+    found = [gutters(page.runs, known) for page in pages]  # a page that looks like the others
     items: list[Item] = []
     first: list[Item] = []
     carried = None
     for i, page in enumerate(pages):
-        tables, carried = find_tables(page, carried)
-        ordered = order(page, tables)
+        tables, carried = find_tables(page, carried, found[i])
+        ordered = order(page, tables, found[i])
         if i == 0:
             first = ordered
         items += ordered

@@ -52,11 +52,11 @@ class Run:
             prev = ch
         self.text = " ".join("".join(parts).split())
         self.bold = sum(c.bold for c in self.chars) >= 0.9 * len(self.chars)
-
-    x0 = property(lambda self: min(c.x0 for c in self.chars))
-    x1 = property(lambda self: max(c.x1 for c in self.chars))
-    y = property(lambda self: self.chars[0].y)
-    size = property(lambda self: Counter(round(c.size, 1) for c in self.chars).most_common(1)[0][0])
+        self.x0 = min(c.x0 for c in self.chars)
+        self.x1 = max(c.x1 for c in self.chars)
+        self.y = self.chars[0].y
+        sizes = Counter(round(c.size, 1) for c in self.chars)
+        self.size = sizes.most_common(1)[0][0]
 
 
 @dataclass
@@ -198,7 +198,7 @@ def _caption(page: Page, top: float, x0: float, x1: float, used: set[int]) -> li
 
 
 def find_tables(
-    page: Page, carried: list[Run] | None = None
+    page: Page, carried: list[Run] | None = None, gaps: list | None = None
 ) -> tuple[list[Item], list[Run] | None]:
     """The page's tables as items, and the header of a grid table that runs off its foot."""
     items: list[Item] = []
@@ -236,9 +236,24 @@ def find_tables(
             )
         )
     rest = [r for r in page.runs if id(r) not in used]
-    grid, carried = _grid_tables(page, rest, used, carried)
+    # a grid lies inside one column or across the page: two columns of prose are no grid
+    gaps = gutters(rest) if gaps is None else gaps
+    edges = [-1e9] + [x for g in gaps for x in g] + [1e9]
+    groups: dict[int, list[Run]] = {}
+    for r in rest:
+        inside = [
+            k
+            for k in range(len(gaps) + 1)
+            if r.x0 >= edges[2 * k] - 3 and r.x1 <= edges[2 * k + 1] + 3
+        ]
+        groups.setdefault(inside[0] if inside else -1, []).append(r)
+    out = None
+    for group in groups.values():
+        grid, found = _grid_tables(page, group, used, carried)
+        items += grid
+        out = out or found
     page.runs = [r for r in page.runs if id(r) not in used]
-    return items + grid, carried
+    return items, out
 
 
 def _grid_tables(page: Page, candidates: list[Run], used: set[int], carried: list[Run] | None):
@@ -308,12 +323,14 @@ def _prose(block: list[list[Run]]) -> bool:
 
 
 # -- 4. columns and reading order ---------------------------------------------------------
-def gutters(page: Page) -> list[tuple[float, float]]:
-    """x-ranges between columns: covered by no narrow run, with text flush on both sides."""
-    if not page.runs:
+def gutters(found: list[Run], known: list[tuple[float, float]] = ()) -> list[tuple[float, float]]:
+    """x-ranges between columns: covered by no narrow run, with lines of prose (not a
+    table's numbers) flush on both sides; or, where a gutter of the document's other pages
+    (``known``) lies, flush lines of any kind."""
+    if not found:
         return []
-    left, right = min(r.x0 for r in page.runs), max(r.x1 for r in page.runs)
-    narrow = [r for r in page.runs if r.x1 - r.x0 < 0.62 * (right - left)]
+    left, right = min(r.x0 for r in found), max(r.x1 for r in found)
+    narrow = [r for r in found if r.x1 - r.x0 < 0.62 * (right - left)]
     if len(narrow) < 10:
         return []
     width = int(right - left) + 1
@@ -329,18 +346,27 @@ def gutters(page: Page) -> list[tuple[float, float]]:
             while end < width and cover[end] <= low:
                 end += 1
             a, b = left + x, left + end
-            ends = sum(1 for r in narrow if a - 40 <= r.x1 <= a + 1)
-            starts = sum(1 for r in narrow if b - 1 <= r.x0 <= b + 6)
-            if x > 0 and end < width and b - a >= 4 and ends >= 5 and starts >= 5:
-                found.append((a, b))
+            ends = [len(r.text.split()) for r in narrow if a - 40 <= r.x1 <= a + 1]
+            starts = [len(r.text.split()) for r in narrow if b - 1 <= r.x0 <= b + 6]
+            seen = any(a < kb and ka < b for ka, kb in known) and min(len(ends), len(starts)) >= 3
+            prose = _prose_lines(ends) and _prose_lines(starts)
+            if x > 0 and end < width and b - a >= 4 and (prose or seen):
+                # short lines beside a gutter widen it: the narrowest one seen elsewhere holds
+                overlaps = [(ka, kb) for ka, kb in known if a < kb and ka < b]
+                ka, kb = min(overlaps, key=lambda g: g[1] - g[0], default=(a, b))
+                found.append((max(a, ka), min(b, kb)))
             x = end
         x += 1
     return found
 
 
-def order(page: Page, tables: list[Item]) -> list[Item]:
+def _prose_lines(words: list[int]) -> bool:
+    return len(words) >= 5 and sorted(words)[len(words) // 2] >= 3
+
+
+def order(page: Page, tables: list[Item], gaps: list | None = None) -> list[Item]:
     """The page's lines and tables in reading order, each with its column's right edge."""
-    gaps = gutters(page)
+    gaps = gutters(page.runs) if gaps is None else gaps
     left = min([r.x0 for r in page.runs] + [t.x0 for t in tables], default=0)
     right = max([r.x1 for r in page.runs] + [t.x1 for t in tables], default=page.width)
     edges = [left] + [x for g in gaps for x in g] + [right]  # col k: edges[2k] .. edges[2k+1]
@@ -354,13 +380,16 @@ def order(page: Page, tables: list[Item]) -> list[Item]:
     lines: dict[tuple[int, int], Item] = {}
     for r in sorted(page.runs, key=lambda r: (-r.y, r.x0)):
         col = column(r.x0, r.x1)
-        key = (col, round(r.y / max(r.size * 0.3, 0.5)))
+        key = next(
+            (k for d in (0, -1, 1) if (k := (col, round(r.y) + d)) in lines), (col, round(r.y))
+        )
         if key in lines and r.x0 >= lines[key].x1 - 1:  # the next piece of a loose line
             it = lines[key]
             it.text, it.x1 = f"{it.text} {r.text}", r.x1
             it.bold = it.bold and r.bold
             continue
         rt = edges[2 * col + 1] if col >= 0 else right
+        key = key if key not in lines else (col, round(r.y * 100) + 10**7)
         lines[key] = Item(r.y + r.size, r.x0, r.x1, r.text, r.size, r.bold, col, rt)
     items = list(lines.values())
     for t in tables:

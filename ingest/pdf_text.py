@@ -42,6 +42,7 @@ def vocabulary(items: list[Item]) -> Counter[str]:
         if it.text.rstrip().endswith("-"):
             words = words[:-1]
         vocab.update(w.lower() for w in words[1:])
+        vocab.update(p.lower() for w in words[1:] if "-" in w for p in w.split("-"))
     return vocab
 
 
@@ -57,13 +58,12 @@ def join_hyphen(left: str, right: str, vocab: Counter[str]) -> bool:
     whole = left.rsplit(None, 1)[-1].rstrip("-").lstrip("([\"'").lower() + b.lower()
     if vocab[whole.lower()]:
         return True
-    if vocab[f"{a.lower()}-{b.lower()}"]:
-        return False
+    if vocab[f"{a.lower()}-{b.lower()}"] or re.match(r"[A-Za-z]+-[A-Za-z]", right):
+        return False  # a compound seen whole, or one that goes on: intent-to-treat
     # follow-up, anti-gametocyte, Chelex-based: a word of the text after a word or a prefix
     return not (
         vocab[b.lower()]
-        and len(b) >= 4
-        and (vocab[a.lower()] or a.lower() in _PREFIXES or a[0].isupper())
+        and (vocab[a.lower()] or (len(b) >= 4 and (a.lower() in _PREFIXES or a[0].isupper())))
     )
 
 
@@ -79,9 +79,13 @@ def paragraphs(items: list[Item]) -> list[str]:
             prev = None
             continue
         heading = is_heading_line(it, body)
-        if prev is None or not out or heading != prev_heading or (
-            heading and (it.size != prev.size or it.bold != prev.bold)
-        ) or _breaks(prev, it):
+        if (
+            prev is None
+            or not out
+            or heading != prev_heading
+            or (heading and (it.size != prev.size or it.bold != prev.bold))
+            or _breaks(prev, it)
+        ):
             out.append(it.text)
         elif out[-1].endswith("-") and join_hyphen(out[-1], it.text, vocab):
             out[-1] = out[-1][:-1] + it.text
@@ -127,8 +131,13 @@ def first_page_facts(items: list[Item]) -> tuple[str | None, dict[str, str]]:
     biggest = max(it.size for it in top)
     title = None
     if biggest >= 1.15 * body:
-        lines = [it.text for it in top if it.size == biggest]
-        title = re.sub(r"-\s+(?=[a-z])", "", " ".join(lines[:6]))
+        lines = [it.text for it in top if it.size == biggest][:6]
+        title = lines[0]
+        for line in lines[1:]:
+            if not title.endswith("-"):
+                title += " " + line
+            else:
+                title = (title[:-1] if join_hyphen(title, line, Counter()) else title) + line
     meta: dict[str, str] = {}
     head: list[Item] = []
     for it in top:

@@ -158,22 +158,22 @@ class _Setter:
         tokens = list(tokens)
         while tokens:
             word = tokens.pop(0)
-            trial = " ".join([*line, word])
+            trial = _clean(" ".join([*line, word]))
             if stringWidth(trial, font, size) <= width or not line:
                 line.append(word)
                 continue
-            room = width - stringWidth(" ".join(line) + " ", font, size)
+            room = width - stringWidth(_clean(" ".join(line)) + " ", font, size)
             cut = self._hyphen(word, room, font, size) if self.style.hyphenate else None
-            if cut:
-                line.append(word[:cut] if word[cut - 1] == "-" else word[:cut] + "-")
-                tokens.insert(0, "\x00" + word[cut:])  # a continuation, set without a space
+            if cut:  # \x01: a hyphen added, \x02: the word's own; \x00: the rest of the word
+                line.append(word[:cut] + ("\x02" if word[cut - 1] == "-" else "\x01"))
+                tokens.insert(0, "\x00" + word[cut:])
             else:
                 tokens.insert(0, word)
             lines.append(line)
             line = []
         if line:
             lines.append(line)
-        return [[t.lstrip("\x00") for t in ln] for ln in lines]
+        return lines
 
     @staticmethod
     def _hyphen(word: str, room: float, font: str, size: float) -> int | None:
@@ -204,6 +204,7 @@ class _Setter:
 
         font = _font(bold)
         self.c.setFont(font, size)
+        tokens = [_clean(t) for t in tokens]
         if not justify or len(tokens) < 2:
             self.c.drawString(x, y, " ".join(tokens))
             return
@@ -257,7 +258,11 @@ class _Setter:
                 break
             # the rest: the split paragraph's remaining tokens, then the later paragraphs
             first = rest[0][3]
-            tail = [t for ln, _, _, p in rest if p == first for t in ln]
+            tail: list[str] = []
+            for t in (t for ln, _, _, p in rest if p == first for t in ln):
+                if tail and tail[-1].endswith(("\x01", "\x02")) and t.startswith("\x00"):
+                    t = tail.pop()[:-1] + t[1:]  # set on one line now: one word again
+                tail.append(t)
             self.pending = [(tail, self.pending[first][1]), *self.pending[first + 1 :]]
             self.new_page()
         if final:
@@ -309,6 +314,10 @@ class _Setter:
         self.c.setFillGray(0)
         self.y -= 120
         self.wide([caption], 8.0)
+
+
+def _clean(token: str) -> str:
+    return token.replace("\x00", "").replace("\x01", "-").replace("\x02", "")
 
 
 def render(article: Article, style: Style) -> tuple[bytes, str]:
