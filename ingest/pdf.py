@@ -20,12 +20,12 @@ from ingest.pdf_layout import (
     Char,
     Item,
     Page,
-    find_tables,
     gutters,
     order,
     remove_furniture,
     runs,
 )
+from ingest.pdf_tables import find_tables
 from ingest.pdf_text import first_page_facts, paragraphs, usable_title
 
 # PDFium is not thread-safe: one document at a time per process.
