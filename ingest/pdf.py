@@ -26,7 +26,7 @@ from ingest.pdf_layout import (
     runs,
 )
 from ingest.pdf_tables import find_tables
-from ingest.pdf_text import first_page_facts, paragraphs, usable_title
+from ingest.pdf_text import first_page_facts, paragraphs, usable_title, vocabulary
 
 # PDFium is not thread-safe: one document at a time per process.
 _LOCK = threading.Lock()
@@ -117,5 +117,5 @@ def layout(pages: list[Page]) -> tuple[str, str | None, dict[str, Any]]:
         if i == 0:
             first = ordered
         items += ordered
-    title, meta = first_page_facts(first)
+    title, meta = first_page_facts(first, vocabulary(items))
     return "\n\n".join(paragraphs(items)), title, meta

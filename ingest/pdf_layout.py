@@ -164,7 +164,7 @@ def gutters(found: list[Run], known: list[tuple[float, float]] = ()) -> list[tup
             a, b = left + x, left + end
             ends = [len(r.text.split()) for r in narrow if a - 40 <= r.x1 <= a + 1]
             starts = [len(r.text.split()) for r in narrow if b - 1 <= r.x0 <= b + 6]
-            seen = any(a < kb and ka < b for ka, kb in known) and min(len(ends), len(starts)) >= 3
+            seen = any(a < kb and ka < b for ka, kb in known) and len(ends) + len(starts) >= 4
             prose = _prose_lines(ends) and _prose_lines(starts)
             if x > 0 and end < width and b - a >= 4 and (prose or seen):
                 # short lines beside a gutter widen it: the narrowest one seen elsewhere holds

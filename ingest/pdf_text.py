@@ -121,7 +121,9 @@ def usable_title(title: str | None) -> str | None:
     return title
 
 
-def first_page_facts(items: list[Item]) -> tuple[str | None, dict[str, str]]:
+def first_page_facts(
+    items: list[Item], vocab: Counter[str] | None = None
+) -> tuple[str | None, dict[str, str]]:
     """The largest text on the first page (the title) and the authors, journal, year and DOI
     the lines before the abstract state."""
     if not items:
@@ -137,7 +139,8 @@ def first_page_facts(items: list[Item]) -> tuple[str | None, dict[str, str]]:
             if not title.endswith("-"):
                 title += " " + line
             else:
-                title = (title[:-1] if join_hyphen(title, line, Counter()) else title) + line
+                joined = join_hyphen(title, line, vocab or Counter())
+                title = (title[:-1] if joined else title) + line
     meta: dict[str, str] = {}
     head: list[Item] = []
     for it in top:

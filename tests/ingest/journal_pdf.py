@@ -73,8 +73,8 @@ def ei2_article(pmcid: str | None = None, index: int = 0, max_chars: int = 60_00
     title, abstract, sections = "", [], []
     for head, body in zip(parts[1::2], parts[2::2], strict=True):
         paras = [drawable(" ".join(p.split())) for p in body.split("\n") if p.strip()]
-        if head == "TITLE":
-            title = " ".join(paras)
+        if head == "TITLE":  # a few EI2 titles run on into their abstract
+            title, abstract = paras[0], abstract + paras[1:]
         elif head.startswith("ABSTRACT"):
             label = head.split(".")[-1].capitalize()
             abstract += [f"{label}: {p}" for p in paras]
