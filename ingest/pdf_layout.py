@@ -77,6 +77,7 @@ class Item:
     bold: bool = False
     col: int = -1
     right: float = 0.0  # the right edge of its column
+    left: float = 0.0  # and its left edge
     table: bool = False
 
 
@@ -205,8 +206,9 @@ def order(page: Page, tables: list[Item], gaps: list | None = None) -> list[Item
             it.bold = it.bold and r.bold
             continue
         rt = edges[2 * col + 1] if col >= 0 else right
+        lt = edges[2 * col] if col >= 0 else left
         key = key if key not in lines else (col, round(r.y * 100) + 10**7)
-        lines[key] = Item(r.y + r.size, r.x0, r.x1, r.text, r.size, r.bold, col, rt)
+        lines[key] = Item(r.y + r.size, r.x0, r.x1, r.text, r.size, r.bold, col, rt, lt)
     items = list(lines.values())
     for t in tables:
         t.col, t.right = column(t.x0, t.x1), right

@@ -103,7 +103,8 @@ def _breaks(prev: Item, it: Item) -> bool:
     if same_column and prev.y - it.y > 1.9 * max(it.size, prev.size):
         return True  # a gap larger than the leading
     short = prev.x1 < prev.right - 2.0 * prev.size
-    return short and prev.text.endswith(_CLOSING)
+    indented = it.left + 0.6 * it.size < it.x0 < it.left + 3 * it.size  # a first line
+    return indented or (short and prev.text.endswith(_CLOSING))
 
 
 # -- title and first-page facts ------------------------------------------------------------

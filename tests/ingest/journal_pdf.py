@@ -114,7 +114,7 @@ class _Setter:
         if style.metadata_title:
             self.c.setTitle(article.title)
         self.page, self.y, self.expected = 0, TOP, []
-        self.pending: list[tuple[list[str], bool]] = []  # tokens of paragraphs, bold
+        self.pending: list[tuple[list[str], bool, float]] = []  # tokens, bold, indent
         self._start_page()
 
     # -- pages --------------------------------------------------------------------------
@@ -151,12 +151,15 @@ class _Setter:
         self._start_page()
 
     # -- text ---------------------------------------------------------------------------
-    def wrap(self, tokens: list[str], width: float, size: float, bold: bool) -> list[list[str]]:
+    def wrap(
+        self, tokens: list[str], width: float, size: float, bold: bool, indent: float = 0.0
+    ) -> list[list[str]]:
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
         font, lines, line = _font(bold), [], []
-        tokens = list(tokens)
+        tokens, full = list(tokens), width
         while tokens:
+            width = full - (indent if not lines else 0.0)  # a paragraph's first line is indented
             word = tokens.pop(0)
             trial = _clean(" ".join([*line, word]))
             if stringWidth(trial, font, size) <= width or not line:
@@ -217,7 +220,7 @@ class _Setter:
             x += stringWidth(t, font, size) + gap
 
     def para(self, text: str, bold: bool = False) -> None:
-        self.pending.append((text.split(), bold))
+        self.pending.append((text.split(), bold, 0.0 if bold else self.style.size))
         self.expected.append(text)
 
     def flush(self, final: bool = False) -> None:
@@ -226,10 +229,13 @@ class _Setter:
         lh = size * 1.25
         while self.pending:
             width, n = self.col_width(), self.cols()
-            lines: list[tuple[list[str], bool, bool, int]] = []  # tokens, bold, last, para
-            for i, (tokens, bold) in enumerate(self.pending):
-                wrapped = self.wrap(tokens, width, size, bold)
-                lines += [(ln, bold, j == len(wrapped) - 1, i) for j, ln in enumerate(wrapped)]
+            lines: list[tuple[list[str], bool, bool, int, float]] = []  # .., last, para, indent
+            for i, (tokens, bold, indent) in enumerate(self.pending):
+                wrapped = self.wrap(tokens, width, size, bold, indent)
+                lines += [
+                    (ln, bold, j == len(wrapped) - 1, i, indent if j == 0 else 0.0)
+                    for j, ln in enumerate(wrapped)
+                ]
             per_col = int((self.y - BOTTOM) // lh)
             if per_col < 2:
                 self.new_page()
@@ -246,9 +252,11 @@ class _Setter:
             for k, j in cells:
                 if k * take + j >= min(len(lines), (k + 1) * take):
                     continue
-                ln, bold, last, _ = lines[k * take + j]
+                ln, bold, last, _, indent = lines[k * take + j]
                 x, y = MARGIN + k * (width + GUTTER), self.y - size - j * lh
-                self.draw_line(ln, x, y, width, size, bold, justify=not last and not bold)
+                self.draw_line(
+                    ln, x + indent, y, width - indent, size, bold, justify=not last and not bold
+                )
                 if self.style.line_numbers and k == 0:
                     self.c.setFont(_font(), 6)
                     self.c.drawRightString(MARGIN - 8, y, str(self.page * 100 + j + 1))
@@ -259,11 +267,11 @@ class _Setter:
             # the rest: the split paragraph's remaining tokens, then the later paragraphs
             first = rest[0][3]
             tail: list[str] = []
-            for t in (t for ln, _, _, p in rest if p == first for t in ln):
+            for t in (t for ln, _, _, p, _ in rest if p == first for t in ln):
                 if tail and tail[-1].endswith(("\x01", "\x02")) and t.startswith("\x00"):
                     t = tail.pop()[:-1] + t[1:]  # set on one line now: one word again
                 tail.append(t)
-            self.pending = [(tail, self.pending[first][1]), *self.pending[first + 1 :]]
+            self.pending = [(tail, self.pending[first][1], 0.0), *self.pending[first + 1 :]]
             self.new_page()
         if final:
             self.c.showPage()

@@ -152,3 +152,16 @@ def test_a_pdf_pdfium_cannot_open_is_one_clear_line():
     with pytest.raises(IngestError) as err:
         document_from_bytes(bad, name="bad.pdf", source="bad.pdf")
     assert "bad.pdf" in str(err.value) and "\n" not in str(err.value)
+
+
+@needs_ei2
+@pytest.mark.parametrize("layout", ["two-column", "three-column"])
+def test_paragraphs_come_back_as_paragraphs(layout):
+    """A paragraph ends where the next starts indented, or where its last line ends short with
+    closing punctuation; across column and page breaks it goes on. Chunks follow paragraphs."""
+    from ingest.loaders import normalise
+
+    _, expected, doc = _read(layout, 1)
+    want = [" ".join(p.split()) for p in normalise(expected).split("\n\n")]
+    got = {" ".join(p.split()) for p in doc.text.split("\n\n")}
+    assert sum(w in got for w in want) >= 0.9 * len(want)
