@@ -38,7 +38,6 @@ class Run:
     chars: list[Char]
     text: str = ""
     bold: bool = False
-    col: int = -1  # -1: across the page
 
     def __post_init__(self) -> None:
         parts, prev = [], None
