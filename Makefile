@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser run test test-fast fuzz eval eval-real train bench lint clean
+.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker bench lint clean
 
 install: $(STAMP)
 
@@ -68,6 +68,12 @@ eval-real: install
 # `make run` and `make test` never retrain; they load the committed file.
 train: install
 	$(PY) -m eval.train_scorer $(TRAIN_ARGS)
+
+# Fine-tune the answer reranker (a MiniLM cross-encoder over the scorer's best sentences, for
+# the default cascade) from ../shared/data, after `make train` (about 40 minutes
+# on 2 cores): writes assistant/data/reranker/ and RERANKER_CARD.md.
+train-reranker: install
+	$(PY) -m eval.train_reranker $(TRAIN_ARGS)
 
 # Ingest, query, load and cold-start benchmarks against the LangChain baseline: tables on
 # stdout, JSON in bench/results/. Options through BENCH_ARGS, e.g. BENCH_ARGS="--docs 80".

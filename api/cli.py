@@ -194,6 +194,10 @@ def cmd_serve(args) -> int:
     from assistant.scorer import load_scorer
 
     load_scorer(settings.answer.scorer_path)  # a missing model file stops here, in one line
+    if settings.answer.rank_by == "cascade":
+        from assistant.reranker import load_reranker
+
+        load_reranker(settings.answer.reranker_path)
     workers = _workers(settings, args.workers)
     print(f"TrialQA on http://{host}:{port} (API docs at /docs); Ctrl-C stops it.", flush=True)
     if workers > 1:  # each worker process builds its own app from the environment

@@ -29,8 +29,9 @@ from assistant.errors import CalculatorInputError, InputError
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
 from assistant.query import Query, analyse
+from assistant.reranker import Reranker, load_reranker, pair_text
 from assistant.retrieval import Retriever
-from assistant.scorer import AnswerScorer, PoolChunk, build_pool, load_scorer
+from assistant.scorer import AnswerScorer, PoolChunk, build_pool, features, load_scorer
 from assistant.sentences import statements
 from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
@@ -97,9 +98,11 @@ class ExtractiveEngine:
         self.embedder = embedder
         self.settings = settings
         self.scorer = scorer or load_scorer(settings.scorer_path)
-        self.threshold = (
-            self.scorer.threshold if settings.min_probability is None else settings.min_probability
+        self.reranker: Reranker | None = (
+            load_reranker(settings.reranker_path) if settings.rank_by == "cascade" else None
         )
+        learned = self.reranker.threshold if self.reranker else self.scorer.threshold
+        self.threshold = learned if settings.min_probability is None else settings.min_probability
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -122,7 +125,7 @@ class ExtractiveEngine:
         query = analyse(question)
         named_docs, written = self.retriever.trial_names.found(question)
         scope, searched = self._scope(filters, named_docs, written)
-        learned = self.settings.rank_by == "scorer"
+        learned = self.settings.rank_by in ("scorer", "cascade")
         wanted = k or self.retriever.settings.k
         if learned:
             wanted = max(wanted, self.settings.pool_passages)
@@ -364,10 +367,13 @@ class ExtractiveEngine:
     # -- scoring ----------------------------------------------------------------------------
     def _may_answer(self, c: Candidate) -> bool:
         """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
-        the question, or means nearly the same and covers half as much; or, by probability,
-        it reaches the scorer's bar."""
+        the question, or means nearly the same and covers half as much, and, when a learned
+        model ranks, reaches half its bar (a sentence that only shares the words is not an
+        answer); or, by probability, it reaches the bar."""
         if self.settings.decline_by == "probability":
             return c.score >= self.threshold
+        if self.settings.rank_by != "coverage" and c.score < self.threshold / 2:
+            return False
         bar = self.settings.min_coverage
         return c.context_coverage >= bar or (
             c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2
@@ -396,7 +402,7 @@ class ExtractiveEngine:
             number = NUMBER_BONUS if quantitative and any(ch.isdigit() for ch in c.text) else 0.0
             c.rank = (
                 c.score
-                if self.settings.rank_by == "scorer"
+                if self.settings.rank_by != "coverage"
                 else W_SIMILARITY * c.similarity
                 + W_COVERAGE * c.coverage
                 + W_CONTEXT * c.context_coverage
@@ -444,12 +450,31 @@ class ExtractiveEngine:
         for c, cosine in zip(candidates, matrix @ q_vec, strict=True):
             c.similarity = float(cosine)
         # The scorer runs only when something reads its probability (the rank, the bar).
-        if self.settings.rank_by == "scorer" or self.settings.decline_by == "probability":
-            probabilities = self.scorer.probabilities(query, q_vec, pool, matrix)
-            for c, probability in zip(candidates, probabilities, strict=True):
+        if self.settings.rank_by != "coverage" or self.settings.decline_by == "probability":
+            for c, probability in zip(candidates, self._probabilities(query, q_vec, pool, matrix),
+                                      strict=True):  # fmt: skip
                 c.score = float(probability)
         self._coverage(query, candidates)
         return sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))
+
+    def _probabilities(
+        self, query: Query, q_vec: np.ndarray, pool: list, matrix: np.ndarray
+    ) -> np.ndarray:
+        """The scorer's probability for every sentence of the pool; with the reranker
+        (``rank_by`` 'cascade'), its best ``rerank_top`` reread and their probability mixed
+        from both, the rest kept below them in the scorer's order."""
+        scorer = self.scorer
+        z = scorer.logits(features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense))
+        probabilities = scorer.calibrated(z)
+        if self.reranker is None or not len(z):
+            return probabilities
+        top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or self.reranker.top]
+        texts = [pair_text(pool[i].text, pool[i].heading) for i in top]
+        mixed = self.reranker.combined(z[top], self.reranker.logits(query.dense_text or query.text, texts))
+        floor = float(mixed.min())
+        probabilities = np.minimum(probabilities, floor) * 0.999
+        probabilities[top] = mixed
+        return probabilities
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of sentences the store holds no vectors for (documents ingested before

@@ -35,15 +35,18 @@ def packaged_model_path() -> Path:
 
 
 def hardware_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether the CPU multiplies bfloat16 matrices in hardware (Intel AMX, ``amx_bf16``).
+    """Whether the CPU computes bfloat16 natively: Intel AMX (``amx_bf16``) or AVX-512 BF16
+    (``avx512_bf16``, e.g. AMD Zen 4 and Intel Cooper Lake).
 
-    There PyTorch's bfloat16 matrix products run several times faster than float32 ones;
-    elsewhere bfloat16 is emulated and slower. Linux only: anywhere else, False."""
+    There PyTorch's bfloat16 matrix products run faster than float32 ones (512 texts: 1.77x on
+    a 2-core Zen 4, more with AMX); elsewhere bfloat16 is emulated and slower. Linux only:
+    anywhere else, False."""
     try:
         with cpuinfo.open() as f:
             for line in f:
                 if line.startswith("flags"):
-                    return "amx_bf16" in line.split()
+                    flags = set(line.split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
     except OSError:
         pass
     return False

@@ -35,6 +35,13 @@ from assistant.text import Span, sentence_spans
 
 _CLOSED = re.compile(r"[.!?;)\]\u201d\"']$")
 _DIGIT = re.compile(r"\d")
+# A trial registry's identifier states where the trial is registered, however short its line
+# ("Clinicaltrials.gov, NCT00929708").
+_REGISTRY_ID = re.compile(
+    r"\b(NCT\d{8}|ISRCTN\d{6,}|ChiCTR[-A-Z]*\d{6,}|ACTRN\d{10,}|CTRI/\d{4}/\d+/\d+|"
+    r"EudraCT\s*(?:No\.?|number)?\s*\d{4}-\d{6}-\d{2}|DRKS\d{8}|IRCT\d{6,}\w*|JPRN-\w+|"
+    r"UMIN\d{9}|PACTR\d{10,}|NTR\d{3,}|KCT\d{7})\b"
+)
 
 
 def statements(chunk: Chunk, sentences: Sequence[Span] | None = None) -> list[Span]:
@@ -44,6 +51,9 @@ def statements(chunk: Chunk, sentences: Sequence[Span] | None = None) -> list[Sp
     found = []
     for span in sentence_spans(chunk.text) if sentences is None else sentences:
         text = chunk.text[span.start : span.end]
+        if _REGISTRY_ID.search(text) and not text.endswith("?"):
+            found.append(span)
+            continue
         if text.endswith("?") or len(text.split()) < 3 or text == chunk.section:
             continue
         if _CLOSED.search(text) or _DIGIT.search(text):

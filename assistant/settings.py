@@ -163,14 +163,31 @@ class AnswerSettings(BaseModel):
             "assistant/data (built by `make train`)."
         ),
     )
-    rank_by: Literal["coverage", "scorer"] = Field(
-        default="coverage",
+    reranker_path: Path | None = Field(
+        default=None,
         description=(
-            "What orders the candidate sentences. 'coverage': 0.5 cosine + 0.3 coverage + "
-            "0.2 coverage with context over the retrieved passages. 'scorer': the learned "
-            "answer scorer's probability over every sentence of the question's scope (better "
-            "on EI2 and COVID-QA validation, not yet on the shipped gold set; see "
-            "assistant/data/MODEL_CARD.md)."
+            "The answer reranker's folder (model.onnx, tokenizer.json, reranker.json); empty "
+            "for the one shipped in assistant/data/reranker (built by `make train-reranker`)."
+        ),
+    )
+    rank_by: Literal["coverage", "scorer", "cascade"] = Field(
+        default="cascade",
+        description=(
+            "What orders the candidate sentences. 'cascade': the learned answer scorer ranks "
+            "every sentence of the question's scope and the cross-encoder reranker rereads its "
+            "best rerank_top (assistant/data/RERANKER_CARD.md). 'scorer': the scorer alone "
+            "(assistant/data/MODEL_CARD.md). 'coverage': the hand-weighted rank of the first "
+            "round, 0.5 cosine + 0.3 coverage + 0.2 coverage with context over the retrieved "
+            "passages."
+        ),
+    )
+    rerank_top: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description=(
+            "rank_by 'cascade': how many of the scorer's best sentences the reranker reads; "
+            "empty for the number it was trained on."
         ),
     )
     decline_by: Literal["coverage", "probability"] = Field(
@@ -178,9 +195,9 @@ class AnswerSettings(BaseModel):
         description=(
             "What decides whether a sentence may answer. 'coverage': it (with its section, "
             "title and trial) holds min_coverage of the question's idf-weighted terms, or half "
-            "as much at min_similarity; the scorer's probability ranks those that may. "
-            "'probability': the scorer's probability reaches min_probability (measured worse "
-            "on the gold sets so far; see assistant/data/MODEL_CARD.md)."
+            "as much at min_similarity. 'probability': its learned probability (the cascade's, "
+            "or the scorer's) reaches min_probability (declines more near misses, and more "
+            "answerable questions too; see assistant/data/RERANKER_CARD.md)."
         ),
     )
     min_coverage: float = Field(
@@ -208,7 +225,8 @@ class AnswerSettings(BaseModel):
         description=(
             "Probability a sentence must reach to be quoted (with decline_by 'probability', "
             "the best one, for the engine to answer at all); empty for the bar chosen on "
-            "the scorer's calibration data and stored with it."
+            "calibration data and stored with the model (the reranker's for 'cascade', else "
+            "the scorer's)."
         ),
     )
     pool_passages: int = Field(

@@ -1,13 +1,15 @@
-"""Warm ``ask`` latency of the learned answer scorer against the engine before it.
+"""Warm ``ask`` latency of the learned answer cascade against the engines before it.
 
 Two scopes, as the answers issue sets them: the shipped corpus (the gold set's questions,
 unfiltered) and one full-text paper of about 30,000 characters (an Evidence Inference
 validation article, its prompts asked with a ``doc_id`` filter, so every sentence of the paper
-is scored). Per question, interleaved (the order rotating): the engine with
-``rank_by=scorer`` and ``decline_by=probability``, the default engine, and the previous engine's
-scoring (``CoverageEngine`` below: cosine and idf-weighted word coverage over the sentences
-of six retrieved passages, the hand-set mix it used until the scorer came) over the same store
-and model. Prints p50/p95 of each and their ratio, with the CPU they ran on.
+is scored). Per question, interleaved (the order rotating): the default engine (the scorer's
+shortlist reread by the reranker, ``rank_by=cascade``), the scorer alone (``rank_by=scorer``),
+the first round's ranking (``rank_by=coverage``, ``decline_by=coverage``), and the previous
+engine's scoring (``CoverageEngine`` below: cosine and idf-weighted word coverage over the
+sentences of six retrieved passages, the hand-set mix it used until the scorer came) over the
+same store and model. Prints p50/p95 of each and the default's p95 over the previous one's,
+with the CPU they ran on.
 
     python -m bench.answer_latency [--questions 40]
 """
@@ -115,20 +117,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             files.append(folder / "paper")
         Ingestor(services.store, services.embedder, settings).ingest(files)
         baseline = CoverageEngine(services.retriever, services.embedder, settings.answer)
-        learned = ExtractiveEngine(
-            services.retriever,
-            services.embedder,
-            settings.answer.model_copy(update={"rank_by": "scorer", "decline_by": "probability"}),
-        )
+
+        def engine(rank_by: str, decline_by: str) -> ExtractiveEngine:
+            update = {"rank_by": rank_by, "decline_by": decline_by}
+            answer = settings.answer.model_copy(update=update)
+            return ExtractiveEngine(services.retriever, services.embedder, answer)
+
         gold = [c.user_input for c in load_cases(GOLD) if not c.turns][: args.questions]
         scopes = {"shipped corpus": (gold, None)}
         if found:
             doc = Filters(doc_id=f"paper-{found[0].lower()}")
             asks = (found[2] * (1 + args.questions // max(len(found[2]), 1)))[: args.questions]
             scopes[f"one paper ({len(found[1]):,} chars, filtered)"] = (asks, doc)
-        engines = [("learned scorer", learned), ("default engine", services.engine),
-                   ("previous engine", baseline)]  # fmt: skip
-        for q in gold[:5]:  # warm up all three
+        engines = [
+            ("cascade", engine("cascade", "probability")),
+            ("scorer", engine("scorer", "probability")),
+            ("coverage", engine("coverage", "coverage")),
+            ("previous", baseline),
+        ]
+        for q in gold[:5]:  # warm up all of them
             for _, engine in engines:
                 engine.answer(q)
         rows = []
@@ -140,12 +147,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     started = time.perf_counter()
                     engine.answer(q, filters=filters)
                     times[label].append(time.perf_counter() - started)
-            new = common.percentiles(times["learned scorer"])
-            default = common.percentiles(times["default engine"])
-            old = common.percentiles(times["previous engine"])
-            rows.append({"scope": name, "questions": len(questions), "learned_scorer": new,
-                         "default_engine": default, "previous_engine": old,
-                         "p95_ratio": new["p95"] / old["p95"] if old["p95"] else None})  # fmt: skip
+            row = {label: common.percentiles(times[label]) for label, _ in engines}
+            old = row["previous"]["p95"]
+            ratio = row["cascade"]["p95"] / old if old else None
+            rows.append({"scope": name, "questions": len(questions), **row, "p95_ratio": ratio})
         result = {"cpu": cpu(), "load": common.machine(), "results": rows}
         show(result)
         return result
@@ -157,13 +162,12 @@ def show(result: dict[str, Any]) -> None:
     c = result["cpu"]
     print(f"CPU: {c['model']} (flags: {', '.join(c['flags']) or 'none of note'}); "
           f"{result['load']}")  # fmt: skip
-    print(f"{'scope':40} {'n':>3}  {'scorer p50/p95 ms':>18}  {'default p50/p95':>16}  "
-          f"{'previous p50/p95':>17}  {'scorer/previous p95':>19}")  # fmt: skip
+    labels = ("cascade", "scorer", "coverage", "previous")
+    heads = "  ".join(f"{label + ' p50/p95':>19}" for label in labels)
+    print(f"{'scope':40} {'n':>3}  {heads}  {'cascade/previous p95':>20}  (ms)")
     for r in result["results"]:
-        n, d, o = r["learned_scorer"], r["default_engine"], r["previous_engine"]
-        print(f"{r['scope']:40} {r['questions']:>3}  {n['p50']:>8.1f}/{n['p95']:<9.1f}  "
-              f"{d['p50']:>7.1f}/{d['p95']:<8.1f}  {o['p50']:>8.1f}/{o['p95']:<8.1f}  "
-              f"{r['p95_ratio']:>18.2f}x")  # fmt: skip
+        cells = "  ".join(f"{r[k]['p50']:>9.1f}/{r[k]['p95']:<9.1f}" for k in labels)
+        print(f"{r['scope']:40} {r['questions']:>3}  {cells}  {r['p95_ratio']:>19.2f}x")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ import argparse
 import gzip
 import hashlib
 import inspect
+import io
 import json
 import pickle
 import random
@@ -658,6 +659,7 @@ def _features_key(args) -> str:
         (root / f).read_bytes()
         for f in (
             "assistant/scorer.py",
+            "assistant/sentences.py",
             "assistant/query.py",
             "assistant/text.py",
             "assistant/data/synonyms.json",
@@ -672,48 +674,41 @@ def _features_key(args) -> str:
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
 
-def _fast_precision() -> None:
-    """Embed in bfloat16 where the CPU computes it natively (AMX or AVX-512 BF16): about twice
-    as fast, cosine to float32 >= 0.99, unless TRIALQA_EMBEDDING__PRECISION says otherwise."""
-    import os
-
-    if "TRIALQA_EMBEDDING__PRECISION" in os.environ:
-        return
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return
-    if "amx_bf16" in flags or "avx512_bf16" in flags:
-        os.environ["TRIALQA_EMBEDDING__PRECISION"] = "bfloat16"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m eval.train_scorer",
-        description=(
-            "Train the answer scorer on the public data in ../shared/data and write "
-            "assistant/data/answer_scorer.npz and its MODEL_CARD.md. Never reads a test split."
-        ),
-    )
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments choosing the training data (shared with ``eval.train_reranker``)."""
     parser.add_argument("--data", type=Path, default=splits.DATA, help="the shared data folder")
     parser.add_argument("--ei2-articles", type=int, default=0,
                         help="EI2 training articles to use (0: all 732)")  # fmt: skip
     parser.add_argument("--nli4ct-statements", type=int, default=600,
                         help="NLI4CT training statements to use (0: all)")  # fmt: skip
-    parser.add_argument("--hidden", type=int, default=64, help="hidden units of the MLP")
-    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--read", action="store_true",
                         help="add the question-sentence vector product to the features "
                         "(measured worse on the calibrate split; see the model card)")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=Path(".trialqa-train"),
                         help="folder caching sentence vectors between runs")  # fmt: skip
-    parser.add_argument("--out", type=Path, default=ARTIFACT)
-    args = parser.parse_args(argv)
-    if not (args.data / "evidence_inference").is_dir():
-        print(f"train: no data at {args.data} (the shared data folder)", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
-    _fast_precision()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads a feature cache written when this module ran as ``__main__``."""
+
+    def find_class(self, module: str, name: str):
+        return super().find_class(__name__ if module == "__main__" else module, name)
+
+
+@dataclass
+class Prepared:
+    """The documents (with their statement pools) and each question's scored pools, by split."""
+
+    docs: dict[str, Doc]
+    by_split: dict[str, list[Scored]]
+    terms: list[str]
+    values: np.ndarray
+    default: float
+
+
+def prepare(args: argparse.Namespace) -> Prepared:
+    """Load, split, embed and featurise the training data (feature rows cached by
+    ``_features_key``)."""
     rng = random.Random(SEED)
     docs, questions = load_ei2(args.data, args.ei2_articles or None, rng)
     more_docs, more_q = load_covidqa(args.data)
@@ -747,13 +742,36 @@ def main(argv: list[str] | None = None) -> int:
     dense = args.read
     cached = args.cache / f"features-{_features_key(args)}.pkl"
     if cached.is_file():
-        scored = pickle.loads(cached.read_bytes())
+        scored = _Unpickler(io.BytesIO(cached.read_bytes())).load()
     else:
         scored = make_examples(questions, docs, idf, embed_query, rng, dense)
         cached.write_bytes(pickle.dumps(scored, protocol=pickle.HIGHEST_PROTOCOL))
     by_split: dict[str, list[Scored]] = {}
     for s in scored:
         by_split.setdefault(s.question.split, []).append(s)
+    return Prepared(docs, by_split, terms, values, default)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.train_scorer",
+        description=(
+            "Train the answer scorer on the public data in ../shared/data and write "
+            "assistant/data/answer_scorer.npz and its MODEL_CARD.md. Never reads a test split."
+        ),
+    )
+    add_data_arguments(parser)
+    parser.add_argument("--hidden", type=int, default=64, help="hidden units of the MLP")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=ARTIFACT)
+    args = parser.parse_args(argv)
+    if not (args.data / "evidence_inference").is_dir():
+        print(f"train: no data at {args.data} (the shared data folder)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    prepared = prepare(args)
+    by_split, dense = prepared.by_split, args.read
+    terms, values, default = prepared.terms, prepared.values, prepared.default
     nprng = np.random.default_rng(SEED)
     x, y = training_matrix(by_split["fit"], nprng)
     designs = {

@@ -62,7 +62,7 @@ def render(s: Study) -> str:
     kind = " ".join(x for x in (" and ".join(s.phases), s.study_type, "study") if x)
     facts.append(f"{s.nct_id} is a {kind}" + (f" sponsored by {s.sponsor}" if s.sponsor else ""))
     if s.status:
-        facts.append(f"Status: {s.status}")
+        facts.append(f"Overall status: {s.status}")  # three words: a statement, not a label
     if s.design:
         facts.append("Design: " + "; ".join(s.design))
     if s.enrollment:

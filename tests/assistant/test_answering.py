@@ -112,13 +112,15 @@ def test_drug_names_and_numbers_are_found_lexically(corpus_services, query, expe
 
 
 @pytest.mark.parametrize("decline_by", ["coverage", "probability"])
-def test_the_learned_scorer_answers_through_the_engine(corpus_services, decline_by):
-    """rank_by 'scorer': the scorer ranks every sentence of the named trial's documents; the
-    answer keeps the contract and quotes the figure from a LINKER-SMM1 document."""
+@pytest.mark.parametrize("rank_by", ["scorer", "cascade"])
+def test_the_learned_scorer_answers_through_the_engine(corpus_services, rank_by, decline_by):
+    """rank_by 'scorer': the scorer ranks every sentence of the named trial's documents
+    ('cascade': its best reread by the reranker); the answer keeps the contract and quotes the
+    figure from a LINKER-SMM1 document."""
     from assistant.answering import ExtractiveEngine
 
     settings = corpus_services.settings.answer.model_copy(
-        update={"rank_by": "scorer", "decline_by": decline_by}
+        update={"rank_by": rank_by, "decline_by": decline_by}
     )
     engine = ExtractiveEngine(corpus_services.retriever, corpus_services.embedder, settings)
     answer = engine.answer("What was the overall response rate in LINKER-SMM1?")

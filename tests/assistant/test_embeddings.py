@@ -14,10 +14,12 @@ from tests.conftest import corpus_embedding_texts, make_settings, pubmedqa_recal
 
 
 def test_hardware_bfloat16_reads_the_cpu_flags(tmp_path):
-    with_amx, without = tmp_path / "amx", tmp_path / "plain"
+    with_amx, zen4, without = tmp_path / "amx", tmp_path / "zen4", tmp_path / "plain"
     with_amx.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f amx_bf16 amx_tile\n")
-    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16\n")
+    zen4.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16\n")
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n")
     assert hardware_bfloat16(with_amx)
+    assert hardware_bfloat16(zen4)  # AVX-512 BF16 dot products
     assert not hardware_bfloat16(without)  # emulated bfloat16 is slower than float32
     assert not hardware_bfloat16(tmp_path / "missing")  # not Linux: float32
 

@@ -28,6 +28,7 @@ TINY = [
     "--no-http", "--fill-backend", "torch",
     "--clients", "2", "--seconds", "1", "--load-docs", "1", "--ops", "ask",
     "--cold-repeats", "1", "--cold-docs", "1", "--skip-cli", "--questions", "2",
+    "--pdf-repeats", "1", "--pdf-pages", "2",
 ]  # fmt: skip
 
 

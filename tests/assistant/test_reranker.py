@@ -1,0 +1,119 @@
+"""The answer reranker: its shipped files, its refusals, and its figure on validation data."""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from assistant.errors import ConfigError
+from assistant.reranker import Reranker, default_folder, load_reranker, pair_text
+from tests.conftest import ROOT, SHARED
+
+REPORT = default_folder() / "report.json"
+
+
+def test_the_shipped_reranker_loads_within_the_size_limit():
+    reranker = load_reranker()
+    assert 0.0 < reranker.threshold < 1.0 and reranker.top >= 3
+    size = sum(f.stat().st_size for f in default_folder().iterdir())
+    assert size < 50 * 1024 * 1024
+
+
+def test_it_reads_the_answer_above_sentences_that_only_share_words():
+    reranker = load_reranker()
+    question = "How many patients were randomised?"
+    texts = [
+        "A total of 212 patients were randomly assigned to aspirin or placebo.",
+        "Randomisation was done by a computer-generated list held by the pharmacy.",
+        "Patients with a history of bleeding were excluded.",
+    ]
+    logits = reranker.logits(question, texts)
+    assert logits.shape == (3,) and np.all(np.isfinite(logits))
+    assert int(np.argmax(logits)) == 0
+
+
+def test_a_pair_reads_its_heading_first():
+    assert pair_text("The rate fell.", "ABSTRACT.RESULTS:") == "ABSTRACT.RESULTS: The rate fell."
+    assert pair_text("The rate fell.") == "The rate fell."
+
+
+@pytest.mark.parametrize("gone", ["model.onnx", "tokenizer.json", "reranker.json"])
+def test_a_missing_file_is_one_line_naming_it_and_make_train_reranker(tmp_path, gone):
+    folder = tmp_path / "reranker"
+    shutil.copytree(default_folder(), folder)
+    (folder / gone).unlink()
+    with pytest.raises(ConfigError) as err:
+        Reranker(folder)
+    message = err.value.message
+    assert gone in message and "make train-reranker" in message and "\n" not in message
+
+
+def test_an_unreadable_model_is_refused_the_same_way(tmp_path):
+    folder = tmp_path / "reranker"
+    shutil.copytree(default_folder(), folder)
+    (folder / "model.onnx").write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match="cannot be read.*make train-reranker"):
+        Reranker(folder)
+
+
+def test_trialqa_stops_with_one_line_when_the_cascade_has_no_reranker(tmp_path):
+    env = {
+        "TRIALQA_ANSWER__RANK_BY": "cascade",
+        "TRIALQA_ANSWER__RERANKER_PATH": str(tmp_path / "gone"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "api", "--store", str(tmp_path / "store"), "ask", "What was the ORR?"],
+        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gone" in lines[0] and "make train-reranker" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_the_shipped_cascade_scores_its_report_figure_on_a_fixed_sample(embedder):
+    """The first EI2 validation prompts, pools built and embedded by the product's code, the
+    scorer's shortlist reread by the shipped reranker: the recall the training run recorded
+    with this int8 file, within the noise of bfloat16 sentence vectors."""
+    if not (SHARED / "data" / "evidence_inference").is_dir():
+        pytest.skip("../shared/data is not beside the repository")
+    from assistant.query import analyse
+    from assistant.scorer import load_scorer
+    from eval import train_scorer as t
+
+    recorded = json.loads(REPORT.read_text())["sample"]
+    docs, questions = t.load_ei2(SHARED / "data", None, random.Random(t.SEED), train=False)
+    scorer, reranker = load_scorer(), load_reranker()
+    a, b, c = reranker.weights
+    hits1, hits3, wanted = [], [], recorded["ei2_validation_first"]
+    for q in questions:
+        if len(hits1) == wanted:
+            break
+        doc = docs[q.doc]
+        if not doc.pool:
+            t.build_pools({doc.key: doc}, 1000)
+            doc.vectors = np.asarray(embedder.embed_documents([c.text for c in doc.pool]))
+        labels = t.labels_for(q, doc)
+        if not doc.pool or not labels.any():
+            continue
+        rows = t.question_rows(
+            q, doc, scorer.idf, lambda query: np.asarray(embedder.embed_query(query.dense_text)),
+            dense=scorer.dense,
+        )  # fmt: skip
+        z = scorer.logits(rows)
+        top = np.argsort(-z, kind="stable")[: reranker.top]
+        texts = [pair_text(doc.pool[i].text, doc.pool[i].heading) for i in top]
+        asked = analyse(q.text).dense_text  # as the engine asks: abbreviations expanded
+        order = top[np.argsort(-(a * z[top] + b * reranker.logits(asked, texts) + c))]
+        hits1.append(labels[order[0]] == 1)
+        hits3.append(labels[order[:3]].any())
+    assert len(hits1) == wanted
+    assert abs(np.mean(hits1) - recorded["recall@1"]) <= 0.06
+    assert abs(np.mean(hits3) - recorded["recall@3"]) <= 0.06
