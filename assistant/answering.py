@@ -470,7 +470,8 @@ class ExtractiveEngine:
             return probabilities
         top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or self.reranker.top]
         texts = [pair_text(pool[i].text, pool[i].heading) for i in top]
-        mixed = self.reranker.combined(z[top], self.reranker.logits(query.dense_text or query.text, texts))
+        asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
+        mixed = self.reranker.combined(z[top], self.reranker.logits(asked, texts))
         floor = float(mixed.min())
         probabilities = np.minimum(probabilities, floor) * 0.999
         probabilities[top] = mixed
