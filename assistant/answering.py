@@ -146,7 +146,7 @@ class ExtractiveEngine:
         if named_docs and {p.chunk.doc_id for p in pool} <= named_docs:
             query = without(query, set(tokenize(" ".join(written))))
         candidates = self._score(query, pool)
-        eligible = [c for c in candidates if self._may_answer(c)]
+        eligible = [c for i, c in enumerate(candidates) if self._may_answer(c, best=i == 0)]
         if not eligible:
             return self._abstain(question, query, candidates, conversation_id, searched)
         # The best that may answer, then the next that may and come close (the scorer: reach
@@ -365,14 +365,15 @@ class ExtractiveEngine:
         return question
 
     # -- scoring ----------------------------------------------------------------------------
-    def _may_answer(self, c: Candidate) -> bool:
+    def _may_answer(self, c: Candidate, best: bool = False) -> bool:
         """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
         the question, or means nearly the same and covers half as much, and, when a learned
-        model ranks, reaches half its bar (a sentence that only shares the words is not an
-        answer); or, by probability, it reaches the bar."""
+        model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
+        that only shares the question's words is not an answer); or, by probability, it
+        reaches the bar."""
         if self.settings.decline_by == "probability":
             return c.score >= self.threshold
-        if self.settings.rank_by != "coverage" and c.score < self.threshold / 2:
+        if self.settings.rank_by != "coverage" and not best and c.score < self.threshold / 2:
             return False
         bar = self.settings.min_coverage
         return c.context_coverage >= bar or (
