@@ -117,10 +117,24 @@ def cmd_ingest(args) -> int:
     return 1 if report.failed else 0
 
 
+def _check_models(settings) -> None:
+    """Load the answer models the settings ask for: a missing or unreadable file stops here,
+    in one line naming it, before anything is served or asked."""
+    from assistant.scorer import load_scorer
+
+    load_scorer(settings.answer.scorer_path)
+    if settings.answer.rank_by == "cascade":
+        from assistant.reranker import load_reranker
+
+        load_reranker(settings.answer.reranker_path)
+
+
 def cmd_ask(args) -> int:
     from assistant.factory import build
 
-    services = build(_settings(args))
+    settings = _settings(args)
+    _check_models(settings)
+    services = build(settings)
     answer = services.engine.answer(args.text, k=args.k, filters=_filters(args))
     if args.json:
         print(answer.model_dump_json(indent=2))
@@ -191,13 +205,7 @@ def cmd_serve(args) -> int:
         with holding(settings.store.path, "serve", exclusive=False):
             pass
     _check_free(host, port)
-    from assistant.scorer import load_scorer
-
-    load_scorer(settings.answer.scorer_path)  # a missing model file stops here, in one line
-    if settings.answer.rank_by == "cascade":
-        from assistant.reranker import load_reranker
-
-        load_reranker(settings.answer.reranker_path)
+    _check_models(settings)
     workers = _workers(settings, args.workers)
     print(f"TrialQA on http://{host}:{port} (API docs at /docs); Ctrl-C stops it.", flush=True)
     if workers > 1:  # each worker process builds its own app from the environment

@@ -98,13 +98,28 @@ class ExtractiveEngine:
         self.embedder = embedder
         self.settings = settings
         self.scorer = scorer or load_scorer(settings.scorer_path)
-        self.reranker: Reranker | None = (
-            load_reranker(settings.reranker_path) if settings.rank_by == "cascade" else None
-        )
-        learned = self.reranker.threshold if self.reranker else self.scorer.threshold
-        self.threshold = learned if settings.min_probability is None else settings.min_probability
+        # Loaded at the first question, not here: ingest builds an engine too, and ONNX Runtime
+        # writes a session file into $TMPDIR as soon as it is imported.
+        self._reranker: Reranker | None = None
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The cross-encoder of ``rank_by`` 'cascade' (None otherwise), loaded once."""
+        if self.settings.rank_by != "cascade":
+            return None
+        if self._reranker is None:
+            self._reranker = load_reranker(self.settings.reranker_path)
+        return self._reranker
+
+    @property
+    def threshold(self) -> float:
+        """The probability bar: the setting, else the one stored with the model that ranks."""
+        if self.settings.min_probability is not None:
+            return self.settings.min_probability
+        reranker = self.reranker
+        return reranker.threshold if reranker else self.scorer.threshold
 
     # -- public ---------------------------------------------------------------------------
     def answer(
@@ -467,12 +482,13 @@ class ExtractiveEngine:
         scorer = self.scorer
         z = scorer.logits(features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense))
         probabilities = scorer.calibrated(z)
-        if self.reranker is None or not len(z):
+        reranker = self.reranker
+        if reranker is None or not len(z):
             return probabilities
-        top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or self.reranker.top]
+        top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or reranker.top]
         texts = [pair_text(pool[i].text, pool[i].heading) for i in top]
         asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
-        mixed = self.reranker.combined(z[top], self.reranker.logits(asked, texts))
+        mixed = reranker.combined(z[top], reranker.logits(asked, texts))
         floor = float(mixed.min())
         probabilities = np.minimum(probabilities, floor) * 0.999
         probabilities[top] = mixed

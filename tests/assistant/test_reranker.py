@@ -2,7 +2,6 @@
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -86,27 +85,13 @@ def test_the_shipped_cascade_scores_its_report_figure_on_a_fixed_sample(embedder
         pytest.skip("../shared/data is not beside the repository")
     from assistant.query import analyse
     from assistant.scorer import load_scorer
-    from eval import train_scorer as t
+    from tests.assistant.ei2_sample import sample
 
     recorded = json.loads(REPORT.read_text())["sample"]
-    docs, questions = t.load_ei2(SHARED / "data", None, random.Random(t.SEED), train=False)
     scorer, reranker = load_scorer(), load_reranker()
     a, b, c = reranker.weights
     hits1, hits3, wanted = [], [], recorded["ei2_validation_first"]
-    for q in questions:
-        if len(hits1) == wanted:
-            break
-        doc = docs[q.doc]
-        if not doc.pool:
-            t.build_pools({doc.key: doc}, 1000)
-            doc.vectors = np.asarray(embedder.embed_documents([c.text for c in doc.pool]))
-        labels = t.labels_for(q, doc)
-        if not doc.pool or not labels.any():
-            continue
-        rows = t.question_rows(
-            q, doc, scorer.idf, lambda query: np.asarray(embedder.embed_query(query.dense_text)),
-            dense=scorer.dense,
-        )  # fmt: skip
+    for q, doc, labels, rows in sample(embedder, scorer, wanted):
         z = scorer.logits(rows)
         top = np.argsort(-z, kind="stable")[: reranker.top]
         texts = [pair_text(doc.pool[i].text, doc.pool[i].heading) for i in top]

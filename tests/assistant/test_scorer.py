@@ -2,7 +2,6 @@
 
 import json
 import os
-import random
 import subprocess
 import sys
 
@@ -116,26 +115,12 @@ def test_the_shipped_file_scores_its_model_card_figure_on_a_fixed_sample(embedde
     by the shipped file: the recall the training run recorded, within bfloat16's noise."""
     if not (SHARED / "data" / "evidence_inference").is_dir():
         pytest.skip("../shared/data is not beside the repository")
-    from eval import train_scorer as t
+    from tests.assistant.ei2_sample import sample
 
     recorded = json.loads(REPORT.read_text())["sample"]
-    docs, questions = t.load_ei2(SHARED / "data", None, random.Random(t.SEED), train=False)
     scorer = load_scorer()
     hits1, hits3, wanted = [], [], recorded["ei2_validation_first"]
-    for q in questions:
-        if len(hits1) == wanted:
-            break
-        doc = docs[q.doc]
-        if not doc.pool:
-            t.build_pools({doc.key: doc}, 1000)
-            doc.vectors = np.asarray(embedder.embed_documents([c.text for c in doc.pool]))
-        labels = t.labels_for(q, doc)
-        if not doc.pool or not labels.any():
-            continue
-        rows = t.question_rows(
-            q, doc, scorer.idf, lambda query: np.asarray(embedder.embed_query(query.dense_text)),
-            dense=scorer.dense,
-        )  # fmt: skip
+    for _, _, labels, rows in sample(embedder, scorer, wanted):
         order = np.argsort(-scorer.logits(rows))
         hits1.append(labels[order[0]] == 1)
         hits3.append(labels[order[:3]].any())
