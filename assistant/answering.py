@@ -1,15 +1,18 @@
 """Answer engines: the ``AnswerEngine`` seam and the default extractive engine.
 
 The extractive engine answers with sentences it finds, never with text it writes. By default
-(``rank_by`` and ``decline_by`` 'coverage') it ranks the statements of the retrieved passages
-by meaning (cosine to the question) and *coverage*, the share of the question's idf-weighted
-terms the sentence and its context (section, title, trial) contain, and answers when the best
-covers enough. With ``rank_by`` 'scorer' the learned answer scorer (``assistant/scorer.py``)
-ranks instead, over every statement of the question's *scope* (the documents the filters or
-the named trials select, read whole when they are few enough), by its calibrated probability
-that the sentence answers; ``decline_by`` 'probability' also declines by its bar. A question
-naming a trial is answered only from that trial's documents; when nothing answers, the
-engine abstains, saying what it searched and which of the question's terms no passage holds.
+(``rank_by`` 'cascade') the learned answer scorer (``assistant/scorer.py``) ranks every
+statement of the question's *scope* (the documents the filters or the named trials select,
+read whole when they are few enough, else the best retrieved passages) and the reranker
+(``assistant/reranker.py``) rereads its best few; their mixed probability orders them.
+``rank_by`` 'scorer' uses the scorer alone, 'coverage' the first round's mix of cosine and
+*coverage* (the share of the question's idf-weighted terms the sentence and its context -
+section, title, trial - contain) over the retrieved passages. With ``decline_by`` 'coverage'
+(the default) a sentence may answer when it covers enough of the question and, under a
+learned ranking, is the best or reaches half the bar; with 'probability' when it reaches the
+bar. A question naming a trial is answered only from that trial's documents; when nothing
+answers, the engine abstains, saying what it searched and which of the question's terms no
+passage holds.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ class Candidate:
     tokens: set[str] = field(default_factory=set)
     context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
     vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
-    score: float = 0.0  # the scorer's probability that it answers the question
+    score: float = 0.0  # the learned probability that it answers (the cascade's or scorer's)
     similarity: float = 0.0  # cosine to the question
     coverage: float = 0.0  # idf-weighted share of the question's terms in the sentence
     context_coverage: float = 0.0  # the same in the sentence and its context

@@ -45,10 +45,12 @@ CARD = OUT.parent / "RERANKER_CARD.md"
 # --- groups --------------------------------------------------------------------------------
 
 
-def shortlist(scorer, s: Scored, top: int) -> np.ndarray:
-    """The scorer's best ``top`` sentences of the question's own document, best first."""
-    z = scorer.logits(s.rows)
-    return np.argsort(-z, kind="stable")[:top]
+def shortlist(scorer, rows: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scorer's best ``top`` sentences of a pool (its feature ``rows``), best first, and
+    their logits."""
+    z = scorer.logits(rows)
+    order = np.argsort(-z, kind="stable")[:top]
+    return order, z[order]
 
 
 def training_groups(
@@ -65,7 +67,7 @@ def training_groups(
     groups = []
     for s in fit:
         doc = prepared.docs[s.question.doc]
-        order = shortlist(scorer, s, top)
+        order, _ = shortlist(scorer, s.rows, top)
         hard = [int(i) for i in order if s.labels[i] == 0][:negatives]
         positives = np.flatnonzero(s.labels == 1)
         if len(hard) < negatives or not len(positives):
@@ -152,8 +154,7 @@ def shortlisted(prepared: Prepared, scorer, items: list[Scored], top: int, read)
     out = []
     for s in tqdm(items, desc="rerank", unit="q", leave=False):
         doc = prepared.docs[s.question.doc]
-        order = shortlist(scorer, s, top)
-        z = scorer.logits(s.rows)[order]
+        order, z = shortlist(scorer, s.rows, top)
         texts = [pair_text(doc.pool[i].text, doc.pool[i].heading) for i in order]
         out.append((s, order, z, read(dense(s.question.text), texts), s.labels[order]))
     return out
@@ -194,11 +195,11 @@ def unanswerable(prepared: Prepared, scorer, items: list[Scored], top: int, read
         if near is not None:
             asks.append(("near", near, doc))
         for kind, question, where in asks:
-            z = scorer.logits(question_rows(question, where, scorer.idf, embed, scorer.dense))
-            order = np.argsort(-z, kind="stable")[:top]
+            rows = question_rows(question, where, scorer.idf, embed, scorer.dense)
+            order, z = shortlist(scorer, rows, top)
             texts = [pair_text(where.pool[i].text, where.pool[i].heading) for i in order]
             r = read(dense(question.text), texts)
-            out[kind].append((None, order, z[order], r, np.zeros(len(order), np.float32)))
+            out[kind].append((None, order, z, r, np.zeros(len(order), np.float32)))
     return out
 
 
