@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from assistant.conversation import Conversation
+from assistant.conversation import Conversation, ConversationSummary
+from assistant.conversation_store import LIST_MAX, TITLE_MAX_CHARS
 from assistant.models import Answer, Calculation, Citation, DocumentInfo, Filters
 from assistant.streaming import Piece
 
@@ -68,6 +70,44 @@ class AskResponse(Answer):
 class ConversationResponse(Conversation):
     """A conversation's turns in order, each with the question as asked, the standalone
     question that was answered, and the answer exactly as it was returned."""
+
+
+class ConversationListItem(BaseModel):
+    """One conversation as listed."""
+
+    conversation_id: str
+    title: str = Field(description="The name it was given, else its first question (trimmed).")
+    renamed: bool = Field(description="Whether the title was given by renaming.")
+    updated_at: datetime = Field(description="When its latest turn was answered (ISO 8601, UTC).")
+    turn_count: int = Field(ge=0, description="How many questions it holds.")
+
+    @classmethod
+    def of(cls, summary: ConversationSummary) -> ConversationListItem:
+        return cls(
+            conversation_id=summary.conversation_id,
+            title=summary.title,
+            renamed=summary.renamed,
+            updated_at=datetime.fromtimestamp(summary.updated_at, UTC),
+            turn_count=summary.turn_count,
+        )
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationListItem] = Field(description="Newest updated first.")
+
+
+class RenameRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(
+        min_length=1,
+        max_length=TITLE_MAX_CHARS,
+        description="The conversation's new name; it replaces the first-question title.",
+        examples=["LINKER-SMM1 response and safety"],
+    )
+
+
+CONVERSATION_LIST_MAX = LIST_MAX
 
 
 class StreamMeta(BaseModel):
@@ -141,6 +181,8 @@ class ErrorResponse(BaseModel):
 
 
 _ERROR_DESCRIPTIONS = {
+    401: "An API key is configured and was not given.",
+    403: "No API key is configured: writes are accepted from this machine only.",
     404: "Not found.",
     413: "The request body is larger than TRIALQA_API__MAX_BODY_KB.",
     422: "The request is invalid: a field missing, of the wrong type or out of bounds, or a "

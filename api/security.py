@@ -1,7 +1,8 @@
 """Who may change the store, which origins may call the API, and how large a request may be.
 
-- Writes (upload and delete) need the API key (``TRIALQA_API__API_KEY``) whenever one is set,
-  and always from a client that is not on this machine. ``trialqa serve`` refuses to listen
+- Writes (document upload and delete, conversation rename and delete) need the API key
+  (``TRIALQA_API__API_KEY``) whenever one is set, and always from a client that is not on
+  this machine. ``trialqa serve`` refuses to listen
   beyond loopback without a key, so a server reachable from the network never has open writes.
 - Reads stay open. CORS is off (no ``Access-Control-Allow-Origin`` at all) unless
   ``TRIALQA_API__CORS_ORIGINS`` lists origins.
@@ -160,7 +161,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(api.cors_origins),
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["authorization", "content-type", "x-api-key"],
         )
     app.add_middleware(

@@ -13,25 +13,25 @@ that know nothing of particular questions, only of the trial names the store hol
 - a question naming its own trial, or the first question of a conversation, stays as it is.
 
 Each turn keeps the user's question, the standalone question that was answered and the whole
-``Answer`` (citations with offsets), so earlier turns read back exactly as they were given,
-after later turns and after a restart. The store is one SQLite file beside the Chroma store;
-SQLite lets several API processes share it.
+``Answer``; ``assistant/conversation_store.py`` keeps them (one SQLite file beside the Chroma
+store) and lists, renames and deletes conversations.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
-from pydantic import BaseModel, Field
 
 from assistant.answering import AnswerEngine
-from assistant.errors import InputError, NotFoundError
+from assistant.conversation_store import (
+    Conversation,
+    ConversationStore,
+    ConversationSummary,
+    Turn,
+    conversation_store_path,
+)
+from assistant.errors import InputError
 from assistant.models import Answer, Filters
 from assistant.text import STOPWORDS, is_content, surface_words
 
@@ -190,146 +190,6 @@ def standalone_questions(questions: Sequence[str], names_in: NamesIn) -> list[st
     return out
 
 
-# -- turns and their store ---------------------------------------------------------------------
-
-
-class Turn(BaseModel):
-    n: int = Field(ge=1, description="Position in the conversation, from 1.")
-    question: str = Field(description="The question as the user asked it.")
-    standalone_question: str = Field(
-        description="The question that was answered: the follow-up rewritten from earlier turns."
-    )
-    answer: Answer = Field(description="The answer as it was given, citations and all.")
-    asked_at: float = Field(description="Unix time the answer was given.")
-
-
-class Conversation(BaseModel):
-    conversation_id: str
-    created_at: float
-    turns: list[Turn] = Field(default_factory=list)
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    n INTEGER NOT NULL,
-    question TEXT NOT NULL,
-    standalone_question TEXT NOT NULL,
-    answer_json TEXT NOT NULL,
-    asked_at REAL NOT NULL,
-    PRIMARY KEY (conversation_id, n)
-);
-"""
-
-
-class ConversationStore:
-    """Conversations in one SQLite file, created on first use."""
-
-    def __init__(self, path: Path, max_turns: int = 200) -> None:
-        self.path = Path(path)
-        self.max_turns = max_turns
-        self._ready = False
-        self._lock = threading.Lock()
-
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        if not self._ready:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            self._ready = True
-        return db
-
-    def get(self, conversation_id: str) -> Conversation:
-        with self._lock:
-            db = self._connect()
-            try:
-                row = db.execute(
-                    "SELECT created_at FROM conversations WHERE id = ?", (conversation_id,)
-                ).fetchone()
-                if row is None:
-                    raise NotFoundError(f"no conversation with id '{conversation_id}'")
-                turns = db.execute(
-                    "SELECT n, question, standalone_question, answer_json, asked_at FROM turns "
-                    "WHERE conversation_id = ? ORDER BY n",
-                    (conversation_id,),
-                ).fetchall()
-            finally:
-                db.close()
-        return Conversation(
-            conversation_id=conversation_id,
-            created_at=row[0],
-            turns=[
-                Turn(
-                    n=n,
-                    question=q,
-                    standalone_question=s,
-                    answer=Answer.model_validate_json(a),
-                    asked_at=t,
-                )
-                for n, q, s, a, t in turns
-            ],
-        )
-
-    def last_question(self, conversation_id: str) -> str | None:
-        """The standalone question of the conversation's latest turn (None when it has none);
-        InputError when the conversation is already at its turn limit."""
-        with self._lock:
-            db = self._connect()
-            try:
-                row = db.execute(
-                    "SELECT standalone_question, n FROM turns WHERE conversation_id = ? "
-                    "ORDER BY n DESC LIMIT 1",
-                    (conversation_id,),
-                ).fetchone()
-            finally:
-                db.close()
-        if row and row[1] >= self.max_turns:
-            raise self._full()
-        return row[0] if row else None
-
-    def _full(self) -> InputError:
-        return InputError(
-            f"the conversation already has {self.max_turns} turns, the limit; "
-            "start a new conversation"
-        )
-
-    def append(self, conversation_id: str, question: str, standalone: str, answer: Answer) -> Turn:
-        now = time.time()
-        with self._lock:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                db.execute(
-                    "INSERT OR IGNORE INTO conversations (id, created_at) VALUES (?, ?)",
-                    (conversation_id, now),
-                )
-                (n,) = db.execute(
-                    "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?",
-                    (conversation_id,),
-                ).fetchone()
-                if n > self.max_turns:  # checked again here: two requests may race
-                    raise self._full()
-                db.execute(
-                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                    (conversation_id, n, question, standalone, answer.model_dump_json(), now),
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            finally:
-                db.close()
-        return Turn(
-            n=n, question=question, standalone_question=standalone, answer=answer, asked_at=now
-        )
-
-
 class Conversations:
     """Answers questions within conversations: rewrite, answer, remember."""
 
@@ -396,6 +256,16 @@ class Conversations:
     def get(self, conversation_id: str) -> Conversation:
         return self.store.get(conversation_id)
 
+    def recent(self, limit: int = 100) -> list[ConversationSummary]:
+        """The conversations, most recently updated first."""
+        return self.store.recent(limit)
+
+    def rename(self, conversation_id: str, title: str) -> ConversationSummary:
+        return self.store.rename(conversation_id, title)
+
+    def delete(self, conversation_id: str) -> None:
+        self.store.delete(conversation_id)
+
     def answer_messages(
         self, questions: Sequence[str], *, k: int | None = None, filters: Filters | None = None
     ) -> tuple[str, Answer]:
@@ -420,15 +290,13 @@ def names_in_from(trial_names) -> NamesIn:
     return names_in
 
 
-def conversation_store_path(store_path: Path) -> Path:
-    return Path(store_path) / "conversations" / "conversations.sqlite3"
-
-
 __all__ = [
     "Conversation",
     "ConversationStore",
+    "ConversationSummary",
     "Conversations",
     "Turn",
+    "conversation_store_path",
     "names_in_from",
     "rewrite_followup",
     "standalone_questions",
