@@ -1,9 +1,10 @@
 """Security headers for the chat page and everything else the app serves.
 
-The page runs only its own script (``/static/app.js``) and loads only its own stylesheet, so
-its Content-Security-Policy allows nothing else: no inline script or event-handler attributes,
-no ``javascript:`` URLs, no plugins, no ``<base>``, no framing. Text from documents is shown
-as text by app.js; the policy is the second line of defence if that ever slips.
+The page runs only its own script (``/static/app.js`` and the modules it imports from
+``/static/``) and loads only its own stylesheet, so its Content-Security-Policy allows nothing
+else: no inline script or event-handler attributes, no ``javascript:`` URLs, no plugins, no
+``<base>``, no framing. Text from documents is shown as text by the page's scripts; the policy
+is the second line of defence if that ever slips.
 
 ``index`` (``api/routes/page.py``) sends ``PAGE_HEADERS`` itself; ``install(app)`` adds them
 to every other response (static files, JSON) that does not set them already, except FastAPI's

@@ -1,0 +1,154 @@
+// Documents: list, upload, delete.
+"use strict";
+
+import { $, auth, el, errorMessage, writeHeaders } from "./dom.js";
+import { forgetDocument } from "./reader.js";
+
+export function askForKey(message) {
+  setUploadStatus(`${message} Enter the server's API key, then try again.`, "error");
+  $("key-form").hidden = false;
+  $("api-key").focus();
+}
+
+async function loadDocuments() {
+  const response = await fetch("/v1/documents");
+  if (!response.ok) return;
+  const body = await response.json();
+  const list = $("doc-list");
+  list.replaceChildren();
+  for (const d of body.documents) {
+    const item = el("li", null, "doc");
+    item.dataset.docId = d.doc_id;
+    const info = el("div", null, "doc-info");
+    info.appendChild(el("span", d.title, "doc-title"));
+    const chunks = `${d.chunks} chunk${d.chunks === 1 ? "" : "s"}`;
+    info.appendChild(el("span", `${d.doc_id} · ${chunks}`, "meta"));
+    item.appendChild(info);
+    const remove = el("button", "Delete", "delete secondary");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `Delete ${d.doc_id}`);
+    remove.addEventListener("click", () => deleteDocument(d, remove));
+    item.appendChild(remove);
+    list.appendChild(item);
+  }
+}
+
+function setUploadStatus(text, kind) {
+  const status = $("upload-status");
+  status.textContent = text;
+  status.className = `upload-status ${kind || ""}`.trim();
+}
+
+async function deleteDocument(doc, button) {
+  if (button.dataset.armed !== "yes") {
+    // Two steps: the first press asks, the second deletes.
+    button.dataset.armed = "yes";
+    button.textContent = "Confirm delete";
+    button.classList.add("danger");
+    setTimeout(() => {
+      if (document.body.contains(button)) {
+        button.dataset.armed = "";
+        button.textContent = "Delete";
+        button.classList.remove("danger");
+      }
+    }, 5000);
+    return;
+  }
+  button.disabled = true;
+  const response = await fetch(`/v1/documents/${encodeURIComponent(doc.doc_id)}`, {
+    method: "DELETE",
+    headers: writeHeaders(),
+  });
+  if (response.ok) setUploadStatus(`Deleted “${doc.title}” (${doc.doc_id}).`, "ok");
+  else if (response.status === 401) askForKey(`Delete failed: ${await errorMessage(response)}.`);
+  else setUploadStatus(`Delete failed: ${await errorMessage(response)}`, "error");
+  forgetDocument(doc.doc_id);
+  await loadDocuments();
+}
+
+function uploadFile(file) {
+  return new Promise((resolve) => {
+    const progress = $("upload-progress");
+    progress.hidden = false;
+    progress.value = 0;
+    setUploadStatus(`Uploading ${file.name}…`);
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const xhr = new XMLHttpRequest(); // fetch cannot report upload progress
+    xhr.open("POST", "/v1/documents");
+    for (const [name, value] of Object.entries(writeHeaders())) xhr.setRequestHeader(name, value);
+    xhr.responseType = "json";
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
+    });
+    xhr.upload.addEventListener("load", () => {
+      progress.removeAttribute("value"); // indeterminate while the server ingests
+      setUploadStatus(`Indexing ${file.name}…`);
+    });
+    xhr.addEventListener("load", () => {
+      progress.hidden = true;
+      const body = xhr.response;
+      if (xhr.status >= 200 && xhr.status < 300 && body) {
+        const chunks = `${body.chunks} chunk${body.chunks === 1 ? "" : "s"}`;
+        setUploadStatus(`${body.status[0].toUpperCase()}${body.status.slice(1)}: “${body.title}” (${body.doc_id}, ${chunks}).`, "ok");
+        forgetDocument(body.doc_id);
+      } else {
+        const message = body && body.error ? body.error.message : `${xhr.status} ${xhr.statusText}`;
+        if (xhr.status === 401) askForKey(`Upload failed: ${message}.`);
+        else setUploadStatus(`Upload failed: ${message}`, "error");
+      }
+      resolve();
+    });
+    xhr.addEventListener("error", () => {
+      progress.hidden = true;
+      setUploadStatus(`Upload failed: the server could not be reached.`, "error");
+      resolve();
+    });
+    xhr.send(form);
+  });
+}
+
+async function uploadFiles(files) {
+  for (const file of files) await uploadFile(file);
+  await loadDocuments();
+}
+
+export function initDocuments() {
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    auth.apiKey = $("api-key").value.trim();
+    sessionStorage.setItem("trialqa-api-key", auth.apiKey);
+    $("api-key").value = "";
+    $("key-form").hidden = true;
+    setUploadStatus(auth.apiKey ? "Key set for this tab; upload or delete again." : "Key cleared.", "ok");
+  });
+
+  const dropzone = $("dropzone");
+  for (const type of ["dragenter", "dragover"]) {
+    dropzone.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropzone.classList.add("over");
+    });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    dropzone.addEventListener(type, () => dropzone.classList.remove("over"));
+  }
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const files = [...(event.dataTransfer ? event.dataTransfer.files : [])];
+    if (files.length) uploadFiles(files);
+  });
+  $("upload-input").addEventListener("change", (event) => {
+    const files = [...event.target.files];
+    event.target.value = "";
+    if (files.length) uploadFiles(files);
+  });
+  document.querySelector(".filelabel").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      $("upload-input").click();
+    }
+  });
+
+  loadDocuments();
+}
