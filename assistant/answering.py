@@ -21,11 +21,14 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
+from assistant import fields as document_fields
+from assistant import timepoints
 from assistant.calculators import calculate
 from assistant.embeddings import Embedder
 from assistant.errors import CalculatorInputError, InputError
@@ -48,6 +51,14 @@ _QUANTITY = re.compile(
     r"\b(how many|how much|rate|rates|percent|percentage|proportion|number|incidence|median|"
     r"mean|ratio|frequency|count|risk|%)", re.I
 )  # fmt: skip
+
+# A question whose answer is a figure: a count, an amount, a dose, a share, a duration.
+_ASKS_FIGURE = re.compile(
+    r"\b(how many|how much|how often|how long|what (?:percentage|proportion|share|number|"
+    r"doses?)|which doses?)\b", re.I
+)  # fmt: skip
+FIGURE_SHARE = 0.5  # a figure-bearing sentence at this share of a figureless best leads
+FIELD_PROBABILITY = 0.5  # the least a field line the question asks for is ranked at
 
 
 # How each calculation is introduced in an answer.
@@ -85,6 +96,7 @@ class Candidate:
     coverage: float = 0.0  # idf-weighted share of the question's terms in the sentence
     context_coverage: float = 0.0  # the same in the sentence and its context
     rank: float = 0.0  # what orders the candidates (AnswerSettings.rank_by)
+    field: bool = False  # a field line of what the question asks for (assistant.fields)
 
 
 class ExtractiveEngine:
@@ -163,13 +175,27 @@ class ExtractiveEngine:
         # apart no more: it leaves the terms the scorer weighs.
         if named_docs and {p.chunk.doc_id for p in pool} <= named_docs:
             query = without(query, set(tokenize(" ".join(written))))
-        candidates = self._score(query, pool)
-        eligible = [c for i, c in enumerate(candidates) if self._may_answer(c, best=i == 0)]
+        # Within one document (or the named trial's), a field line answers for its field.
+        docs = {p.chunk.doc_id for p in pool}
+        candidates = self._score(query, pool, fields=len(docs) == 1 or docs <= named_docs)
+        times = timepoints.time_points(question)
+        eligible = [
+            c for i, c in enumerate(candidates) if self._may_answer(c, best=i == 0, times=times)
+        ]
         if not eligible:
-            return self._abstain(question, query, candidates, conversation_id, searched)
-        # The best that may answer, then the next that may and come close (the scorer: reach
-        # its bar too; coverage: score within a tenth of the best's).
-        bar = self.threshold if learned else 0.9 * eligible[0].rank
+            when = (
+                ""
+                if any(
+                    timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
+                    for c in candidates
+                )
+                else " and ".join(f"“{w}”" for w in timepoints.written(question))
+            )
+            return self._abstain(question, query, candidates, conversation_id, searched, when)
+        # The best that may answer, then the next that may and come close (learned: reach the
+        # bar or companion_share of the best's probability; coverage: within a tenth of it).
+        best = eligible[0].rank
+        bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
         chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
         chosen = chosen[: self.settings.max_sentences]
         cited = list(chosen)
@@ -383,14 +409,17 @@ class ExtractiveEngine:
         return question
 
     # -- scoring ----------------------------------------------------------------------------
-    def _may_answer(self, c: Candidate, best: bool = False) -> bool:
+    def _may_answer(self, c: Candidate, best: bool = False, times: Collection[float] = ()) -> bool:
         """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
         the question, or means nearly the same and covers half as much, and, when a learned
         model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
         that only shares the question's words is not an answer); or, by probability, it
-        reaches the bar."""
-        if self.settings.decline_by == "probability":
-            return c.score >= self.threshold
+        reaches the bar. A question about a time point (``times``, in days) is answered only
+        by a sentence that states one of them (assistant.timepoints)."""
+        if not timepoints.states(times, f"{c.passage.chunk.section} {c.text}"):
+            return False
+        if c.field or self.settings.decline_by == "probability":
+            return c.field or c.score >= self.threshold
         if self.settings.rank_by != "coverage" and not best and c.score < self.threshold / 2:
             return False
         bar = self.settings.min_coverage
@@ -428,9 +457,13 @@ class ExtractiveEngine:
                 + number
             )
 
-    def _score(self, query: Query, passages: list[Passage]) -> list[Candidate]:
+    def _score(
+        self, query: Query, passages: list[Passage], fields: bool = False
+    ) -> list[Candidate]:
         """Every statement of the passages once, ranked (``AnswerSettings.rank_by``), best
-        first; with the scorer's probability where the settings read it."""
+        first; with the scorer's probability where the settings read it. With ``fields``
+        (one document's scope), learned ranking lets the field lines the question asks for
+        lead (``FIELD_PROBABILITY``)."""
         stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
         chunks: list[PoolChunk] = []
         vectors: list[np.ndarray | None] = []
@@ -474,7 +507,15 @@ class ExtractiveEngine:
                                       strict=True):  # fmt: skip
                 c.score = float(probability)
         self._coverage(query, candidates)
-        return sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))
+        if fields and self.settings.rank_by != "coverage":
+            for c in candidates:
+                if document_fields.asked(query.text, c.text):
+                    c.field = True
+                    c.score = c.rank = max(c.score, FIELD_PROBABILITY)
+        ranked = sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))
+        if self.settings.rank_by != "coverage":
+            ranked = _figures_first(query, ranked)
+        return ranked
 
     def _probabilities(
         self, query: Query, q_vec: np.ndarray, pool: list, matrix: np.ndarray
@@ -524,8 +565,16 @@ class ExtractiveEngine:
         candidates: list[Candidate],
         conversation_id: str,
         searched: str = "",
+        when: str = "",
     ) -> Answer:
-        if not query.groups:
+        """A declined answer saying why (``when``: the question's time points, none stated),
+        citing the two closest passages."""
+        if when:
+            message = (
+                f"The indexed documents do not answer this{searched}: no passage found states "
+                f"the time point asked about ({when})."
+            )
+        elif not query.groups:
             message = f"The question names nothing specific to look for in the documents{searched}."
         else:
             seen = set().union(*(c.context for c in candidates))
@@ -565,6 +614,25 @@ class ExtractiveEngine:
             citations=_citations(nearest),
             conversation_id=conversation_id,
         )
+
+
+def _has_figure(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def _figures_first(query: Query, ranked: list[Candidate]) -> list[Candidate]:
+    """For a question that asks for a figure ("how many", "what dose"), a best sentence that
+    states none (an aim, a method) gives way to the next that states one, when the model
+    ranks it at least ``FIGURE_SHARE`` of the best's probability."""
+    if not ranked or _has_figure(ranked[0].text) or not _ASKS_FIGURE.search(query.text):
+        return ranked
+    floor = FIGURE_SHARE * ranked[0].rank
+    for i, c in enumerate(ranked[1:], start=1):
+        if c.rank < floor:
+            break
+        if _has_figure(c.text):
+            return [c] + ranked[:i] + ranked[i + 1 :]
+    return ranked
 
 
 def without(query: Query, terms: set[str]) -> Query:

@@ -229,6 +229,17 @@ class AnswerSettings(BaseModel):
             "the scorer's)."
         ),
     )
+    companion_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Learned ranking: a sentence that may answer is quoted beside the best when its "
+            "probability reaches min_probability or this share of the best's (when the model "
+            "is torn between close sentences, the reader sees both; 1 quotes only those "
+            "reaching the bar)."
+        ),
+    )
     pool_passages: int = Field(
         default=12,
         ge=1,

@@ -57,6 +57,8 @@ def render(s: Study) -> str:
     """The record as readable text: short paragraphs under headings the chunker recognises."""
     out: list[str] = [_heading(s.brief_title)]
     facts = [f"ClinicalTrials.gov record {s.nct_id}" + (f" ({s.acronym})" if s.acronym else "")]
+    if s.acronym:
+        facts.append(f"Trial acronym: {s.acronym}")  # three words, as status below
     if s.official_title:
         facts.append(f"Official title: {s.official_title}")
     kind = " ".join(x for x in (" and ".join(s.phases), s.study_type, "study") if x)
