@@ -35,7 +35,12 @@ _AMOUNT_UNIT = re.compile(
 _UNIT_AMOUNT = re.compile(r"\b(day|week|month|year)\s+(\d+(?:\.\d+)?)\b", re.I)
 
 
-# An age is not a time point: "aged 18 years or older", "5-8 years old", "over 65 years of age".
+# A treatment's length or rhythm is not a time point: "hydrotherapy for 6 weeks", "12 weeks of
+# telephone follow-up", "68 Gy during 7 weeks", "pethidine every 6 hours".
+_SPAN_BEFORE = re.compile(r"\b(?:for|during|every|each|per|q)\s*$", re.I)
+_SPAN_AFTER = re.compile(r"^\s*(?:of|-?hourly)\b", re.I)
+_POINT_BEFORE = re.compile(r"\b(?:after|at|by|within|following)\s*$", re.I)  # "after 2 weeks of"
+# An age is not one either: "aged 18 years or older", "5-8 years old", "over 65 years of age".
 _AGE_BEFORE = re.compile(
     r"\b(?:aged?|ages|older than|younger than|over|under)\s*[≥≤<>=]*\s*$", re.I
 )
@@ -46,7 +51,10 @@ def _stated(text: str) -> Iterator[tuple[float, str]]:
     """Each time point ``text`` states: its length in days and how it is written."""
     for m in _AMOUNT_UNIT.finditer(text):
         before, after = text[max(0, m.start() - 20) : m.start()], text[m.end() : m.end() + 10]
-        if _AGE_BEFORE.search(before) or _AGE_AFTER.match(after):
+        span = _SPAN_BEFORE.search(before) or (
+            _SPAN_AFTER.match(after) and not _POINT_BEFORE.search(before)
+        )
+        if span or _AGE_BEFORE.search(before) or _AGE_AFTER.match(after):
             continue
         number, long_unit, short_unit, word, word_unit = m.groups()
         if number:
@@ -59,7 +67,7 @@ def _stated(text: str) -> Iterator[tuple[float, str]]:
 
 
 def time_points(text: str) -> set[float]:
-    """Every time point ``text`` states, in days (ages left out)."""
+    """Every time point ``text`` states, in days (ages and treatment lengths left out)."""
     return {days for days, _ in _stated(text)}
 
 

@@ -34,9 +34,17 @@ def test_another_time_point_or_none_is_not_it(question, sentence):
     assert not states(time_points(question), sentence)
 
 
-def test_ages_are_not_time_points_and_questions_without_one_ask_for_none():
+def test_ages_and_treatment_lengths_are_not_time_points():
     assert time_points("Adults aged 18 years or older, and children 5-8 years old") == set()
+    assert time_points("hydrotherapy for 6 weeks compared with exercises on land") == set()
+    assert time_points("12 weeks of telephone follow-up; 68 Gy during 7 weeks") == set()
+    assert time_points("0.7 mg/kg pethidine every 6 hours") == set()
+    assert time_points("HbA1c at 12 months postintervention") == {365.25}
+    assert time_points("inhibited by 33% after 2 weeks of 3.6 mg") == {14.0}
     assert time_points("over 65 years of age") == set()
+
+
+def test_a_question_without_a_time_point_asks_for_none():
     assert states(time_points("How many patients were randomised?"), "No figures here.")
     assert written("Mortality at one year and at 30 days?") == ["one year", "30 days"]
 
