@@ -413,15 +413,19 @@ class ExtractiveEngine:
         """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
         the question, or means nearly the same and covers half as much, and, when a learned
         model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
-        that only shares the question's words is not an answer); or, by probability, it
+        that only shares the question's words is not an answer; the best needs no coverage at
+        ``waive_coverage_at`` times the bar); or, by probability, it
         reaches the bar. A question about a time point (``times``, in days) is answered only
         by a sentence that states one of them (assistant.timepoints)."""
         if not timepoints.states(times, f"{c.passage.chunk.section} {c.text}"):
             return False
         if c.field or self.settings.decline_by == "probability":
             return c.field or c.score >= self.threshold
-        if self.settings.rank_by != "coverage" and not best and c.score < self.threshold / 2:
-            return False
+        if self.settings.rank_by != "coverage":
+            if not best and c.score < self.threshold / 2:
+                return False
+            if best and c.score >= self.settings.waive_coverage_at * self.threshold:
+                return True
         bar = self.settings.min_coverage
         return c.context_coverage >= bar or (
             c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2

@@ -229,6 +229,16 @@ class AnswerSettings(BaseModel):
             "the scorer's)."
         ),
     )
+    waive_coverage_at: float = Field(
+        default=2.0,
+        ge=1.0,
+        le=100.0,
+        description=(
+            "decline_by 'coverage' with learned ranking: the best sentence may answer without "
+            "min_coverage when its probability reaches this many times the model's bar (a "
+            "question worded unlike the paper; 100 never waives it)."
+        ),
+    )
     companion_share: float = Field(
         default=0.5,
         ge=0.0,
