@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -155,20 +157,26 @@ class ConversationStore:
             finally:
                 db.close()
 
-    def _write(self, *statements: tuple[str, tuple]) -> list[int]:
-        """Run ``statements`` in one transaction; the row count of each."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside one write transaction: committed when the block ends, rolled
+        back when it raises."""
         with self._lock:
             db = self._connect()
             try:
                 db.execute("BEGIN IMMEDIATE")
-                counts = [db.execute(sql, params).rowcount for sql, params in statements]
+                yield db
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             finally:
                 db.close()
-        return counts
+
+    def _write(self, *statements: tuple[str, tuple]) -> list[int]:
+        """Run ``statements`` in one transaction; the row count of each."""
+        with self._transaction() as db:
+            return [db.execute(sql, params).rowcount for sql, params in statements]
 
     @staticmethod
     def _unknown(conversation_id: str) -> NotFoundError:
@@ -259,30 +267,21 @@ class ConversationStore:
 
     def append(self, conversation_id: str, question: str, standalone: str, answer: Answer) -> Turn:
         now = time.time()
-        with self._lock:
-            db = self._connect()
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                db.execute(
-                    "INSERT OR IGNORE INTO conversations (id, created_at) VALUES (?, ?)",
-                    (conversation_id, now),
-                )
-                (n,) = db.execute(
-                    "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?",
-                    (conversation_id,),
-                ).fetchone()
-                if n > self.max_turns:  # checked again here: two requests may race
-                    raise self._full()
-                db.execute(
-                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                    (conversation_id, n, question, standalone, answer.model_dump_json(), now),
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            finally:
-                db.close()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO conversations (id, created_at) VALUES (?, ?)",
+                (conversation_id, now),
+            )
+            (n,) = db.execute(
+                "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+            if n > self.max_turns:  # checked again here: two requests may race
+                raise self._full()
+            db.execute(
+                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, n, question, standalone, answer.model_dump_json(), now),
+            )
         return Turn(
             n=n, question=question, standalone_question=standalone, answer=answer, asked_at=now
         )

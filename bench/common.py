@@ -46,6 +46,16 @@ class MissingExtra(RuntimeError):
     """The bench extra (LangChain baseline) is not installed."""
 
 
+def option_names(prefix: str, standalone: bool) -> Callable[[str], list[str]]:
+    """How a benchmark names its options: ``--<prefix>-<name>`` beside the others in
+    ``python -m bench``; run alone, also the bare ``--<name>``."""
+
+    def names(name: str) -> list[str]:
+        return [f"--{name}", f"--{prefix}-{name}"] if standalone else [f"--{prefix}-{name}"]
+
+    return names
+
+
 def require_langchain() -> None:
     try:
         import langchain_chroma  # noqa: F401

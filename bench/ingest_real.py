@@ -312,8 +312,7 @@ def add_arguments(p: argparse.ArgumentParser, standalone: bool = False) -> None:
     """``--real-docs``, ``--real-repeats``, ``--real-data`` (beside the other benchmarks'
     options in ``python -m bench``); run alone, also ``--docs``, ``--repeats``, ``--data``."""
 
-    def names(name: str) -> list[str]:
-        return [f"--{name}", f"--real-{name}"] if standalone else [f"--real-{name}"]
+    names = common.option_names("real", standalone)
 
     p.add_argument(
         *names("docs"), dest="real_docs", type=positive, default=90, metavar="N",

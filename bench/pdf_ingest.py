@@ -289,8 +289,7 @@ def add_arguments(p: argparse.ArgumentParser, standalone: bool = False) -> None:
     """``--pdf-repeats`` and ``--pdf-pages`` (beside the other benchmarks' options in
     ``python -m bench``); run alone, also ``--repeats`` and ``--pages``."""
 
-    def names(name: str) -> list[str]:
-        return [f"--{name}", f"--pdf-{name}"] if standalone else [f"--pdf-{name}"]
+    names = common.option_names("pdf", standalone)
 
     p.add_argument(
         *names("repeats"), dest="pdf_repeats", type=int, default=3,

@@ -2,7 +2,7 @@
 // Titles are the user's own words or questions: shown as text, ids encoded in request paths.
 "use strict";
 
-import { $, el, errorMessage, writeHeaders } from "./dom.js";
+import { $, el, errorMessage, pressedTwice, writeHeaders } from "./dom.js";
 import { askForKey } from "./documents.js";
 
 // What the list does when a conversation is opened or the open one is deleted (set by app.js).
@@ -124,20 +124,7 @@ function startRename(item, c) {
 }
 
 async function deleteConversation(c, button) {
-  if (button.dataset.armed !== "yes") {
-    // Two steps: the first press asks, the second deletes.
-    button.dataset.armed = "yes";
-    button.textContent = "Confirm delete";
-    button.classList.add("danger");
-    setTimeout(() => {
-      if (document.body.contains(button)) {
-        button.dataset.armed = "";
-        button.textContent = "Delete";
-        button.classList.remove("danger");
-      }
-    }, 5000);
-    return;
-  }
+  if (!pressedTwice(button)) return;
   button.disabled = true;
   const response = await fetch(`/v1/conversations/${encodeURIComponent(c.conversation_id)}`, {
     method: "DELETE",

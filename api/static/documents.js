@@ -1,7 +1,7 @@
 // Documents: list, upload, delete.
 "use strict";
 
-import { $, auth, el, errorMessage, writeHeaders } from "./dom.js";
+import { $, auth, el, errorMessage, pressedTwice, writeHeaders } from "./dom.js";
 import { forgetDocument } from "./reader.js";
 
 export function askForKey(message) {
@@ -40,20 +40,7 @@ function setUploadStatus(text, kind) {
 }
 
 async function deleteDocument(doc, button) {
-  if (button.dataset.armed !== "yes") {
-    // Two steps: the first press asks, the second deletes.
-    button.dataset.armed = "yes";
-    button.textContent = "Confirm delete";
-    button.classList.add("danger");
-    setTimeout(() => {
-      if (document.body.contains(button)) {
-        button.dataset.armed = "";
-        button.textContent = "Delete";
-        button.classList.remove("danger");
-      }
-    }, 5000);
-    return;
-  }
+  if (!pressedTwice(button)) return;
   button.disabled = true;
   const response = await fetch(`/v1/documents/${encodeURIComponent(doc.doc_id)}`, {
     method: "DELETE",

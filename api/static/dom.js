@@ -27,3 +27,20 @@ export const auth = { apiKey: sessionStorage.getItem("trialqa-api-key") || "" };
 export function writeHeaders() {
   return auth.apiKey ? { Authorization: `Bearer ${auth.apiKey}` } : {};
 }
+
+// A delete button's two steps: the first press arms it ("Confirm delete") for five seconds
+// and returns false; a second press while armed returns true.
+export function pressedTwice(button) {
+  if (button.dataset.armed === "yes") return true;
+  button.dataset.armed = "yes";
+  button.textContent = "Confirm delete";
+  button.classList.add("danger");
+  setTimeout(() => {
+    if (document.body.contains(button)) {
+      button.dataset.armed = "";
+      button.textContent = "Delete";
+      button.classList.remove("danger");
+    }
+  }, 5000);
+  return false;
+}
