@@ -21,7 +21,6 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -173,24 +172,21 @@ class ExtractiveEngine:
         pool = self._pool(passages, scope) if learned else self._within(passages, scope)
         # Within the documents of the trial a question names, the name tells their sentences
         # apart no more: it leaves the terms the scorer weighs.
-        if named_docs and {p.chunk.doc_id for p in pool} <= named_docs:
+        docs = {p.chunk.doc_id for p in pool}
+        if named_docs and docs <= named_docs:
             query = without(query, set(tokenize(" ".join(written))))
         # Within one document (or the named trial's), a field line answers for its field.
-        docs = {p.chunk.doc_id for p in pool}
         candidates = self._score(query, pool, fields=len(docs) == 1 or docs <= named_docs)
+        # A question about a time point is answered only by a sentence stating it.
         times = timepoints.time_points(question)
+        timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
+                  for c in candidates]  # fmt: skip
         eligible = [
-            c for i, c in enumerate(candidates) if self._may_answer(c, best=i == 0, times=times)
+            c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
         ]
         if not eligible:
-            when = (
-                ""
-                if any(
-                    timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
-                    for c in candidates
-                )
-                else " and ".join(f"“{w}”" for w in timepoints.written(question))
-            )
+            unstated = [] if any(timely) else timepoints.written(question)
+            when = " and ".join(f"“{w}”" for w in unstated)
             return self._abstain(question, query, candidates, conversation_id, searched, when)
         # The best that may answer, then the next that may and come close (learned: reach the
         # bar or companion_share of the best's probability; coverage: within a tenth of it).
@@ -409,18 +405,17 @@ class ExtractiveEngine:
         return question
 
     # -- scoring ----------------------------------------------------------------------------
-    def _may_answer(self, c: Candidate, best: bool = False, times: Collection[float] = ()) -> bool:
+    def _may_answer(self, c: Candidate, best: bool = False) -> bool:
         """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
         the question, or means nearly the same and covers half as much, and, when a learned
         model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
         that only shares the question's words is not an answer; the best needs no coverage at
-        ``waive_coverage_at`` times the bar); or, by probability, it
-        reaches the bar. A question about a time point (``times``, in days) is answered only
-        by a sentence that states one of them (assistant.timepoints)."""
-        if not timepoints.states(times, f"{c.passage.chunk.section} {c.text}"):
-            return False
-        if c.field or self.settings.decline_by == "probability":
-            return c.field or c.score >= self.threshold
+        ``waive_coverage_at`` times the bar); or, by probability, it reaches the bar. A field
+        line the question asks for may answer."""
+        if c.field:
+            return True
+        if self.settings.decline_by == "probability":
+            return c.score >= self.threshold
         if self.settings.rank_by != "coverage":
             if not best and c.score < self.threshold / 2:
                 return False
@@ -451,7 +446,7 @@ class ExtractiveEngine:
         for c in candidates:
             c.coverage = share(c.tokens)
             c.context_coverage = share(c.context)
-            number = NUMBER_BONUS if quantitative and any(ch.isdigit() for ch in c.text) else 0.0
+            number = NUMBER_BONUS if quantitative and _has_figure(c.text) else 0.0
             c.rank = (
                 c.score
                 if self.settings.rank_by != "coverage"
