@@ -16,7 +16,6 @@ downloads; a missing or unreadable file stops the engine with one line naming it
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.model_files import load_once
 
 FOLDER = "data/reranker"
 FILES = ("model.onnx", "tokenizer.json", "reranker.json")
@@ -97,18 +97,7 @@ class Reranker:
         return 1.0 / (1.0 + np.exp(-(a * scorer_logits + b * reranker_logits + c)))
 
 
-_LOADED: dict[tuple[str, float], Reranker] = {}
-_LOCK = threading.Lock()
-
-
 def load_reranker(folder: Path | None = None) -> Reranker:
     """The reranker in ``folder`` (default: the shipped one), loaded once per process."""
     where = Path(folder) if folder else default_folder()
-    try:
-        key = (str(where.resolve()), (where / "model.onnx").stat().st_mtime)
-    except OSError:
-        return Reranker(where)  # raises the one-line error naming the file
-    with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = Reranker(where)
-        return _LOADED[key]
+    return load_once(Reranker, where, stamp=where / "model.onnx")

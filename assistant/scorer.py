@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.model_files import load_once
 from assistant.query import Query
 from assistant.text import tokenize
 
@@ -235,21 +235,10 @@ class AnswerScorer:
         return 1.0 / (1.0 + np.exp(-(a * logits + b)))
 
 
-_LOADED: dict[tuple[str, float], AnswerScorer] = {}
-_LOADED_LOCK = threading.Lock()
-
-
 def load_scorer(path: Path | None = None) -> AnswerScorer:
     """The scorer in ``path`` (default: the shipped one), loaded once per process and file."""
     where = Path(path) if path else Path(str(resources.files("assistant").joinpath(ARTIFACT)))
-    try:
-        key = (str(where.resolve()), where.stat().st_mtime)
-    except OSError:
-        return AnswerScorer(where)  # raises the one-line error naming the file
-    with _LOADED_LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = AnswerScorer(where)
-        return _LOADED[key]
+    return load_once(AnswerScorer, where)
 
 
 def features(
