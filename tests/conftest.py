@@ -116,10 +116,17 @@ def cli_env(store: Path) -> dict[str, str]:
     return {**os.environ, "TRIALQA_STORE__PATH": str(store), "PYTHONUNBUFFERED": "1"}
 
 
-def run_cli(*args: str, store: Path, cwd: Path | None = None, timeout: float = 180):
+def run_cli(
+    *args: str,
+    store: Path,
+    cwd: Path | None = None,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+):
+    """``trialqa ARGS`` over ``store`` in a process of its own (``env``: settings added)."""
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
-        env=cli_env(store),
+        env={**cli_env(store), **(env or {})},
         cwd=cwd or ROOT,
         capture_output=True,
         text=True,

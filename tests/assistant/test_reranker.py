@@ -1,17 +1,14 @@
 """The answer reranker: its shipped files, its refusals, and its figure on validation data."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from assistant.errors import ConfigError
 from assistant.reranker import Reranker, default_folder, load_reranker, pair_text
-from tests.conftest import ROOT, SHARED
+from tests.conftest import SHARED, run_cli
 
 REPORT = default_folder() / "report.json"
 
@@ -66,10 +63,7 @@ def test_trialqa_stops_with_one_line_when_the_cascade_has_no_reranker(tmp_path):
         "TRIALQA_ANSWER__RERANKER_PATH": str(tmp_path / "gone"),
         "HF_HUB_OFFLINE": "1",
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "api", "--store", str(tmp_path / "store"), "ask", "What was the ORR?"],
-        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
-    )  # fmt: skip
+    done = run_cli("ask", "What was the ORR?", store=tmp_path / "store", env=env)
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "gone" in lines[0] and "make train-reranker" in lines[0]

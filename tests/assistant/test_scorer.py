@@ -1,9 +1,6 @@
 """The learned answer scorer: its shipped file, its pools, and its figure on validation data."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -21,7 +18,7 @@ from assistant.scorer import (
     load_scorer,
     section_flags,
 )
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, run_cli
 
 REPORT = ROOT / "assistant" / "data" / "answer_scorer_report.json"
 
@@ -60,10 +57,7 @@ def test_a_file_of_other_features_is_refused(tmp_path):
 
 def test_trialqa_stops_with_one_line_when_the_file_is_missing(tmp_path):
     env = {"TRIALQA_ANSWER__SCORER_PATH": str(tmp_path / "gone.npz"), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "api", "--store", str(tmp_path / "store"), "ask", "What was the ORR?"],
-        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
-    )  # fmt: skip
+    done = run_cli("ask", "What was the ORR?", store=tmp_path / "store", env=env)
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "gone.npz" in lines[0] and "make train" in lines[0]
