@@ -27,7 +27,6 @@ import json
 import logging
 import random
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -36,7 +35,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from eval.train_scorer import SAMPLE, SEED, Prepared, Scored, add_data_arguments, prepare
+from eval.train_scorer import (
+    SAMPLE,
+    SEED,
+    Prepared,
+    Scored,
+    add_data_arguments,
+    data_missing,
+    prepare,
+)
 
 OUT = Path(__file__).resolve().parents[1] / "assistant" / "data" / "reranker"
 CARD = OUT.parent / "RERANKER_CARD.md"
@@ -421,8 +428,7 @@ def main(argv: list[str] | None = None) -> int:
                         "decline bar, and measure again")  # fmt: skip
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    if not (args.data / "evidence_inference").is_dir():
-        print(f"train-reranker: no data at {args.data} (the shared data folder)", file=sys.stderr)
+    if data_missing(args, "train-reranker"):
         return 2
     started = time.perf_counter()
     from assistant.embeddings import packaged_model_path

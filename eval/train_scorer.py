@@ -688,6 +688,15 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder caching sentence vectors between runs")  # fmt: skip
 
 
+def data_missing(args: argparse.Namespace, command: str) -> bool:
+    """Whether ``args.data`` lacks the training data, said in one line (shared with
+    ``eval.train_reranker``)."""
+    if (args.data / "evidence_inference").is_dir():
+        return False
+    print(f"{command}: no data at {args.data} (the shared data folder)", file=sys.stderr)
+    return True
+
+
 class _Unpickler(pickle.Unpickler):
     """Reads a feature cache written when this module ran as ``__main__``."""
 
@@ -765,8 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ARTIFACT)
     args = parser.parse_args(argv)
-    if not (args.data / "evidence_inference").is_dir():
-        print(f"train: no data at {args.data} (the shared data folder)", file=sys.stderr)
+    if data_missing(args, "train"):
         return 2
     started = time.perf_counter()
     prepared = prepare(args)
