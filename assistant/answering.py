@@ -506,9 +506,10 @@ class ExtractiveEngine:
                                       strict=True):  # fmt: skip
                 c.score = float(probability)
         self._coverage(query, candidates)
-        if fields and self.settings.rank_by != "coverage":
+        lines = document_fields.lines_asked(query.text) if fields else ()
+        if lines and self.settings.rank_by != "coverage":
             for c in candidates:
-                if document_fields.asked(query.text, c.text):
+                if document_fields.is_line(lines, c.text):
                     c.field = True
                     c.score = c.rank = max(c.score, FIELD_PROBABILITY)
         ranked = sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))

@@ -60,7 +60,17 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
+def lines_asked(question: str) -> tuple[re.Pattern[str], ...]:
+    """How the lines of the fields ``question`` asks for start (none for most questions)."""
+    return tuple(f.line for f in FIELDS if f.asked.search(question))
+
+
+def is_line(lines: tuple[re.Pattern[str], ...], sentence: str) -> bool:
+    """Whether ``sentence`` starts as one of ``lines``."""
+    text = sentence.lstrip()
+    return any(line.match(text) for line in lines)
+
+
 def asked(question: str, sentence: str) -> bool:
     """Whether ``sentence`` is a field line of what ``question`` asks for."""
-    text = sentence.lstrip()
-    return any(f.line.match(text) and f.asked.search(question) for f in FIELDS)
+    return is_line(lines_asked(question), sentence)
