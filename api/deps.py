@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from assistant.factory import Services
+from assistant.suggestions import Suggestions
 
 
 def get_services(request: Request) -> Services:
@@ -14,3 +15,10 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_suggestions(request: Request) -> Suggestions:
+    return request.app.state.suggestions
+
+
+SuggestionsDep = Annotated[Suggestions, Depends(get_suggestions)]

@@ -9,10 +9,21 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, headers, security
-from api.routes import ask, calculate, conversations, documents, health, openai, page, search
+from api.routes import (
+    ask,
+    calculate,
+    conversations,
+    documents,
+    health,
+    openai,
+    page,
+    search,
+    suggestions,
+)
 from assistant.factory import build
 from assistant.settings import Settings
 from assistant.storelock import holding
+from assistant.suggestions import Suggestions
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.retriever.lexical  # noqa: B018 - build the lexical index before serving
             services.retriever.trial_names.found("")  # and the trial names questions may use
             app.state.services = services
+            app.state.suggestions = Suggestions(services.store)
             yield
 
     app = FastAPI(
@@ -39,7 +51,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     headers.install(app)
     security.install(app, settings)
-    for module in (ask, conversations, openai, search, calculate, documents, health, page):
+    for module in (
+        ask,
+        conversations,
+        suggestions,
+        openai,
+        search,
+        calculate,
+        documents,
+        health,
+        page,
+    ):
         app.include_router(module.router)
     static = resources.files("api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

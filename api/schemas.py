@@ -11,6 +11,8 @@ from assistant.conversation import Conversation, ConversationSummary
 from assistant.conversation_store import LIST_MAX, TITLE_MAX_CHARS
 from assistant.models import Answer, Calculation, Citation, DocumentInfo, Filters
 from assistant.streaming import Piece
+from assistant.suggestions import KIND_NAMES
+from assistant.suggestions import LIMIT_MAX as SUGGESTION_LIMIT_MAX
 
 # Bounds on what a request may hold, so every oversized part is a 422 naming the field. The
 # question's own limit (TRIALQA_ANSWER__MAX_QUESTION_CHARS, 2,000 by default) is checked after
@@ -158,6 +160,44 @@ class DocumentList(BaseModel):
 
 class DocumentDetail(DocumentInfo):
     text: str = Field(description="The normalised full text every offset indexes into.")
+
+
+SuggestionKind = Literal[KIND_NAMES]  # type: ignore[valid-type]
+
+
+class SuggestionQuery(BaseModel):
+    """``GET /v1/suggestions``: how many, and the filters of ``POST /v1/ask``, each repeatable;
+    no other parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=4, ge=1, le=SUGGESTION_LIMIT_MAX, description="At most this many.")
+    doc_id: FilterValues = Field(default_factory=list, description="Only these documents.")
+    trial: FilterValues = Field(default_factory=list, description="Only this trial.")
+    nct_id: FilterValues = Field(default_factory=list, description="Only this NCT id.")
+    source_type: FilterValues = Field(default_factory=list, description="Only this source type.")
+
+    def filters(self) -> Filters:
+        return Filters(
+            doc_id=self.doc_id, trial=self.trial, nct_id=self.nct_id, source_type=self.source_type
+        )
+
+
+class SuggestedQuestion(BaseModel):
+    question: str = Field(description="The question, ready to ask (with the same filters).")
+    kind: SuggestionKind = Field(description="What it asks for.")
+    trial: str | None = Field(
+        description="The trial it names, from the documents' metadata; null when it asks "
+        "about 'this study', the one document in scope, which names no trial."
+    )
+    doc_ids: list[str] = Field(description="The documents in scope that state what it asks for.")
+
+
+class SuggestionList(BaseModel):
+    suggestions: list[SuggestedQuestion] = Field(
+        description="Trials with the most documents first, one question per trial in turn; "
+        "empty when nothing in scope states what the questions ask for."
+    )
 
 
 class Health(BaseModel):

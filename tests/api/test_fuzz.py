@@ -42,6 +42,7 @@ MUST_FUZZ = {
     ("POST", "/v1/documents"),
     ("DELETE", "/v1/documents/{doc_id}"),
     ("GET", "/v1/search"),
+    ("GET", "/v1/suggestions"),
     ("POST", "/v1/calculate/response_rate"),
     ("POST", "/v1/calculate/compare_arms"),
 }
