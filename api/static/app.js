@@ -6,13 +6,16 @@
 // lets only this page's own files run, should that ever slip.
 //
 // app.js asks and shows the conversation; turns.js renders a turn, reader.js the cited
-// document, documents.js the documents panel, conversations.js the list of past ones.
+// document, documents.js the documents panel, conversations.js the list of past ones,
+// scope.js the filters every question is asked under, suggestions.js the suggested questions.
 "use strict";
 
 import { $, errorMessage } from "./dom.js";
 import { initConversations, loadConversations, markCurrent } from "./conversations.js";
 import { initDocuments } from "./documents.js";
 import { closeReader } from "./reader.js";
+import { currentFilters, initScope, onScopeChange, scopeLabel } from "./scope.js";
+import { initSuggestions, loadSuggestions } from "./suggestions.js";
 import { TurnView } from "./turns.js";
 
 const STORAGE_KEY = "trialqa.conversation";
@@ -82,6 +85,9 @@ async function ask(question) {
   setStatus("Searching the documents…");
   const body = { question };
   if (state.conversationId) body.conversation_id = state.conversationId;
+  const filters = currentFilters();
+  if (filters) body.filters = filters;
+  const scope = scopeLabel();
   let view = null;
   try {
     const response = await fetch("/v1/ask/stream", {
@@ -95,6 +101,7 @@ async function ask(question) {
     }
     $("question").value = "";
     view = addTurn(question);
+    view.setScope(scope);
     view.root.classList.add("streaming");
     view.root.scrollIntoView({ block: "nearest" });
     let finished = false;
@@ -189,12 +196,25 @@ $("ask-form").addEventListener("submit", (event) => {
   const question = $("question").value.trim();
   if (question && !state.busy) ask(question);
 });
+// At phone width the question box is pinned to the bottom of the screen: the page keeps room
+// for it (and the reader sheet sits above it) as it grows with the filters.
+new ResizeObserver(([entry]) => {
+  const height = Math.ceil(entry.target.getBoundingClientRect().height);
+  document.documentElement.style.setProperty("--ask-h", `${height}px`);
+}).observe($("ask-form"));
 $("new-conversation").addEventListener("click", newConversation);
 $("reader-close").addEventListener("click", closeReader);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !$("reader").hidden) closeReader();
 });
 
+initScope();
+initSuggestions((question) => {
+  if (state.busy) return;
+  $("question").value = question;
+  ask(question);
+});
+onScopeChange(loadSuggestions);
 initDocuments();
 initConversations(
   (id) => openConversation(id, true),

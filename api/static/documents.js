@@ -1,8 +1,9 @@
-// Documents: list, upload, delete.
+// Documents: list, upload, delete, and "Ask this document" (after an upload and on each one).
 "use strict";
 
 import { $, auth, el, errorMessage, pressedTwice, writeHeaders } from "./dom.js";
 import { forgetDocument } from "./reader.js";
+import { askDocument, setDocuments } from "./scope.js";
 
 export function askForKey(message) {
   setUploadStatus(`${message} Enter the server's API key, then try again.`, "error");
@@ -24,19 +25,31 @@ async function loadDocuments() {
     const chunks = `${d.chunks} chunk${d.chunks === 1 ? "" : "s"}`;
     info.appendChild(el("span", `${d.doc_id} · ${chunks}`, "meta"));
     item.appendChild(info);
+    const actions = el("div", null, "doc-actions");
+    const ask = el("button", "Ask this document", "ask-doc secondary");
+    ask.type = "button";
+    ask.setAttribute("aria-label", `Ask only ${d.doc_id}: ${d.title}`);
+    ask.addEventListener("click", () => askDocument(d));
     const remove = el("button", "Delete", "delete secondary");
     remove.type = "button";
     remove.setAttribute("aria-label", `Delete ${d.doc_id}`);
     remove.addEventListener("click", () => deleteDocument(d, remove));
-    item.appendChild(remove);
+    actions.append(ask, remove);
+    item.appendChild(actions);
     list.appendChild(item);
   }
+  setDocuments(body.documents);
 }
 
-function setUploadStatus(text, kind) {
+function setUploadStatus(text, kind, uploaded) {
   const status = $("upload-status");
   status.textContent = text;
   status.className = `upload-status ${kind || ""}`.trim();
+  // After an upload: one press scopes the next questions to the document just indexed.
+  const ask = $("upload-ask");
+  ask.hidden = !uploaded;
+  ask.onclick = uploaded ? () => askDocument(uploaded) : null;
+  if (uploaded) ask.setAttribute("aria-label", `Ask only ${uploaded.doc_id}: ${uploaded.title}`);
 }
 
 async function deleteDocument(doc, button) {
@@ -77,7 +90,8 @@ function uploadFile(file) {
       const body = xhr.response;
       if (xhr.status >= 200 && xhr.status < 300 && body) {
         const chunks = `${body.chunks} chunk${body.chunks === 1 ? "" : "s"}`;
-        setUploadStatus(`${body.status[0].toUpperCase()}${body.status.slice(1)}: “${body.title}” (${body.doc_id}, ${chunks}).`, "ok");
+        const said = `${body.status[0].toUpperCase()}${body.status.slice(1)}: “${body.title}” (${body.doc_id}, ${chunks}).`;
+        setUploadStatus(said, "ok", { doc_id: body.doc_id, title: body.title, metadata: {} });
         forgetDocument(body.doc_id);
       } else {
         const message = body && body.error ? body.error.message : `${xhr.status} ${xhr.statusText}`;

@@ -95,6 +95,9 @@ export class TurnView {
     this.rewritten = el("p", null, "rewritten");
     this.rewritten.hidden = true;
     this.root.appendChild(this.rewritten);
+    this.scope = el("p", null, "scope-note");
+    this.scope.hidden = true;
+    this.root.appendChild(this.scope);
 
     const a = el("div", null, "a");
     this.badge = el("p", "Not answered by the indexed documents", "badge");
@@ -164,6 +167,12 @@ export class TurnView {
     this.fallback.focus();
     this.fallback.select();
     this.copyStatus.textContent = "The browser blocked copying: the Markdown is selected below.";
+  }
+
+  // The filters this turn was asked under ("Trial: AQUILA · Document: …"), when any.
+  setScope(label) {
+    this.scope.textContent = label ? `Asked with filters: ${label}` : "";
+    this.scope.hidden = !label;
   }
 
   setStandalone(question, standalone) {
