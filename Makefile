@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker bench lint clean
+.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker train-verdict bench lint clean
 
 install: $(STAMP)
 
@@ -74,6 +74,12 @@ train: install
 # on 2 cores): writes assistant/data/reranker/ and RERANKER_CARD.md.
 train-reranker: install
 	$(PY) -m eval.train_reranker $(TRAIN_ARGS)
+
+# Fine-tune the verdict classifier (does a quote state an effect, and which way) from the EI2
+# training prompts in ../shared/data (about 30 minutes on 2 cores): writes
+# assistant/data/verdict/ and VERDICT_CARD.md.
+train-verdict: install
+	$(PY) -m eval.train_verdict $(TRAIN_ARGS)
 
 # Ingest, query, load and cold-start benchmarks against the LangChain baseline: tables on
 # stdout, JSON in bench/results/. Options through BENCH_ARGS, e.g. BENCH_ARGS="--docs 80".

@@ -40,6 +40,7 @@ from assistant.scorer import AnswerScorer, PoolChunk, build_pool, features, load
 from assistant.sentences import statements
 from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
+from assistant.verdict import load_verdict_model, stating_result, with_verdict
 from assistant.verify import strip_unsupported
 
 # rank_by 'coverage': how a sentence's rank mixes meaning and coverage.
@@ -144,6 +145,19 @@ class ExtractiveEngine:
         filters: Filters | None = None,
         conversation_id: str | None = None,
     ) -> Answer:
+        answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
+        if not self.settings.verdict:
+            return answer
+        return with_verdict(answer, lambda: load_verdict_model(self.settings.verdict_path))
+
+    def _answer(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        conversation_id: str | None = None,
+    ) -> Answer:
         question = self.check_question(question)
         conversation_id = conversation_id or uuid.uuid4().hex
         ask = read_question(question)
@@ -184,6 +198,15 @@ class ExtractiveEngine:
         eligible = [
             c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
         ]
+        if not eligible and learned and self.settings.verdict:
+            # An effect question worded unlike its paper: a top sentence the verdict model
+            # reads as stating this comparison's result may answer (assistant.verdict).
+            eligible = stating_result(
+                question,
+                [c for i, c in enumerate(candidates) if timely[i]][: self.settings.effect_reads],
+                lambda: load_verdict_model(self.settings.verdict_path),
+                self.settings.effect_answers_at,
+            )
         if not eligible:
             unstated = [] if any(timely) else timepoints.written(question)
             when = " and ".join(f"“{w}”" for w in unstated)

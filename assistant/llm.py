@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant.answering import AnswerEngine, ExtractiveEngine
 from assistant.gate import Claim, Quote, check_claim, reply_spans, split_reply
-from assistant.models import Answer, Calculation, Citation, Filters, Passage
+from assistant.models import Answer, Calculation, Citation, Filters, Passage, Verdict
 from assistant.query import analyse
 from assistant.settings import ComposerSettings
 from assistant.streaming import split_sentences
@@ -347,6 +347,7 @@ class LLMEngine:
                 conversation_id=conversation_id,
                 composer="llm",
                 warnings=warnings,
+                verdict=_carried(base, composition.citations),
             ),
         )
 
@@ -378,6 +379,17 @@ def _emit(answer: Answer) -> Iterator[Event]:
     if answer.answer:
         yield ("token", answer.answer)
     yield ("answer", answer)
+
+
+def _carried(base: Answer, citations: list[Citation]) -> Verdict | None:
+    """The extractive answer's verdict with its citation numbers as the composed answer
+    numbers the same quotes (quotes the composition dropped drop out)."""
+    if base.verdict is None:
+        return None
+    where = {(c.chunk_id, c.start, c.end): c.n for c in citations}
+    old = {c.n: (c.chunk_id, c.start, c.end) for c in base.citations}
+    cited = [where[old[n]] for n in base.verdict.cited if old.get(n) in where]
+    return base.verdict.model_copy(update={"cited": cited})
 
 
 def _describe(exc: BaseException) -> str:

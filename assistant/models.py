@@ -7,7 +7,7 @@ Offsets are character offsets into ``Document.text`` (the normalised full text),
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -68,6 +68,31 @@ class Calculation(BaseModel):
     cited: list[int] = Field(default_factory=list)
 
 
+class Verdict(BaseModel):
+    """The bottom line of an effect question, derived from the cited quotes."""
+
+    label: Literal[
+        "significantly_increased",
+        "significantly_decreased",
+        "no_significant_difference",
+        "not_reported",
+        "conflicting",
+    ] = Field(description="Of the question's first arm relative to its second.")
+    confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The calibrated probability of the label; null when no quote was read "
+        "(nothing answered the question).",
+    )
+    cues: list[str] = Field(
+        default_factory=list,
+        description="Verbatim spans of the cited quotes the label rests on (a p-value, an "
+        "interval, 'no significant difference').",
+    )
+    cited: list[int] = Field(default_factory=list, description="The citations it rests on.")
+
+
 class Answer(BaseModel):
     question: str
     answer: str
@@ -82,6 +107,11 @@ class Answer(BaseModel):
     )
     warnings: list[str] = Field(
         default_factory=list, description="Why the answer is not what was asked for, if it is not."
+    )
+    verdict: Verdict | None = Field(
+        default=None,
+        description="For an effect question: what the cited evidence shows (null for other "
+        "questions, and when the evidence is unclear).",
     )
 
 

@@ -36,6 +36,19 @@ def pair_text(text: str, heading: str = "") -> str:
     return f"{head}: {text}" if head else text
 
 
+def pair_inputs(tokenizer, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """The model inputs of (first, second) text pairs, padded to the longest."""
+    encoded = tokenizer.encode_batch(list(pairs))
+    width = max(len(e.ids) for e in encoded)
+    ids = np.zeros((len(encoded), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, e in enumerate(encoded):
+        n = len(e.ids)
+        ids[row, :n], mask[row, :n], types[row, :n] = e.ids, e.attention_mask, e.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
 def default_folder() -> Path:
     return Path(str(resources.files("assistant").joinpath(FOLDER)))
 
@@ -79,15 +92,7 @@ class Reranker:
         """The reranker's logit for each text as an answer to ``question``."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        encoded = self.tokenizer.encode_batch([(question, t) for t in texts])
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, e in enumerate(encoded):
-            n = len(e.ids)
-            ids[row, :n], mask[row, :n], types[row, :n] = e.ids, e.attention_mask, e.type_ids
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        feed = pair_inputs(self.tokenizer, [(question, t) for t in texts])
         (out,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
         return np.asarray(out, dtype=np.float32).reshape(-1)
 

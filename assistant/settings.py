@@ -172,6 +172,35 @@ class AnswerSettings(BaseModel):
             "for the one shipped in assistant/data/reranker (built by `make train-reranker`)."
         ),
     )
+    verdict: bool = Field(
+        default=True,
+        description=(
+            'Open the answer to an effect question ("Was X better than Y?", "What was the '
+            'effect of X compared with Y on Z?") with a bottom line derived from the cited '
+            "quotes (assistant/data/VERDICT_CARD.md); false: quotes only."
+        ),
+    )
+    effect_answers_at: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description=(
+            "verdict on: an effect question none of whose sentences covers enough of its "
+            "terms is answered by one of its effect_reads best sentences that the verdict "
+            "classifier reads as stating the comparison's result with this probability (a "
+            "question worded unlike its paper); 1 never."
+        ),
+    )
+    effect_reads: int = Field(
+        default=3, ge=1, le=12, description="How many best sentences effect_answers_at reads."
+    )
+    verdict_path: Path | None = Field(
+        default=None,
+        description=(
+            "The verdict classifier's folder (model.onnx, tokenizer.json, verdict.json); empty "
+            "for the one shipped in assistant/data/verdict (built by `make train-verdict`)."
+        ),
+    )
     rank_by: Literal["coverage", "scorer", "cascade"] = Field(
         default="cascade",
         description=(

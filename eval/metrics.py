@@ -301,3 +301,16 @@ def mean(values: Iterable[float | None]) -> float | None:
     """Mean of the values that are not None; None when there are none."""
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str | None], labels: Sequence[str]) -> float:
+    """Mean over ``labels`` of each label's F1; a prediction outside ``labels`` (no verdict,
+    'not_reported') is a miss for its gold label and a false alarm for none."""
+    scores = []
+    for label in labels:
+        pairs = list(zip(gold, predicted, strict=True))
+        tp = sum(1 for g, p in pairs if g == p == label)
+        fp = sum(1 for g, p in pairs if p == label and g != label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0

@@ -10,7 +10,9 @@
   Each prompt becomes a question asked within its own article (a ``doc_id`` filter); the score
   is how often a cited sentence overlaps an annotated evidence span (recall@1 for the first
   citation, recall@3 for any of the first three), and the same for the retrieved passages.
-  The significance direction is *not supported*.
+  The verdict is scored as macro-F1 over the three EI2 labels, end to end (the answer's own
+  verdict, read from the quotes it cites) and on the annotated evidence (the same model
+  reading the annotated spans); a question given no verdict counts as wrong.
 
 Evidence offsets index the raw article; TrialQA indexes normalised text, so each span is found
 again by its normalised text (spans that cannot be found are counted and left out).
@@ -168,6 +170,45 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+EI2_LABELS = {
+    "significantly increased": "significantly_increased",
+    "significantly decreased": "significantly_decreased",
+    "no significant difference": "no_significant_difference",
+}
+
+
+def verdict_reader(services):
+    """The label the verdict model gives a question over given quotes (the annotated
+    evidence), or None when verdicts are switched off."""
+    from assistant.verdict import combine, document_alpha, load_verdict_model
+
+    if not services.settings.answer.verdict:
+        return None
+    model = load_verdict_model(services.settings.answer.verdict_path)
+
+    def read(question: str, quotes: list[str]) -> str | None:
+        probs = model.probabilities(question, quotes, document_alpha(quotes))
+        return combine(probs, model.threshold).label
+
+    return read
+
+
+def verdict_scores(gold: list[str], said: list, oracle: list) -> dict[str, Any]:
+    """Verdict macro-F1 over the three EI2 labels, end to end (the verdict of the answer, on
+    the quotes TrialQA cites) and on the annotated evidence; no verdict counts as wrong."""
+    if not gold:
+        return {"verdict_macro_f1": NOT_SUPPORTED}
+    labels = list(EI2_LABELS.values())
+    given = [(g, s) for g, s in zip(gold, said, strict=True) if s in labels]
+    return {
+        "verdict_macro_f1": m.macro_f1(gold, said, labels),
+        "verdict_accuracy": m.mean(float(g == s) for g, s in zip(gold, said, strict=True)),
+        "verdict_given": len(given) / len(gold),
+        "verdict_accuracy_when_given": m.mean(float(g == s) for g, s in given) if given else None,
+        "verdict_macro_f1_annotated_evidence": m.macro_f1(gold, oracle, labels),
+    }
+
+
 def run_evidence_inference(data: dict, services, progress: bool = False, limit: int | None = None):
     from assistant.models import Filters
 
@@ -185,6 +226,8 @@ def run_evidence_inference(data: dict, services, progress: bool = False, limit: 
     }
     _ingest(services, list(docs.values()), progress)
     cite1, cite3, pass1, pass3, abstained, latencies = [], [], [], [], [], []
+    gold, said, oracle = [], [], []
+    read_verdict = verdict_reader(services)
     unlocated = scored = 0
     for prompt in tqdm(prompts, desc="evidence", unit="prompt", disable=not progress, leave=False):
         doc = docs[prompt["pmcid"]]
@@ -212,6 +255,11 @@ def run_evidence_inference(data: dict, services, progress: bool = False, limit: 
         hits = [any(overlaps((c.start, c.end), s) for s in spans) for c in cited]
         cite1.append(float(bool(hits[:1]) and hits[0]))
         cite3.append(float(any(hits[:3])))
+        if read_verdict and prompt.get("label") in EI2_LABELS:
+            gold.append(EI2_LABELS[prompt["label"]])
+            said.append(answer.verdict.label if answer.verdict else None)
+            evidence = [" ".join(ev["text"].split()) for ev in prompt["evidence"]]
+            oracle.append(read_verdict(question, evidence))
     return {
         "prompts": len(prompts),
         "prompts_scored": scored,
@@ -222,7 +270,7 @@ def run_evidence_inference(data: dict, services, progress: bool = False, limit: 
         "passage_recall@1": m.mean(pass1),
         "passage_recall@3": m.mean(pass3),
         "abstained": m.mean(abstained),
-        "direction_accuracy": NOT_SUPPORTED,
+        **verdict_scores(gold, said, oracle),
         "latency_ms_p50": m.p50(latencies),
         "latency_ms_p95": m.p95(latencies),
     }

@@ -84,6 +84,14 @@ export async function copyText(text) {
   return copied;
 }
 
+const VERDICT_NAMES = {
+  significantly_increased: "Significantly higher",
+  significantly_decreased: "Significantly lower",
+  no_significant_difference: "No significant difference",
+  not_reported: "Not reported",
+  conflicting: "Conflicting evidence",
+};
+
 export class TurnView {
   constructor(question) {
     this.citations = new Map(); // n -> citation object
@@ -103,6 +111,9 @@ export class TurnView {
     this.badge = el("p", "Not answered by the indexed documents", "badge");
     this.badge.hidden = true;
     a.appendChild(this.badge);
+    this.verdict = el("div", null, "verdict");
+    this.verdict.hidden = true;
+    a.appendChild(this.verdict);
     this.text = el("p", null, "answer-text");
     a.appendChild(this.text);
     this.calcs = el("div", null, "calcs");
@@ -274,6 +285,30 @@ export class TurnView {
     this.text.replaceChildren();
     this.appendMarked(this.text, answer.answer);
     this.showCalculations(answer.calculations || []);
+    this.showVerdict(answer.verdict);
+  }
+
+  // The bottom line of an effect question: its label, confidence and the cues it rests on.
+  showVerdict(verdict) {
+    this.verdict.replaceChildren();
+    this.verdict.hidden = !verdict;
+    if (!verdict) return;
+    this.verdict.dataset.label = verdict.label;
+    const head = el("p", null, "verdict-head");
+    head.appendChild(el("span", VERDICT_NAMES[verdict.label] || verdict.label, "verdict-label"));
+    if (typeof verdict.confidence === "number") {
+      head.appendChild(el("span", `confidence ${Math.round(verdict.confidence * 100)}%`, "verdict-confidence"));
+    }
+    this.verdict.appendChild(head);
+    if (verdict.cues && verdict.cues.length) {
+      const cues = el("p", "Rests on: ", "verdict-cues");
+      verdict.cues.forEach((cue, i) => {
+        if (i) cues.appendChild(document.createTextNode(" · "));
+        cues.appendChild(el("q", cue));
+      });
+      for (const n of verdict.cited || []) cues.appendChild(this.marker(n));
+      this.verdict.appendChild(cues);
+    }
   }
 
   showError(message) {

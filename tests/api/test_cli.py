@@ -49,6 +49,7 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
         "conversation_id",
         "composer",
         "warnings",
+        "verdict",
     }
     assert "NCT05955508" in body["answer"]
 

@@ -8,7 +8,7 @@ from tests.conftest import CORPUS
 pytestmark = pytest.mark.slow
 
 CONTRACT = {"question", "answer", "abstained", "citations", "calculations", "conversation_id",
-            "composer", "warnings"}  # fmt: skip
+            "composer", "warnings", "verdict"}  # fmt: skip
 CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote"}
 
 

@@ -1,0 +1,60 @@
+"""The chat page shows an effect question's verdict: its label, confidence and cues, each cue a
+span of a quote it cites. Real server, real engine, headless Chromium."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, is_stream
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+QUESTION = (
+    "What was the effect of daratumumab compared with active monitoring on progression "
+    "in AQUILA?"
+)
+NAMES = {
+    "significantly_increased": "Significantly higher",
+    "significantly_decreased": "Significantly lower",
+    "no_significant_difference": "No significant difference",
+    "not_reported": "Not reported",
+    "conflicting": "Conflicting evidence",
+}
+
+
+def test_an_effect_question_shows_its_verdict_and_cues(live_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    body = httpx.post(f"{live_server}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+    verdict = body["verdict"]
+    assert verdict is not None, body["answer"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{live_server}/")
+            page.evaluate("localStorage.clear()")
+            page.reload()
+            question = page.locator("#question")
+            question.fill(QUESTION)
+            with page.expect_response(is_stream):
+                question.press("Enter")
+            turn = page.locator("#turns li.turn").last
+            panel = turn.locator(".verdict")
+            expect(panel).to_be_visible()
+            expect(panel.locator(".verdict-label")).to_have_text(NAMES[verdict["label"]])
+            assert panel.get_attribute("data-label") == verdict["label"]
+            cues = panel.locator(".verdict-cues q").all_inner_texts()
+            assert cues == verdict["cues"]
+            quotes = turn.locator(".sources li").all_inner_texts()
+            assert all(any(cue in quote for quote in quotes) for cue in cues)
+            # a question that is no comparison has no verdict panel
+            question.fill("How many patients were enrolled in AQUILA?")
+            with page.expect_response(is_stream):
+                question.press("Enter")
+            expect(page.locator("#turns li.turn")).to_have_count(2)
+            expect(page.locator("#turns li.turn").last.locator(".verdict")).to_be_hidden()
+        finally:
+            browser.close()
