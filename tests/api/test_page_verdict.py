@@ -11,8 +11,7 @@ from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, is_str
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QUESTION = (
-    "What was the effect of daratumumab compared with active monitoring on progression "
-    "in AQUILA?"
+    "What was the effect of daratumumab compared with active monitoring on progression in AQUILA?"
 )
 NAMES = {
     "significantly_increased": "Significantly higher",
