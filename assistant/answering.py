@@ -40,7 +40,7 @@ from assistant.scorer import AnswerScorer, PoolChunk, build_pool, features, load
 from assistant.sentences import statements
 from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
-from assistant.verdict import load_verdict_model, stating_result, with_verdict
+from assistant.verdict import load_verdict_model, results_first, stating_result, with_verdict
 from assistant.verify import strip_unsupported
 
 # rank_by 'coverage': how a sentence's rank mixes meaning and coverage.
@@ -217,6 +217,15 @@ class ExtractiveEngine:
         bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
         chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
         chosen = chosen[: self.settings.max_sentences]
+        if learned and self.settings.verdict:
+            chosen = results_first(
+                question,
+                eligible,
+                chosen,
+                lambda: load_verdict_model(self.settings.verdict_path),
+                self.settings.effect_reads,
+                self.settings.max_sentences,
+            )
         cited = list(chosen)
         sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
         calculations: list[Calculation] = []

@@ -192,7 +192,14 @@ class AnswerSettings(BaseModel):
         ),
     )
     effect_reads: int = Field(
-        default=3, ge=1, le=12, description="How many best sentences effect_answers_at reads."
+        default=5,
+        ge=1,
+        le=12,
+        description=(
+            "Effect questions: how many of the best sentences that may answer are read for one "
+            "stating the comparison's result, to lead the answer when none chosen does (and, "
+            "when none may answer, for effect_answers_at)."
+        ),
     )
     verdict_path: Path | None = Field(
         default=None,

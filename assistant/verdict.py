@@ -223,6 +223,25 @@ def stating_result(question: str, candidates: list, load, at: float) -> list:
     return [c for c, p in zip(candidates, probs, strict=True) if 1.0 - p[0] >= at]
 
 
+def results_first(question: str, eligible: list, chosen: list, load, reads: int, most: int):
+    """For an effect question: when no sentence in ``chosen`` reads as stating the
+    comparison's result and one of the ``reads`` best ``eligible`` does, that one leads (an
+    aim or a method ranked above the result gives way, as a figureless sentence does to one
+    stating a figure), with at most ``most`` sentences in all."""
+    if comparison(question) is None or not chosen:
+        return chosen
+    pool = chosen + [c for c in eligible[:reads] if not any(c is x for x in chosen)]
+    texts = [c.text for c in pool]
+    probs = load().probabilities(question, texts, document_alpha(texts))
+    strength = probs[:, 1:].max(axis=1)  # states the result, and says which way, at once
+    if strength[: len(chosen)].max() >= STATES_RESULT:
+        return chosen
+    best = int(np.argmax(strength))
+    if strength[best] < STATES_RESULT:
+        return chosen
+    return [pool[best], *chosen][:most]
+
+
 def with_verdict(answer: Answer, load: Callable[[], VerdictModel]) -> Answer:
     """``answer`` opened with the bottom line of its effect question (unchanged for any other
     question). ``load`` gives the classifier; it is called only for an effect question."""

@@ -8,7 +8,15 @@ import pytest
 from assistant.effects import Comparison
 from assistant.errors import ConfigError
 from assistant.models import Answer, Citation
-from assistant.verdict import EFFECTS, combine, document_alpha, load_verdict_model, with_verdict
+from assistant.verdict import (
+    EFFECTS,
+    combine,
+    document_alpha,
+    load_verdict_model,
+    results_first,
+    stating_result,
+    with_verdict,
+)
 from ingest.pipeline import Ingestor
 from tests.conftest import SHARED
 
@@ -131,3 +139,39 @@ def test_the_card_reports_validation_figures_only():
     assert report["counts"]["calibrate_prompts"] > 0
     assert report["arguments"]["data"].endswith("data")
     assert Comparison("a", "b").outcome == ""
+
+
+COUGH = "What was the effect of drug Z compared with placebo on cough frequency?"
+METHOD = "The primary outcome was the change in 24-hour cough frequency."
+AIM = "We aimed to compare drug Z with placebo in adults with chronic cough."
+RESULT = "Cough frequency fell by 38% with drug Z and by 17% with placebo (P < 0.001)."
+HARM = "Taste disturbance occurred in 21 patients given drug Z."
+
+
+def test_a_result_sentence_leads_an_effect_answer_over_a_method_and_an_aim():
+    from types import SimpleNamespace
+
+    method, aim, result, harm = (SimpleNamespace(text=t) for t in (METHOD, AIM, RESULT, HARM))
+    led = results_first(COUGH, [method, aim, harm, result], [method, aim], load_verdict_model, 5, 3)
+    assert led[0] is result and led[1:] == [method, aim]
+    # at most `most` sentences; read only the `reads` best
+    assert results_first(COUGH, [method, aim, result], [method, aim], load_verdict_model, 5, 2) == [
+        result,
+        method,
+    ]
+    assert results_first(
+        COUGH, [method, aim, harm, result], [method], load_verdict_model, 3, 3
+    ) == [method]
+    # already led by a result, or no comparison asked: unchanged
+    assert results_first(COUGH, [result, method], [result], load_verdict_model, 5, 3) == [result]
+    asked = "How many patients had taste disturbance?"
+    assert results_first(asked, [method, result], [method], load_verdict_model, 5, 3) == [method]
+
+
+def test_only_a_sentence_stating_the_result_may_answer_an_effect_question_it_misses():
+    from types import SimpleNamespace
+
+    pool = [SimpleNamespace(text=t) for t in (METHOD, AIM, RESULT, HARM)]
+    assert [c.text for c in stating_result(COUGH, pool, load_verdict_model, 0.8)] == [RESULT]
+    assert stating_result(COUGH, pool, load_verdict_model, 1.0) == []
+    assert stating_result("How many patients were enrolled?", pool, load_verdict_model, 0.8) == []
