@@ -171,7 +171,9 @@ def _p_cues(text: str, alpha: float) -> list[Cue]:
     return out
 
 
-def _interval_cues(text: str) -> list[Cue]:
+def _intervals(text: str) -> list[tuple[re.Match, bool, str]]:
+    """Each interval stated for a ratio or a difference named in the 80 characters before it:
+    (the interval's match, whether a ratio, the text between the name and the interval)."""
     out = []
     for found in _INTERVAL.finditer(text):
         before = text[max(0, found.start() - 80) : found.start()]
@@ -180,6 +182,14 @@ def _interval_cues(text: str) -> list[Cue]:
         if not ratio and not difference:
             continue
         is_ratio = bool(ratio) and (not difference or ratio[-1].end() > difference[-1].end())
+        named = ratio[-1] if is_ratio else difference[-1]
+        out.append((found, is_ratio, before[named.end() :]))
+    return out
+
+
+def _interval_cues(text: str) -> list[Cue]:
+    out = []
+    for found, is_ratio, _ in _intervals(text):
         low, high = _number(found.group("low")), _number(found.group("high"))
         if low is None or high is None or low > high:
             continue
@@ -297,15 +307,8 @@ def _estimates(text: str) -> list[tuple[float, float]]:
     """(point estimate, null value) of each ratio or difference stated with its interval:
     "HR 0.49 (95% CI 0.36-0.67)" gives (0.49, 1.0)."""
     out = []
-    for found in _INTERVAL.finditer(text):
-        before = text[max(0, found.start() - 80) : found.start()]
-        ratio = list(re.finditer(_RATIO, before, re.I))
-        difference = list(re.finditer(_DIFFERENCE, before, re.I))
-        if not ratio and not difference:
-            continue
-        is_ratio = bool(ratio) and (not difference or ratio[-1].end() > difference[-1].end())
-        named = (ratio or difference)[-1] if is_ratio or not difference else difference[-1]
-        numbers = re.findall(r"[-−–]?\s?" + _NUMBER, before[named.end() :])
+    for _, is_ratio, between in _intervals(text):
+        numbers = re.findall(r"[-−–]?\s?" + _NUMBER, between)
         value = _number(numbers[-1]) if numbers else None
         if value is not None:
             out.append((value, 1.0 if is_ratio else 0.0))

@@ -26,7 +26,6 @@ from assistant.errors import ConfigError
 from assistant.model_files import load_once
 
 FOLDER = "data/reranker"
-FILES = ("model.onnx", "tokenizer.json", "reranker.json")
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -53,48 +52,73 @@ def default_folder() -> Path:
     return Path(str(resources.files("assistant").joinpath(FOLDER)))
 
 
-class Reranker:
-    """The shipped cross-encoder, loaded from its folder."""
+class PairModel:
+    """A cross-encoder shipped as int8 ONNX beside its tokenizer and a JSON of settings
+    (``SETTINGS``, with at least ``max_length``); ``configure`` reads the rest. A missing or
+    unreadable file is one line naming it and the make target that builds it."""
 
-    def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
-        self.folder = Path(folder) if folder else default_folder()
-        hint = "run `make train-reranker` to build it, or restore it with `git checkout`"
-        for name in FILES:
-            if not (self.folder / name).is_file():
-                raise ConfigError(
-                    f"the answer reranker's file {self.folder / name} is missing; {hint}"
-                )
+    WHAT = "the model"
+    MAKE = "train"
+    SETTINGS = "settings.json"
+
+    def __init__(self, folder: Path, threads: int | None = None) -> None:
+        self.folder = folder
+        self.hint = f"run `make {self.MAKE}` to build it, or restore it with `git checkout`"
+        for name in ("model.onnx", "tokenizer.json", self.SETTINGS):
+            if not (folder / name).is_file():
+                raise ConfigError(f"{self.WHAT}'s file {folder / name} is missing; {self.hint}")
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            config = json.loads((self.folder / "reranker.json").read_text())
+            config = json.loads((folder / self.SETTINGS).read_text())
             self.max_length = int(config["max_length"])
-            self.weights = tuple(float(w) for w in config["combine"])  # scorer, reranker, bias
-            self.threshold = float(config["threshold"])
-            self.top = int(config["top"])
-            self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            self.configure(config)
+            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             self.tokenizer.no_padding()
             self.tokenizer.enable_truncation(self.max_length, strategy="longest_first")
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or 0
             options.inter_op_num_threads = 1
             self.session = ort.InferenceSession(
-                str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+                str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # any unreadable part: one line, never a fallback
             raise ConfigError(
-                f"the answer reranker in {self.folder} cannot be read ({exc}); {hint}"
+                f"{self.WHAT} in {folder} cannot be read ({exc}); {self.hint}"
             ) from None
         self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def configure(self, config: dict) -> None:
+        """Read the model's own settings from its JSON."""
+
+    def outputs(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """The model's output rows for ``question`` paired with each text."""
+        feed = pair_inputs(self.tokenizer, [(question, t) for t in texts])
+        (out,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+        return np.asarray(out, dtype=np.float32)
+
+
+class Reranker(PairModel):
+    """The shipped cross-encoder, loaded from its folder."""
+
+    WHAT = "the answer reranker"
+    MAKE = "train-reranker"
+    SETTINGS = "reranker.json"
+
+    def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
+        super().__init__(Path(folder) if folder else default_folder(), threads)
+
+    def configure(self, config: dict) -> None:
+        self.weights = tuple(float(w) for w in config["combine"])  # scorer, reranker, bias
+        self.threshold = float(config["threshold"])
+        self.top = int(config["top"])
 
     def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The reranker's logit for each text as an answer to ``question``."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        feed = pair_inputs(self.tokenizer, [(question, t) for t in texts])
-        (out,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
-        return np.asarray(out, dtype=np.float32).reshape(-1)
+        return self.outputs(question, texts).reshape(-1)
 
     def combined(self, scorer_logits: np.ndarray, reranker_logits: np.ndarray) -> np.ndarray:
         """The probability from both logits (weights fitted on the calibrate split)."""

@@ -19,7 +19,6 @@ spans of the cited quotes; nothing is inferred from text that is not cited.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -31,10 +30,9 @@ from assistant.effects import FEATURES, Comparison, comparison, cue_features, cu
 from assistant.errors import ConfigError
 from assistant.model_files import load_once
 from assistant.models import Answer, Verdict
-from assistant.reranker import pair_inputs
+from assistant.reranker import PairModel
 
 FOLDER = "data/verdict"
-FILES = ("model.onnx", "tokenizer.json", "verdict.json")
 LABELS = (
     "none",  # the quote does not state the comparison's result
     "significantly_increased",
@@ -56,52 +54,30 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-class VerdictModel:
+class VerdictModel(PairModel):
     """The shipped effect classifier and its cue layer, loaded from their folder."""
 
-    def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
-        self.folder = Path(folder) if folder else default_folder()
-        hint = "run `make train-verdict` to build it, or restore it with `git checkout`"
-        for name in FILES:
-            if not (self.folder / name).is_file():
-                raise ConfigError(
-                    f"the verdict model's file {self.folder / name} is missing; {hint}"
-                )
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
+    WHAT = "the verdict model"
+    MAKE = "train-verdict"
+    SETTINGS = "verdict.json"
 
-            config = json.loads((self.folder / "verdict.json").read_text())
-            self.max_length = int(config["max_length"])
-            self.weights = np.asarray(config["layer"]["weights"], dtype=np.float32)
-            self.bias = np.asarray(config["layer"]["bias"], dtype=np.float32)
-            self.threshold = float(config["threshold"])
-            self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            self.tokenizer.no_padding()
-            self.tokenizer.enable_truncation(self.max_length, strategy="longest_first")
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads or 0
-            options.inter_op_num_threads = 1
-            self.session = ort.InferenceSession(
-                str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # any unreadable part: one line, never a fallback
-            raise ConfigError(
-                f"the verdict model in {self.folder} cannot be read ({exc}); {hint}"
-            ) from None
-        self._inputs = {i.name for i in self.session.get_inputs()}
+    def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
+        super().__init__(Path(folder) if folder else default_folder(), threads)
         if self.weights.shape != (len(LABELS), len(LABELS) + FEATURES):
             raise ConfigError(
-                f"the verdict model in {self.folder} has a layer of the wrong shape; {hint}"
+                f"the verdict model in {self.folder} has a layer of the wrong shape; {self.hint}"
             )
+
+    def configure(self, config: dict) -> None:
+        self.weights = np.asarray(config["layer"]["weights"], dtype=np.float32)
+        self.bias = np.asarray(config["layer"]["bias"], dtype=np.float32)
+        self.threshold = float(config["threshold"])
 
     def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The classifier's logits (one row per text, one column per label)."""
         if not texts:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
-        feed = pair_inputs(self.tokenizer, [(question, t) for t in texts])
-        (out,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
-        return np.asarray(out, dtype=np.float32).reshape(len(texts), len(LABELS))
+        return self.outputs(question, texts).reshape(len(texts), len(LABELS))
 
     def probabilities(self, question: str, texts: Sequence[str], alpha: float | None = None):
         """Calibrated label probabilities per text: the classifier's logits and the text's

@@ -98,7 +98,7 @@ def fine_tune(groups: list, args) -> tuple:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from assistant.embeddings import hardware_bfloat16, packaged_model_path
+    from assistant.embeddings import packaged_model_path
 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
@@ -108,21 +108,10 @@ def fine_tune(groups: list, args) -> tuple:
     model = AutoModelForSequenceClassification.from_pretrained(
         str(folder), num_labels=1, attn_implementation="eager"
     )
-    model.train()
     per_step = args.batch
     steps = max(1, len(groups) // per_step)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warm = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda i: min((i + 1) / warm, max(0.05, 1 - i / steps))
-    )
-    bf16 = hardware_bfloat16()
-    deadline = time.perf_counter() + args.minutes * 60
-    bar = tqdm(range(steps), desc="fine-tune", unit="step")
-    done = 0
-    for step in bar:
-        if time.perf_counter() > deadline:
-            break
+
+    def loss_at(step: int, bf16: bool):
         batch = groups[step * per_step : (step + 1) * per_step]
         questions = [q for q, texts, _ in batch for _ in texts]
         texts = [t for _, ts, _ in batch for t in ts]
@@ -139,6 +128,34 @@ def fine_tune(groups: list, args) -> tuple:
             loss = loss + torch.nn.functional.cross_entropy(
                 logits[answered], torch.zeros(int(answered.sum()), dtype=torch.long)
             )
+        return loss
+
+    return model, tokenizer, optimise(model, steps, args, loss_at, floor=0.05)
+
+
+def optimise(model, steps: int, args, loss_at, floor: float) -> dict:
+    """Fine-tune ``model`` for ``steps`` steps (or until ``args.minutes`` run out): AdamW at
+    ``args.lr`` with a warm-up over the first twentieth, then a linear decay to ``floor``,
+    gradients clipped at 1; ``loss_at(step, bfloat16)`` gives a step's loss. Leaves the model
+    in eval mode and says how far it got."""
+    import torch
+
+    from assistant.embeddings import hardware_bfloat16
+
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    warm = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda i: min((i + 1) / warm, max(floor, 1 - i / steps))
+    )
+    bf16 = hardware_bfloat16()
+    deadline = time.perf_counter() + args.minutes * 60
+    bar = tqdm(range(steps), desc="fine-tune", unit="step")
+    done = 0
+    for step in bar:
+        if time.perf_counter() > deadline:
+            break
+        loss = loss_at(step, bf16)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
@@ -148,7 +165,7 @@ def fine_tune(groups: list, args) -> tuple:
         bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     model.eval()
-    return model, tokenizer, {"steps": done, "planned_steps": steps, "bfloat16": bf16}
+    return {"steps": done, "planned_steps": steps, "bfloat16": bf16}
 
 
 # --- measuring -----------------------------------------------------------------------------

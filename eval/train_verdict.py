@@ -164,8 +164,9 @@ def fine_tune(rows: list, args) -> tuple:
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from assistant.embeddings import hardware_bfloat16, packaged_model_path
+    from assistant.embeddings import packaged_model_path
     from assistant.verdict import LABELS
+    from eval.train_reranker import optimise
 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
@@ -173,20 +174,9 @@ def fine_tune(rows: list, args) -> tuple:
     folder = packaged_model_path()
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = classifier(folder, len(LABELS))
-    model.train()
     steps = max(1, args.epochs * len(rows) // args.batch)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warm = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda i: min((i + 1) / warm, max(0.02, 1 - i / steps))
-    )
-    bf16 = hardware_bfloat16()
-    deadline = time.perf_counter() + args.minutes * 60
-    bar = tqdm(range(steps), desc="fine-tune", unit="step")
-    done = 0
-    for step in bar:
-        if time.perf_counter() > deadline:
-            break
+
+    def loss_at(step: int, bf16: bool):
         at = (step * args.batch) % len(rows)
         batch = rows[at : at + args.batch] or rows[: args.batch]
         enc = tokenizer([q for q, _, _ in batch], [t for _, t, _ in batch],
@@ -194,19 +184,11 @@ def fine_tune(rows: list, args) -> tuple:
                         return_tensors="pt")  # fmt: skip
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = model(**enc).logits
-        loss = torch.nn.functional.cross_entropy(
+        return torch.nn.functional.cross_entropy(
             out.float(), torch.tensor([y for *_, y in batch]), label_smoothing=0.05
         )
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
-        optimiser.zero_grad()
-        done = step + 1
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-    bar.close()
-    model.eval()
-    return model, {"steps": done, "planned_steps": steps, "bfloat16": bf16}
+
+    return model, optimise(model, steps, args, loss_at, floor=0.02)
 
 
 # --- calibration and measuring ------------------------------------------------------------
