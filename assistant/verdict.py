@@ -19,6 +19,8 @@ spans of the cited quotes; nothing is inferred from text that is not cited.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -63,6 +65,8 @@ class VerdictModel(PairModel):
 
     def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
         super().__init__(Path(folder) if folder else default_folder(), threads)
+        self._read: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         if self.weights.shape != (len(LABELS), len(LABELS) + FEATURES):
             raise ConfigError(
                 f"the verdict model in {self.folder} has a layer of the wrong shape; {self.hint}"
@@ -74,10 +78,22 @@ class VerdictModel(PairModel):
         self.threshold = float(config["threshold"])
 
     def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        """The classifier's logits (one row per text, one column per label)."""
+        """The classifier's logits (one row per text, one column per label). The engine reads
+        an effect question's shortlist and then its cited quotes: a pair read lately is not
+        read again."""
         if not texts:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
-        return self.outputs(question, texts).reshape(len(texts), len(LABELS))
+        with self._lock:
+            new = [t for t in dict.fromkeys(texts) if (question, t) not in self._read]
+        if new:
+            rows = self.outputs(question, new).reshape(len(new), len(LABELS))
+            with self._lock:
+                for text, row in zip(new, rows, strict=True):
+                    self._read[(question, text)] = row
+                while len(self._read) > 4096:
+                    self._read.popitem(last=False)
+        with self._lock:
+            return np.stack([self._read[(question, t)] for t in texts])
 
     def probabilities(self, question: str, texts: Sequence[str], alpha: float | None = None):
         """Calibrated label probabilities per text: the classifier's logits and the text's
