@@ -40,7 +40,13 @@ from assistant.scorer import AnswerScorer, PoolChunk, build_pool, features, load
 from assistant.sentences import statements
 from assistant.settings import AnswerSettings
 from assistant.text import sentence_spans, tokenize
-from assistant.verdict import load_verdict_model, results_first, stating_result, with_verdict
+from assistant.verdict import (
+    VerdictModel,
+    load_verdict_model,
+    results_first,
+    stating_result,
+    with_verdict,
+)
 from assistant.verify import strip_unsupported
 
 # rank_by 'coverage': how a sentence's rank mixes meaning and coverage.
@@ -148,7 +154,11 @@ class ExtractiveEngine:
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
         if not self.settings.verdict:
             return answer
-        return with_verdict(answer, lambda: load_verdict_model(self.settings.verdict_path))
+        return with_verdict(answer, self._verdict_model)
+
+    def _verdict_model(self) -> VerdictModel:
+        """The verdict classifier, loaded at the first effect question (assistant.verdict)."""
+        return load_verdict_model(self.settings.verdict_path)
 
     def _answer(
         self,
@@ -204,7 +214,7 @@ class ExtractiveEngine:
             eligible = stating_result(
                 question,
                 [c for i, c in enumerate(candidates) if timely[i]][: self.settings.effect_reads],
-                lambda: load_verdict_model(self.settings.verdict_path),
+                self._verdict_model,
                 self.settings.effect_answers_at,
             )
         if not eligible:
@@ -222,7 +232,7 @@ class ExtractiveEngine:
                 question,
                 eligible,
                 chosen,
-                lambda: load_verdict_model(self.settings.verdict_path),
+                self._verdict_model,
                 self.settings.effect_reads,
                 self.settings.max_sentences,
             )

@@ -94,7 +94,11 @@ class PairModel:
 
     def outputs(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The model's output rows for ``question`` paired with each text."""
-        feed = pair_inputs(self.tokenizer, [(question, t) for t in texts])
+        return self.read([(question, t) for t in texts])
+
+    def read(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The model's output rows for (first, second) text pairs."""
+        feed = pair_inputs(self.tokenizer, pairs)
         (out,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
         return np.asarray(out, dtype=np.float32)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from assistant.errors import NotFoundError
 from assistant.models import DocumentInfo, Filters, match_key, match_values
 from assistant.store import VectorStore
+from assistant.text import PARAGRAPH
 
 THIS_STUDY = "this study"
 LIMIT_MAX = 20
@@ -76,7 +77,6 @@ KINDS: tuple[Kind, ...] = (
 )
 KIND_NAMES = tuple(k.name for k in KINDS)
 
-_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9(\"“])")
 _FIGURE = re.compile(r"\d")
 
@@ -97,7 +97,7 @@ def kinds_stated(text: str) -> frozenset[str]:
     """The kinds of question some sentence of ``text`` answers (by its cue, and a figure when
     the kind asks for a number)."""
     found: set[str] = set()
-    for paragraph in _PARAGRAPH.findall(text):
+    for paragraph in PARAGRAPH.findall(text):
         for sentence in _sentences(paragraph):
             for kind in KINDS:
                 if kind.name in found or not kind.cue.search(sentence):
@@ -136,7 +136,7 @@ def document_facts(info: DocumentInfo, text: str) -> DocumentFacts:
     if len(trials) == 1:
         stated[trials[0]] = whole
     else:  # several trials: each is credited with the paragraphs naming it
-        paragraphs = _PARAGRAPH.findall(text)
+        paragraphs = PARAGRAPH.findall(text)
         for name in trials:
             pattern = _name_pattern(name)
             stated[name] = kinds_stated("\n\n".join(p for p in paragraphs if pattern.search(p)))

@@ -19,6 +19,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*(?:-[a-z0-9]+)*")
 _LETTERS_DIGITS = re.compile(r"^([a-z]+)([0-9]+)$")
 # pysbd keeps "... grade 1 and 2. No events ..." as one sentence; a number closing a sentence
 # before a capitalised word is a boundary too.
+# A paragraph: lines up to a blank line (what sentence_spans segments on its own).
+PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
 _AFTER_NUMBER = re.compile(r"(?<=[0-9][.!?])\s+(?=[\[(\"\u201c]?[A-Z])")
 
 STOPWORDS = frozenset(
@@ -153,7 +155,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     """
     end = len(text) if end is None else end
     spans: list[Span] = []
-    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text[start:end]):
+    for para in PARAGRAPH.finditer(text[start:end]):
         base = start + para.start()
         para_text = para.group(0)
         if not para_text.strip():

@@ -28,7 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.effects import FEATURES, Comparison, comparison, cue_features, cues, stated_alpha
+from assistant.effects import (
+    ALPHA,
+    FEATURES,
+    Comparison,
+    comparison,
+    cue_features,
+    cues,
+    stated_alpha,
+)
 from assistant.errors import ConfigError
 from assistant.model_files import load_once
 from assistant.models import Answer, Verdict
@@ -196,12 +204,12 @@ def opening(label: str | None, comparison: Comparison, cue: str, cited: Sequence
 
 
 def document_alpha(texts: Sequence[str]) -> float:
-    """The significance level stated in any of ``texts``, else 0.05."""
+    """The significance level stated in any of ``texts``, else ``ALPHA`` (0.05)."""
     for text in texts:
         alpha = stated_alpha(text)
-        if alpha != 0.05:
+        if alpha != ALPHA:
             return alpha
-    return 0.05
+    return ALPHA
 
 
 def stating_result(question: str, candidates: list, load, at: float) -> list:
@@ -255,7 +263,7 @@ def with_verdict(answer: Answer, load: Callable[[], VerdictModel]) -> Answer:
             update={"answer": f"{lead} {answer.answer}", "warnings": [*answer.warnings, note]}
         )
     found = []
-    if reading.label in EFFECTS[:3]:
+    if reading.label in EFFECTS:
         found = cue_spans(quotes, reading.rests_on, reading.label, alpha)
     shown = _strongest(found)
     lead = opening(reading.label, asked, shown, cited)

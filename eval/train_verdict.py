@@ -203,11 +203,7 @@ def read_rows(model, rows: list, batch: int = 32) -> np.ndarray:
 
 
 def _logits_grouped(model, part: list) -> np.ndarray:
-    from assistant.reranker import pair_inputs
-
-    feed = pair_inputs(model.tokenizer, [(q, t) for q, t, _ in part])
-    (z,) = model.session.run(None, {k: v for k, v in feed.items() if k in model._inputs})
-    return np.asarray(z, dtype=np.float32).reshape(len(part), -1)
+    return model.read([(q, t) for q, t, _ in part]).reshape(len(part), -1)
 
 
 def fit_layer(z: np.ndarray, features: np.ndarray, y: np.ndarray) -> tuple[list, list]:
