@@ -17,11 +17,22 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*(?:-[a-z0-9]+)*")
 _LETTERS_DIGITS = re.compile(r"^([a-z]+)([0-9]+)$")
-# pysbd keeps "... grade 1 and 2. No events ..." as one sentence; a number closing a sentence
-# before a capitalised word is a boundary too.
 # A paragraph: lines up to a blank line (what sentence_spans segments on its own).
 PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
+# pysbd keeps "... grade 1 and 2. No events ..." as one sentence; a number closing a sentence
+# before a capitalised word is a boundary too.
 _AFTER_NUMBER = re.compile(r"(?<=[0-9][.!?])\s+(?=[\[(\"\u201c]?[A-Z])")
+# A hard-wrapped line break falls inside a sentence: the line before is long enough to have
+# been wrapped, the line after is no list item, table row, heading or quote, and the break
+# comes where no sentence or item ends: before a lowercase word (not a footnote mark glued to
+# a name, "aCarbetocin: n = 279"), or after a comma, an opening bracket, a dash or a word that
+# needs what follows ("the", "with", "to", "was").
+_WRAPPED_BY = 30
+_ITEM_START = re.compile(r"\s*(?:[-*+\u2022]\s|[|#>]|\d+[.)]\s|[a-z][.)]\s)")
+_NEEDS_MORE = """a an the and or nor but of to in on at by for with from into than as versus vs
+    was were is are be been had has have that which who whose whom between among per""".split()
+_OPEN_END = re.compile(rf"(?:[,(\[\u2013\u2014-]|\b(?:{'|'.join(_NEEDS_MORE)}))\s*$")
+_LOWER_START = re.compile(r"\s*[a-z]+\b")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before being
@@ -148,6 +159,27 @@ def _segmenter():
     return segmenter
 
 
+def unwrapped(paragraph: str) -> str:
+    """``paragraph`` with each hard-wrapped line break (one inside a sentence) made a space.
+
+    Offsets are kept: one character stands for one. A break between lines that may each stand
+    alone (list items, table rows, a record's fields, a heading over its text) stays.
+    """
+    if "\n" not in paragraph:
+        return paragraph
+    lines = paragraph.split("\n")
+    out = [lines[0]]
+    for before, after in zip(lines, lines[1:], strict=False):
+        joined = (
+            len(before.strip()) >= _WRAPPED_BY
+            and after.strip() != ""
+            and not _ITEM_START.match(after)
+            and (_LOWER_START.match(after) is not None or _OPEN_END.search(before) is not None)
+        )
+        out.append((" " if joined else "\n") + after)
+    return "".join(out)
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Sentences of ``text[start:end]`` as spans into ``text``, whitespace trimmed.
 
@@ -160,6 +192,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         para_text = para.group(0)
         if not para_text.strip():
             continue
+        para_text = unwrapped(para_text)
         cursor = 0
         for piece in _segmenter().segment(para_text):
             # pysbd reports spans by searching; re-anchor each one after the previous.

@@ -28,6 +28,36 @@ def test_sentence_spans_are_exact_and_stay_in_paragraphs():
         assert text[s.start : s.end] == text[s.start : s.end].strip()
 
 
+def test_a_hard_wrapped_paragraph_is_read_as_its_sentences():
+    """Uploaded text often comes wrapped at a fixed width; a sentence runs across the breaks."""
+    text = (
+        "The total nasal symptom score fell by 3.1 points with spray M and by 1.2 points with\n"
+        "saline (difference -1.9, 95% CI -2.6 to\n"
+        "-1.2; P < 0.001). Rescue antihistamine use did not differ significantly between the\n"
+        "groups.\n"
+    )
+    pieces = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert len(pieces) == 2
+    assert pieces[0].startswith("The total") and pieces[0].endswith("P < 0.001).")
+    assert pieces[1].startswith("Rescue") and pieces[1].endswith("groups.")
+
+
+def test_lines_that_stand_alone_stay_apart():
+    """List items, table cells, a record's fields and a heading over its text are not wraps."""
+    text = (
+        "Adverse events reported in the treatment group\n"
+        "- headache in 4 patients\n"
+        "- epistaxis in 2 patients\n"
+        "Delivery rate per started cycle in percent (table 2)\n"
+        "aCarbetocin: n = 279; oxytocin: n = 652\n"
+        "11.5\n"
+        "Condition: Seasonal allergic rhinitis of adults\n"
+        "Intervention: Nasal spray M"
+    )
+    pieces = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert pieces == text.split("\n")
+
+
 def test_sentence_spans_of_a_slice_index_the_whole_text():
     text = "Intro. " + "Alpha beta. Gamma delta."
     spans = sentence_spans(text, 7)

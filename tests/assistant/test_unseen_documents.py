@@ -32,6 +32,16 @@ HTML = """<html><head><title>BRIGHT-7 safety update</title></head><body>
 <p>Injection-site pain was reported by 312 participants. Fever above 38 degrees occurred in 2%.</p>
 </body></html>"""
 
+# Plain text as it often arrives: wrapped at 72 columns, sentences running across the breaks.
+WRAPPED = """PINE-5: a randomised trial of gel W for knee osteoarthritis
+
+Adults with knee osteoarthritis were randomly assigned to gel W or a vehicle gel for six
+weeks. The mean reduction in WOMAC pain score at six weeks was 12.4 points with gel W and
+8.1 points with the vehicle gel (difference 4.3 points, 95% CI 1.2 to
+7.4). Application-site dermatitis, the most common adverse event, was reported
+by 9 patients given gel W and by 3 patients given the vehicle gel.
+"""
+
 
 def pdf(path):
     from reportlab.lib.pagesizes import letter
@@ -54,10 +64,11 @@ def services(tmp_path_factory, embedder):
     folder = tmp_path_factory.mktemp("unseen")
     (folder / "orchid.md").write_text(MARKDOWN)
     (folder / "bright.html").write_text(HTML)
+    (folder / "pine.txt").write_text(WRAPPED)
     pdf(folder / "cedar.pdf")
     s = build(make_settings(folder / "store"), embedder=embedder)
     report = Ingestor(s.store, s.embedder, s.settings).ingest([folder])
-    assert report.counts["added"] == 3, report.failed
+    assert report.counts["added"] == 4, report.failed
     return s
 
 
@@ -75,6 +86,32 @@ def test_answers_from_each_format(services, question, figure, doc_id):
     assert not answer.abstained, answer.answer
     assert figure in answer.answer and answer.citations[0].doc_id == doc_id
     assert_answer_contract(services.store, answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "held"),
+    [
+        ("How many patients had application-site dermatitis with gel W?", ("dermatitis", "9")),
+        ("What was the difference in WOMAC pain score reduction?", ("WOMAC", "1.2 to\n7.4")),
+    ],
+)
+def test_a_hard_wrapped_sentence_is_quoted_whole(services, question, held):
+    """A line break inside a sentence does not cut it: the quote holds its subject and figure."""
+    answer = services.engine.answer(question)
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].doc_id == "pine"
+    assert all(part in answer.citations[0].quote for part in held), answer.citations[0].quote
+    assert_answer_contract(services.store, answer)
+
+
+def test_an_effect_question_on_an_outcome_never_named_is_declined(services):
+    """The arms are there, the outcome is not: a result about another outcome is no answer."""
+    asked = "What was the effect of gel W compared with the vehicle gel on {}?"
+    named = services.engine.answer(asked.format("WOMAC pain score"))
+    assert not named.abstained and named.citations[0].doc_id == "pine", named.answer
+    unnamed = services.engine.answer(asked.format("walking speed"))
+    assert unnamed.abstained, unnamed.answer
+    assert "walking" in unnamed.answer
 
 
 @pytest.mark.parametrize(
