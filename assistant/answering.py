@@ -29,6 +29,7 @@ import numpy as np
 from assistant import fields as document_fields
 from assistant import timepoints
 from assistant.calculators import calculate
+from assistant.effects import outcome_terms
 from assistant.embeddings import Embedder
 from assistant.errors import CalculatorInputError, InputError
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
@@ -208,6 +209,11 @@ class ExtractiveEngine:
         eligible = [
             c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
         ]
+        # An effect question about an outcome no passage names is not answered by a result
+        # about another outcome of the same arms.
+        outcome = outcome_terms(question)
+        if outcome and not any(g.satisfied_by(c.context) for c in candidates for g in outcome):
+            return self._abstain(question, query, candidates, conversation_id, searched)
         if not eligible and learned and self.settings.verdict:
             # An effect question worded unlike its paper: a top sentence the verdict model
             # reads as stating this comparison's result may answer (assistant.verdict).

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.query import TermGroup, analyse
+
 ALPHA = 0.05
 
 _ARM = r"(?P<{name}>[^?]+?)"
@@ -77,6 +79,20 @@ def comparison(question: str) -> Comparison | None:
             if first and second and first.lower() != second.lower():
                 return Comparison(first, second, _clean(parts.get("z")))
     return None
+
+
+# Words that name no outcome in particular: "the effect of X versus Y on efficacy" asks about
+# whatever the paper measured.
+_ANY_OUTCOME = frozenset("outcom efficaci effect benefit result endpoint end point measur".split())
+
+
+def outcome_terms(question: str) -> tuple[TermGroup, ...]:
+    """The term groups of the outcome an effect question names, () when it names none (or only
+    a word such as "efficacy"). A passage answers about the outcome only if it names one."""
+    asked = comparison(question)
+    if asked is None or not asked.outcome:
+        return ()
+    return tuple(g for g in analyse(asked.outcome).groups if g.term not in _ANY_OUTCOME)
 
 
 # --- statistical cues ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from assistant.effects import (
     cue_features,
     cues,
     orientation,
+    outcome_terms,
     stated_alpha,
 )
 from assistant.verdict import EFFECTS, combine, cue_spans, opening
@@ -46,6 +47,20 @@ def test_effect_questions_name_both_arms_in_order(question, expected):
 )
 def test_other_questions_are_no_comparison(question):
     assert comparison(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        ("What was the effect of gel W compared with vehicle on WOMAC pain?", {"womac", "pain"}),
+        ("Did drug Z reduce mortality compared with placebo?", {"mortal"}),
+        ("What was the effect of drug Z versus placebo on efficacy?", set()),
+        ("Was drug Z better than placebo?", set()),
+        ("What were the grade 3 adverse events?", set()),
+    ],
+)
+def test_outcome_terms_are_what_an_effect_question_asks_about(question, terms):
+    assert {g.term for g in outcome_terms(question)} == terms
 
 
 def spans(text):
