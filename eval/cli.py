@@ -44,13 +44,17 @@ BENCH_EPILOG = """\
 examples:
   trialqa bench-eval pubmedqa --limit 200        retrieve each question's own abstract
   trialqa bench-eval evidence-inference --limit 40 --report eval/bench
+  trialqa bench-eval covidqa --limit 100         expert questions in held-out articles
   trialqa bench-eval pubmedqa --data ~/data/pqal_labeled.json
 
 pubmedqa: every abstract is ingested into a temporary store; recall@1/5 and MRR of finding the
 question's own abstract. Its yes/no/maybe answer is reported as "not supported": the engine
-quotes, it does not decide. evidence-inference: each prompt is asked within its own article;
-how often a cited passage overlaps an annotated evidence span (recall@1/3). The direction
-(increased/decreased/no difference) is "not supported" either way.
+quotes, it does not decide.
+evidence-inference: each prompt is asked within its own article as an effect question; how
+often a cited sentence overlaps an annotated evidence span (recall@1/3), and the verdict's
+macro-F1 end to end and on the annotated evidence (a withheld verdict counts as wrong).
+covidqa: each question of the held-out articles (never trained on) is asked within its own
+article; how often the first cited quote, or one of the first three, holds the answer span.
 Without the data files the command says so and exits 0.
 """
 
@@ -129,12 +133,12 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser(
         "bench-eval",
-        help="retrieval and citation on public benchmarks (PubMedQA, Evidence Inference)",
+        help="retrieval, citation and verdicts on public benchmarks (PubMedQA, EI2, COVID-QA)",
         description="Score TrialQA on a public benchmark in a temporary store.",
         epilog=BENCH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("benchmark", choices=["pubmedqa", "evidence-inference"])
+    p.add_argument("benchmark", choices=["pubmedqa", "evidence-inference", "covidqa"])
     p.add_argument("--data", type=Path, metavar="PATH", help="the benchmark's JSON file")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions/prompts")
     p.add_argument("--report", type=Path, metavar="DIR", help="write <benchmark>.json here")

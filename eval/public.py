@@ -14,6 +14,8 @@
   verdict, read from the quotes it cites) and on the annotated evidence (the same model
   reading the annotated spans); a question given no verdict counts as wrong.
 
+- **COVID-QA** held-out articles: ``eval/covidqa.py``.
+
 Evidence offsets index the raw article; TrialQA indexes normalised text, so each span is found
 again by its normalised text (spans that cannot be found are counted and left out).
 
@@ -43,6 +45,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULTS = {
     "pubmedqa": DATA / "pubmedqa" / "pqal_labeled.json",
     "evidence-inference": DATA / "evidence_inference" / "ei2_validation.json",
+    "covidqa": DATA / "covidqa" / "covidqa.json",
 }
 NOT_SUPPORTED = "not supported"
 
@@ -302,6 +305,10 @@ def main(
         if benchmark == "pubmedqa":
             items = loaded[:limit] if limit else loaded
             scores = run_pubmedqa(items, services, progress)
+        elif benchmark == "covidqa":
+            from eval.covidqa import run_covidqa
+
+            scores = run_covidqa(loaded, services, progress, limit)
         else:
             scores = run_evidence_inference(loaded, services, progress, limit)
     result = {

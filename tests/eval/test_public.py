@@ -57,3 +57,30 @@ def test_evidence_inference_on_five_prompts(embedder, tmp_path):
         result["prompts_scored"] >= 1
         and 0 <= result["passage_recall@1"] <= result["passage_recall@3"] <= 1
     )
+
+
+def test_covidqa_asks_only_held_out_articles():
+    from eval.covidqa import held_out_articles
+    from eval.splits import covidqa_held_out
+
+    data = {"data": [{"paragraphs": [{"document_id": d, "context": "c", "qas": []}]}
+                     for d in (7, 3, 11, 5, 9, 1)]}  # fmt: skip
+    kept = [a["document_id"] for a in held_out_articles(data)]
+    assert kept == sorted(covidqa_held_out([7, 3, 11, 5, 9, 1])) == [1, 11]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "covidqa").is_dir(), reason=f"no COVID-QA data under {DATA}")
+def test_covidqa_on_eight_questions(embedder, tmp_path):
+    path = DATA / "covidqa" / "covidqa.json"
+    assert (
+        public.main("covidqa", path, limit=8, report=tmp_path, progress=False, embedder=embedder)
+        == 0
+    )
+    result = json.loads((tmp_path / "covidqa.json").read_text())
+    assert result["questions"] == 8 and result["articles_in_store"] >= 1
+    assert result["questions_scored"] + result["answer_spans_not_located"] == 8
+    assert 0 <= result["citation_contains@1"] <= result["citation_contains@3"] <= 1
+    assert result["citation_contains@3"] <= result["citation_overlaps@3"] <= 1
+    # the engine finds the answer to at least one of eight expert questions in its own paper
+    assert result["citation_overlaps@3"] > 0
