@@ -100,6 +100,12 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     calculations: list[Calculation] = Field(default_factory=list)
     conversation_id: str | None = None
+    standalone_question: str | None = Field(
+        default=None,
+        description="The question that was answered: a follow-up rewritten from the earlier "
+        "turns into a question that stands alone (the question itself when nothing needed "
+        "rewriting); null when the answer was not asked within a conversation.",
+    )
     composer: str = Field(
         default="extractive",
         description="Who wrote the answer text: 'extractive', 'llm', or 'extractive-fallback' "
