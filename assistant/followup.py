@@ -125,6 +125,30 @@ def _comparison(parts: Parts, target: str, names: Sequence[str]) -> str:
     return f"{body} compared with {target}?"
 
 
+_ARM_PARTS = re.compile(
+    r"^(?:(?P<prep>with|on|receiving)\s+(?P<name>.+)|in\s+(?:the\s+)?(?P<arm_name>.+?)\s+"
+    r"(?P<noun>arms?|groups?|cohorts?))$",
+    re.I,
+)
+
+
+def _arm_like(old: str, new: str) -> str:
+    """The new arm written as the earlier question wrote its arm: "with dupilumab" and "in
+    the placebo arm" give "with placebo"; "in the daratumumab arm" and "with observation" give
+    "in the observation arm". Only the arm's name changes."""
+    was, now = _ARM_PARTS.match(old), _ARM_PARTS.match(new)
+    if not (was and now):
+        return new
+    name = now.group("name") or now.group("arm_name")
+    if name.split()[0].lower() in {"each", "both", "all"}:
+        return new
+    if was.group("prep"):
+        return f"{was.group('prep')} {name}"
+    if was.group("arm_name").split()[0].lower() in {"each", "both", "all"}:
+        return new
+    return f"in the {name} {was.group('noun')}"
+
+
 def _qualify(parts: Parts, fragment: str) -> str:
     """Attach a qualifier to the earlier question's measure, replacing one of the same sort."""
     body = parts.body
@@ -147,6 +171,8 @@ def _qualify(parts: Parts, fragment: str) -> str:
                    or not m.group(0).lower().startswith("with")]  # fmt: skip
             if old:
                 m = old[-1]
+                if pattern is ARM:
+                    fragment = _arm_like(m.group(0), fragment)
                 return f"{body[: m.start()]}{fragment}{body[m.end() :]}?"
             adjective = TIME_ADJ.search(outside) if pattern is TIME_PP else None
             if adjective:  # "the 3-year PFS" + "at 2 years": the PFS at 2 years

@@ -48,6 +48,10 @@ PFS = "What was the 3-year PFS with lenalidomide in E3A06?"
         (ORR, "what about patients over 65?", "qualifier", "What was the overall response rate in LINKER-SMM1 in patients over 65?"),
         (PFS, "And with observation?", "qualifier", "What was the 3-year PFS with observation in E3A06?"),
         (PFS, "and placebo?", "qualifier", "What was the 3-year PFS with placebo in E3A06?"),
+        # ... a new arm is written as the earlier question wrote its arm; only the name changes.
+        (PFS, "and in the observation arm?", "qualifier", "What was the 3-year PFS with observation in E3A06?"),
+        ("What was the ORR in the daratumumab arm of AQUILA?", "and with active monitoring?", "qualifier", "What was the ORR in the active monitoring arm of AQUILA?"),
+        ("What was the ORR in each arm of AQUILA?", "and in the daratumumab arm?", "qualifier", "What was the ORR in the daratumumab arm of AQUILA?"),
         (PFS, "and at 2 years?", "qualifier", "What was the PFS with lenalidomide in E3A06 at 2 years?"),
         ("What was the 2-year PFS in E3A06?", "and the 3-year?", "qualifier", "What was the 3-year PFS in E3A06?"),
         ("What was the PFS in AQUILA at 60 months?", "and at 36 months?", "qualifier", "What was the PFS in AQUILA at 36 months?"),
