@@ -58,6 +58,21 @@ class Citation(BaseModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     quote: str
+    # Provenance, when the document states it (assistant/provenance.py); all optional.
+    source_type: str | None = Field(
+        default=None,
+        description="What kind of source: 'paper', 'abstract', 'registry', 'interview', "
+        "'news', or 'summary' (written for the shipped corpus, not a primary report).",
+    )
+    publisher: str | None = Field(default=None, description="Who published the document.")
+    date: str | None = Field(
+        default=None,
+        description="Its date, ISO 8601 cut to its precision: 2025, 2025-09 or 2025-09-23.",
+    )
+    date_precision: Literal["year", "month", "day"] | None = Field(
+        default=None, description="How precise `date` is."
+    )
+    url: str | None = Field(default=None, description="The original document's address.")
 
 
 class Calculation(BaseModel):
