@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
+
+from assistant.provenance import provenance
 
 
 class Document(BaseModel):
@@ -146,6 +148,21 @@ class DocumentInfo(BaseModel):
     chunks: int
     chars: int
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @computed_field(description="What the document states of where it comes from.")
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance(**provenance(self.metadata))
+
+
+class Provenance(BaseModel):
+    """Where a document comes from, as far as it states it (assistant/provenance.py)."""
+
+    source_type: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    date_precision: Literal["year", "month", "day"] | None = None
+    url: str | None = None
 
 
 class Filters(BaseModel):

@@ -97,12 +97,14 @@ def url_of(metadata: Mapping[str, Any]) -> str | None:
 
 def provenance(metadata: Mapping[str, Any]) -> dict[str, str | None]:
     """The citation fields of a document's metadata: ``source_type``, ``publisher``, ``date``,
-    ``date_precision`` and ``url`` (None where the document does not state one)."""
+    ``date_precision`` and ``url`` (None where the document does not state one). A PDF's first
+    page gives its journal (the publisher) and year when nothing else says."""
     dated = parse_date(metadata.get("date"), metadata.get("date_precision"))
+    dated = dated or parse_date(metadata.get("year"), "year")
     source_type = _text(metadata.get("source_type"))
     return {
         "source_type": source_type.lower() if source_type else None,
-        "publisher": _text(metadata.get("publisher")),
+        "publisher": _text(metadata.get("publisher")) or _text(metadata.get("journal")),
         "date": dated[0] if dated else None,
         "date_precision": dated[1] if dated else None,
         "url": url_of(metadata),

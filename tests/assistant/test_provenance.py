@@ -52,6 +52,14 @@ def test_provenance_of_a_document_that_states_nothing_is_empty():
     }  # fmt: skip
 
 
+def test_a_pdf_gives_its_journal_year_and_doi():
+    found = {"journal": "J Clin Oncol", "year": "2020", "doi": "10.1200/JCO.19.01740"}
+    assert provenance(found) == {
+        "source_type": None, "publisher": "J Clin Oncol", "date": "2020",
+        "date_precision": "year", "url": "https://doi.org/10.1200/JCO.19.01740",
+    }  # fmt: skip
+
+
 def test_a_primary_report_moves_before_a_summary_stating_the_same_fact():
     summary, primary = {"source_type": "summary"}, {"source_type": "interview"}
     chosen = [
