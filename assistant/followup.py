@@ -192,6 +192,7 @@ def _new_measure(parts: Parts, fragment: str) -> str | None:
     if parts.core is None:
         return None
     fragment = lower_first(strip_end(fragment))
+    fragment = re.sub(r"^(?:its|their)\s+", "the ", fragment, flags=re.I)  # "its safety"
     start, end = parts.core
     words = fragment.split()
     lead_in = parts.body[:start].split()
@@ -230,8 +231,8 @@ def rewrite(question: str, previous: str | None, names_in: NamesIn) -> Rewrite:
         return Rewrite(question, "standalone")
     previous = " ".join(previous.split())
     rest = LEAD.sub("", question).strip() or question
-    if not surface_words(rest):
-        return Rewrite(question, "standalone")  # nothing to ask ("and?"): the engine says so
+    if not any(is_content(term) for _, term in surface_words(rest)):
+        return Rewrite(question, "standalone")  # nothing to ask ("and?", "why?"): left as is
     led = rest != question
     names = names_in(question)
     parts = read_question(previous, names_in(previous))

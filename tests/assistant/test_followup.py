@@ -65,6 +65,10 @@ PFS = "What was the 3-year PFS with lenalidomide in E3A06?"
         ("What was the hazard ratio for progression or death in AQUILA?", "and the hazard ratio for death?", "measure", "What was the hazard ratio for death in AQUILA?"),
         ("What was the objective response rate with nivolumab in CheckMate 017?", "and the median overall survival?", "measure", "What was the median overall survival with nivolumab in CheckMate 017?"),
         ("What was the very good partial response or better rate in LINKER-SMM1?", "and the CRS rate?", "measure", "What was the CRS rate in LINKER-SMM1?"),
+        (ORR, "What about its safety?", "measure", "What was the safety in LINKER-SMM1?"),
+        (ORR, "and their CRS rate?", "measure", "What was the CRS rate in LINKER-SMM1?"),
+        # Nothing to ask of its own: left for the engine to say so.
+        (ORR, "Why?", "standalone", "Why?"),
         # Carry: a complete question with no subject of its own takes the earlier trial.
         (ORR, "How many patients could be evaluated for response?", "carry", "How many patients could be evaluated for response in LINKER-SMM1?"),
         (ORR, "What is the recommended dose?", "carry", "What is the recommended dose in LINKER-SMM1?"),
