@@ -34,6 +34,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import CalculatorInputError, InputError
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
+from assistant.provenance import primary_first, provenance
 from assistant.query import Query, analyse
 from assistant.reranker import Reranker, load_reranker, pair_text
 from assistant.retrieval import Retriever
@@ -233,6 +234,8 @@ class ExtractiveEngine:
         bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
         chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
         chosen = chosen[: self.settings.max_sentences]
+        # A primary report before a summary stating the same fact (assistant/provenance.py).
+        chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
         if learned and self.settings.verdict:
             chosen = results_first(
                 question,
@@ -709,6 +712,7 @@ def _citations(chosen: list[Candidate]) -> list[Citation]:
             start=c.start,
             end=c.end,
             quote=c.text,
+            **provenance(c.passage.metadata),
         )
         for n, c in enumerate(chosen, start=1)
     ]

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.answering import AnswerEngine, ExtractiveEngine
 from assistant.gate import Claim, Quote, check_claim, reply_spans, split_reply
 from assistant.models import Answer, Calculation, Citation, Filters, Passage, Verdict
+from assistant.provenance import provenance
 from assistant.query import analyse
 from assistant.settings import ComposerSettings
 from assistant.streaming import split_sentences
@@ -161,6 +162,7 @@ class _Composition:
                         start=quote.start,
                         end=quote.end,
                         quote=quote.text,
+                        **provenance(p.metadata),
                     )
                 )
         return self._numbers[key]

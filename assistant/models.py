@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
+
+from assistant.provenance import provenance
 
 
 class Document(BaseModel):
@@ -58,6 +60,21 @@ class Citation(BaseModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     quote: str
+    # Provenance, when the document states it (assistant/provenance.py); all optional.
+    source_type: str | None = Field(
+        default=None,
+        description="What kind of source: 'paper', 'abstract', 'registry', 'interview', "
+        "'news', or 'summary' (written for the shipped corpus, not a primary report).",
+    )
+    publisher: str | None = Field(default=None, description="Who published the document.")
+    date: str | None = Field(
+        default=None,
+        description="Its date, ISO 8601 cut to its precision: 2025, 2025-09 or 2025-09-23.",
+    )
+    date_precision: Literal["year", "month", "day"] | None = Field(
+        default=None, description="How precise `date` is."
+    )
+    url: str | None = Field(default=None, description="The original document's address.")
 
 
 class Calculation(BaseModel):
@@ -100,6 +117,12 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     calculations: list[Calculation] = Field(default_factory=list)
     conversation_id: str | None = None
+    standalone_question: str | None = Field(
+        default=None,
+        description="The question that was answered: a follow-up rewritten from the earlier "
+        "turns into a question that stands alone (the question itself when nothing needed "
+        "rewriting); null when the answer was not asked within a conversation.",
+    )
     composer: str = Field(
         default="extractive",
         description="Who wrote the answer text: 'extractive', 'llm', or 'extractive-fallback' "
@@ -125,6 +148,21 @@ class DocumentInfo(BaseModel):
     chunks: int
     chars: int
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @computed_field(description="What the document states of where it comes from.")
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance(**provenance(self.metadata))
+
+
+class Provenance(BaseModel):
+    """Where a document comes from, as far as it states it (assistant/provenance.py)."""
+
+    source_type: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    date_precision: Literal["year", "month", "day"] | None = None
+    url: str | None = None
 
 
 class Filters(BaseModel):

@@ -14,6 +14,10 @@
   document writes it (a test checks that the referenced documents contain every one, except
   numbers of cases tagged ``calculator``, which come from a calculation).
 - ``turns``: earlier questions of the same conversation, asked first and in order.
+- ``standalone``: for a follow-up, the standalone question it must be rewritten into (what
+  was asked, changed only where the follow-up changes it); a follow-up case that states one is
+  right only when the answer's ``standalone_question`` is this question (case, spaces and the
+  end mark ignored) as well as holding the expected figures.
 - ``documents``: for real-document cases (``gold/real.jsonl``), the public documents the
   question is asked within, as a clinician asks within the paper they uploaded.
 """
@@ -39,6 +43,7 @@ class Case(BaseModel):
     expected_numbers: list[str] = Field(default_factory=list)
     must_abstain: bool = False
     turns: list[str] = Field(default_factory=list)
+    standalone: str = ""
     tags: list[str] = Field(default_factory=list)
     # Real-document cases: the documents the question is asked within ("ei2/PMC1550405",
     # "ctgov/aact_api_v2/NCT00465816.json", "covidqa/1547"), read from ../shared/data by
@@ -51,6 +56,8 @@ class Case(BaseModel):
             raise ValueError("a must_abstain case expects no facts or numbers")
         if not self.must_abstain and not (self.expected_facts or self.expected_numbers):
             raise ValueError("an answerable case expects at least one fact or number")
+        if self.standalone and not self.turns:
+            raise ValueError("a standalone question is expected only of a follow-up (turns)")
         return self
 
 

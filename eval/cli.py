@@ -149,7 +149,7 @@ def _print_summary(summary: dict) -> None:
     o = summary["overall"]
     keys = ("accuracy", "precision", "answer_correctness", "numeric_recall", "numbers_traced",
             "citation_support", "quote_exactness", "recall@1", "recall@5", "mrr",
-            "abstention_precision", "abstention_recall")  # fmt: skip
+            "abstention_precision", "abstention_recall", "standalone_match")  # fmt: skip
     shown = "  ".join(f"{k}={o[k]:.3f}" for k in keys if o.get(k) is not None)
     print(f"{o['cases']} cases, {o['errors']} errors: {shown}")
     if o.get("latency_ms_p50") is not None:

@@ -47,6 +47,17 @@ def contains_fact(text: str, fact: str) -> bool:
     return normalise(fact) in normalise(text)
 
 
+def same_question(expected: str, got: str | None) -> bool:
+    """Whether a rewritten question is the expected one: case, spaces and end mark ignored."""
+    if got is None:
+        return False
+
+    def plain(text: str) -> str:
+        return " ".join(text.split()).rstrip("?.! ").casefold()
+
+    return plain(expected) == plain(got)
+
+
 def answer_correctness(answer: str, expected_facts: Sequence[str]) -> float | None:
     """Share of ``expected_facts`` present in ``answer``; None when there are none to find."""
     if not expected_facts:

@@ -1,9 +1,7 @@
 """Run gold cases against TrialQA and score them: in-process or against a running server.
 
-A *target* answers questions, ranks passages and hands out document texts. ``InProcessTarget``
-wraps the services of ``assistant.factory.build`` (over a fresh store of a corpus, or over an
-existing store); ``HttpTarget`` talks to ``trialqa serve`` through ``POST /v1/ask``,
-``GET /v1/search`` and ``GET /v1/documents/{id}``.
+A *target* answers questions, ranks passages and hands out document texts
+(``eval/targets.py``: ``InProcessTarget`` in this process, ``HttpTarget`` a running server).
 
 Follow-ups: the earlier ``turns`` of a case are asked first, in order, under one
 ``conversation_id`` (the one the first answer returns), and only the last question is scored
@@ -12,24 +10,18 @@ and timed. Whether the engine uses that id is the engine's business; the row rec
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tqdm import tqdm
 
 from assistant.models import Answer, Filters
 from eval import metrics as m
 from eval.cases import Case
+from eval.targets import HttpTarget, InProcessTarget, Target
 
 K_VALUES = (1, 3, 5)
 SEARCH_K = 10
@@ -49,172 +41,6 @@ HEADLINE = (
     "abstention_precision",
     "abstention_recall",
 )
-
-
-class Target(Protocol):
-    name: str
-
-    def ask(
-        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
-    ) -> Answer: ...
-
-    def ranked_doc_ids(self, query: str, k: int) -> list[str]: ...
-
-    def document_text(self, doc_id: str) -> str | None: ...
-
-    def describe(self) -> dict[str, Any]: ...
-
-
-class InProcessTarget:
-    """The engine in this process. ``from_corpus`` ingests into a temporary store that
-    ``close`` removes."""
-
-    name = "in-process"
-
-    def __init__(self, services, cleanup: Path | None = None) -> None:
-        self.services = services
-        self._cleanup = cleanup
-        self._texts: dict[str, str | None] = {}
-
-    @classmethod
-    def from_corpus(cls, corpus: Sequence[Path], settings=None, embedder=None) -> InProcessTarget:
-        from assistant.factory import build
-        from assistant.settings import Settings
-        from ingest.pipeline import Ingestor
-
-        settings = (settings or Settings()).model_copy(deep=True)
-        folder = Path(tempfile.mkdtemp(prefix="trialqa-eval-"))
-        settings.store.path = folder
-        settings.store.kind = "embedded"  # a throwaway store, never a shared Chroma server
-        try:
-            services = build(settings, embedder=embedder)
-            report = Ingestor(services.store, services.embedder, settings).ingest(list(corpus))
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        if report.failed:
-            shutil.rmtree(folder, ignore_errors=True)
-            problems = "; ".join(str(r.error) for r in report.failed)
-            raise RuntimeError(f"ingesting the corpus failed: {problems}")
-        return cls(services, cleanup=folder)
-
-    @classmethod
-    def from_store(cls, settings=None, embedder=None) -> InProcessTarget:
-        from assistant.factory import build
-
-        return cls(build(settings, embedder=embedder))
-
-    @classmethod
-    def from_real_documents(cls, cases: Sequence[Case], settings=None) -> InProcessTarget:
-        """A fresh store of the public documents the cases are asked within (``documents``),
-        read from ../shared/data by ``eval.realdocs``."""
-        from eval.realdocs import materialise
-
-        folder = Path(tempfile.mkdtemp(prefix="trialqa-realdocs-"))
-        try:
-            keys = dict.fromkeys(k for c in cases for k in c.documents)
-            materialise(keys, folder)
-            return cls.from_corpus([folder], settings)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)  # the store keeps the texts
-
-    def ask(
-        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
-    ) -> Answer:
-        # Through the conversation service, as the API does: follow-ups are rewritten from
-        # the earlier turns before retrieval.
-        return self.services.conversations.ask(question, conversation_id, filters=filters).answer
-
-    def ranked_doc_ids(self, query: str, k: int) -> list[str]:
-        return [p.chunk.doc_id for p in self.services.retriever.search(query, k)]
-
-    def document_text(self, doc_id: str) -> str | None:
-        if doc_id not in self._texts:
-            try:
-                self._texts[doc_id] = self.services.store.get_document(doc_id).text
-            except Exception:  # a citation of an unknown document fails exactness, not the run
-                self._texts[doc_id] = None
-        return self._texts[doc_id]
-
-    def describe(self) -> dict[str, Any]:
-        s = self.services.settings
-        docs = self.services.store.list_documents()
-        return {
-            "target": self.name,
-            "engine": type(self.services.engine).__name__,
-            "documents": len(docs),
-            "chunks": sum(d.chunks for d in docs),
-            "settings": {
-                "retrieval": s.retrieval.model_dump(),
-                "answer": s.answer.model_dump(),
-                "chunking": s.chunking.model_dump(),
-            },
-        }
-
-    def warm_up(self) -> None:
-        """Load the model before the clock starts (the first question would pay for it)."""
-        self.services.retriever.search("warm-up", 1)
-
-    def close(self) -> None:
-        if self._cleanup:
-            shutil.rmtree(self._cleanup, ignore_errors=True)
-            self._cleanup = None
-
-
-class HttpTarget:
-    """A running ``trialqa serve`` at ``url``."""
-
-    name = "http"
-
-    def __init__(self, url: str, timeout: float = 60.0) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self._texts: dict[str, str | None] = {}
-
-    def _request(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path, data=data, headers={"content-type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            return json.load(response)
-
-    def ask(
-        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
-    ) -> Answer:
-        body: dict[str, Any] = {"question": question}
-        if conversation_id:
-            body["conversation_id"] = conversation_id
-        if filters and filters.active():
-            body["filters"] = filters.active()
-        return Answer.model_validate(self._request("/v1/ask", body))
-
-    def ranked_doc_ids(self, query: str, k: int) -> list[str]:
-        q = urllib.parse.urlencode({"q": query, "k": k})
-        return [hit["doc_id"] for hit in self._request(f"/v1/search?{q}")["results"]]
-
-    def document_text(self, doc_id: str) -> str | None:
-        if doc_id not in self._texts:
-            try:
-                path = "/v1/documents/" + urllib.parse.quote(doc_id, safe="")
-                self._texts[doc_id] = self._request(path)["text"]
-            except (urllib.error.URLError, KeyError, ValueError):
-                self._texts[doc_id] = None
-        return self._texts[doc_id]
-
-    def describe(self) -> dict[str, Any]:
-        try:
-            ready = self._request("/readyz")
-        except (urllib.error.URLError, ValueError):
-            ready = {}
-        return {"target": self.url, "documents": ready.get("documents"),
-                "chunks": ready.get("chunks")}  # fmt: skip
-
-    def warm_up(self) -> None:
-        self.ranked_doc_ids("warm-up", 1)
-
-    def close(self) -> None:
-        pass
 
 
 # --- one case --------------------------------------------------------------------------------
@@ -245,6 +71,8 @@ class CaseResult:
             "tags": self.case.tags,
             "user_input": self.case.user_input,
             "turns": self.case.turns,
+            "expected_standalone": self.case.standalone or None,
+            "standalone_question": a.standalone_question if a else None,
             "must_abstain": self.case.must_abstain,
             "reference": self.case.reference,
             "answer": a.answer if a else None,
@@ -295,6 +123,11 @@ def score_case(
     for k in K_VALUES:
         scores[f"recall@{k}"] = m.recall_at_k(ranked_doc_ids, case.reference_context_ids, k)
     scores["mrr"] = m.reciprocal_rank(ranked_doc_ids, case.reference_context_ids)
+    scores["standalone_match"] = (
+        float(m.same_question(case.standalone, answer.standalone_question if answer else None))
+        if case.standalone
+        else None
+    )
     if case.must_abstain:
         correct = abstained
     else:
@@ -304,7 +137,7 @@ def score_case(
             and scores["answer_correctness"] in (None, 1.0)
             and scores["numeric_recall"] in (None, 1.0)
         )
-    scores["correct"] = correct
+    scores["correct"] = correct and scores["standalone_match"] in (None, 1.0)
     scores["case_score"] = case_score(case, scores)
     return scores
 
@@ -347,8 +180,10 @@ def run_case(target: Target, case: Case, tolerance: float = 0.0) -> CaseResult:
         ids.append(answer.conversation_id)
     except Exception as exc:  # one failing case is a scored failure, not a crashed run
         error = f"{type(exc).__name__}: {exc}"
+    # Retrieval is measured for what was searched: a follow-up's standalone question.
+    searched = answer.standalone_question if answer and answer.standalone_question else None
     try:
-        ranked = target.ranked_doc_ids(case.user_input, SEARCH_K)
+        ranked = target.ranked_doc_ids(searched or case.user_input, SEARCH_K)
     except Exception as exc:
         ranked = []
         error = error or f"search: {type(exc).__name__}: {exc}"
@@ -378,7 +213,8 @@ def _aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
 
     out: dict[str, Any] = {"cases": len(results)}
     for key in ("answer_correctness", "numeric_recall", "numbers_traced", "quote_exactness",
-                "citation_support", *(f"recall@{k}" for k in K_VALUES), "mrr"):  # fmt: skip
+                "citation_support", *(f"recall@{k}" for k in K_VALUES), "mrr",
+                "standalone_match"):  # fmt: skip
         out[key] = avg(key)
     out.update(
         m.abstention_scores(m.Outcome(r.case.must_abstain, r.abstained, r.correct) for r in results)
@@ -431,3 +267,6 @@ def baseline_record(summary: dict[str, Any], cases_file: str) -> dict[str, Any]:
         "metrics": {k: None if v is None else round(v, 4) for k, v in headline(summary).items()},
         "latency_ms_p50": overall["latency_ms_p50"],
     }
+
+
+__all__ = ["HttpTarget", "InProcessTarget", "Target", "run_case", "run_cases", "summarise"]

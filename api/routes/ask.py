@@ -41,9 +41,11 @@ def header_value(text: str) -> str:
     description=(
         "With `conversation_id`, the question is the next turn of that conversation: a "
         "follow-up is rewritten into a standalone question from the earlier turns before "
-        f"retrieval. The rewritten question is in the `{STANDALONE_HEADER}` header "
-        "(percent-encoded UTF-8) and in `GET /v1/conversations/{id}`; `question` in the "
-        "answer stays the user's words."
+        "retrieval: it keeps the earlier question's measure and changes only what the "
+        "follow-up changes, and a self-contained question inherits nothing. The question that "
+        "was answered is `standalone_question` in the answer, in the "
+        f"`{STANDALONE_HEADER}` header (percent-encoded UTF-8) and in "
+        "`GET /v1/conversations/{id}`; `question` in the answer stays the user's words."
     ),
 )
 def ask(body: AskRequest, services: ServicesDep, response: Response) -> AskResponse:

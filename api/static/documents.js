@@ -2,6 +2,7 @@
 "use strict";
 
 import { $, auth, el, errorMessage, pressedTwice, writeHeaders } from "./dom.js";
+import { byTrial, provenanceLine } from "./provenance.js";
 import { forgetDocument } from "./reader.js";
 import { askDocument, setDocuments } from "./scope.js";
 
@@ -17,28 +18,43 @@ async function loadDocuments() {
   const body = await response.json();
   const list = $("doc-list");
   list.replaceChildren();
-  for (const d of body.documents) {
-    const item = el("li", null, "doc");
-    item.dataset.docId = d.doc_id;
-    const info = el("div", null, "doc-info");
-    info.appendChild(el("span", d.title, "doc-title"));
-    const chunks = `${d.chunks} chunk${d.chunks === 1 ? "" : "s"}`;
-    info.appendChild(el("span", `${d.doc_id} · ${chunks}`, "meta"));
-    item.appendChild(info);
-    const actions = el("div", null, "doc-actions");
-    const ask = el("button", "Ask this document", "ask-doc secondary");
-    ask.type = "button";
-    ask.setAttribute("aria-label", `Ask only ${d.doc_id}: ${d.title}`);
-    ask.addEventListener("click", () => askDocument(d));
-    const remove = el("button", "Delete", "delete secondary");
-    remove.type = "button";
-    remove.setAttribute("aria-label", `Delete ${d.doc_id}`);
-    remove.addEventListener("click", () => deleteDocument(d, remove));
-    actions.append(ask, remove);
-    item.appendChild(actions);
-    list.appendChild(item);
+  // Grouped by trial: the group's heading opens its first item (every <li> is a document).
+  const grouped = byTrial(body.documents);
+  for (const group of grouped) {
+    group.documents.forEach((d, i) => list.appendChild(documentItem(d, i === 0 ? group : null)));
   }
   setDocuments(body.documents);
+}
+
+function documentItem(d, group) {
+  const item = el("li", null, "doc");
+  item.dataset.docId = d.doc_id;
+  if (group) {
+    item.classList.add("group-start");
+    const count = `${group.documents.length} document${group.documents.length === 1 ? "" : "s"}`;
+    const head = el("h3", group.trial, "doc-group");
+    head.appendChild(el("span", ` · ${count}`, "group-count"));
+    item.appendChild(head);
+  }
+  const info = el("div", null, "doc-info");
+  info.appendChild(el("span", d.title, "doc-title"));
+  const chunks = `${d.chunks} chunk${d.chunks === 1 ? "" : "s"}`;
+  info.appendChild(el("span", `${d.doc_id} · ${chunks}`, "meta"));
+  const line = provenanceLine(d.provenance);
+  if (line) info.appendChild(line);
+  item.appendChild(info);
+  const actions = el("div", null, "doc-actions");
+  const ask = el("button", "Ask this document", "ask-doc secondary");
+  ask.type = "button";
+  ask.setAttribute("aria-label", `Ask only ${d.doc_id}: ${d.title}`);
+  ask.addEventListener("click", () => askDocument(d));
+  const remove = el("button", "Delete", "delete secondary");
+  remove.type = "button";
+  remove.setAttribute("aria-label", `Delete ${d.doc_id}`);
+  remove.addEventListener("click", () => deleteDocument(d, remove));
+  actions.append(ask, remove);
+  item.appendChild(actions);
+  return item;
 }
 
 function setUploadStatus(text, kind, uploaded) {

@@ -2,6 +2,7 @@
 "use strict";
 
 import { $, el, errorMessage } from "./dom.js";
+import { provenanceLine } from "./provenance.js";
 
 const documents = new Map(); // doc_id -> Promise of the document (text and metadata)
 let activeMarker = null;
@@ -33,6 +34,9 @@ export async function openCitation(citation, button) {
   document.body.classList.add("reading");
   $("reader-title").textContent = citation.title;
   $("reader-meta").textContent = `${citation.doc_id} · characters ${citation.start}–${citation.end}`;
+  const line = provenanceLine(citation);
+  $("reader-provenance").replaceChildren(...(line ? [line] : []));
+  $("reader-provenance").hidden = !line;
   warning.hidden = true;
   text.replaceChildren(document.createTextNode("Loading…"));
   let doc;

@@ -3,6 +3,7 @@
 "use strict";
 
 import { el, errorMessage } from "./dom.js";
+import { provenanceLine } from "./provenance.js";
 import { openCitation } from "./reader.js";
 
 const CALC_NAMES = {
@@ -232,6 +233,8 @@ export class TurnView {
       meta.appendChild(document.createTextNode(` · ${c.doc_id} · characters ${c.start}–${c.end}`));
       head.appendChild(meta);
       item.appendChild(head);
+      const line = provenanceLine(c);
+      if (line) item.appendChild(line);
       item.appendChild(el("blockquote", c.quote));
       this.sources.appendChild(item);
     }

@@ -116,6 +116,7 @@ def test_follow_ups_are_rewritten_and_turns_keep_their_citations(http):
     second, standalone = ask(http, "and the CRS rate?", cid)
     assert standalone == "What was the CRS rate in LINKER-SMM1?"
     assert second["question"] == "and the CRS rate?"  # the Answer keeps the user's words
+    assert second["standalone_question"] == standalone  # ... and carries what was answered
     assert "42%" in second["answer"] and not second["abstained"]
     assert second["citations"][0]["doc_id"].startswith("linker-smm1")
 
@@ -144,6 +145,23 @@ def test_follow_ups_are_rewritten_and_turns_keep_their_citations(http):
     assert [t["answer"] for t in turns] == [first, second, third, fourth]
     for t in turns:
         check_quotes(http, t["answer"]["citations"])
+
+
+def test_follow_ups_keep_the_measure_and_general_questions_inherit_no_trial(http):
+    first, _ = ask(http, "What was the overall response rate in LINKER-SMM1?")
+    cid = first["conversation_id"]
+    compared, standalone = ask(http, "How does that compare with AQUILA?", cid)
+    expected = "How does the overall response rate in LINKER-SMM1 compare with AQUILA?"
+    assert standalone == compared["standalone_question"] == expected
+    assert not compared["abstained"]
+    assert "100%" in compared["answer"] and "63.4%" in compared["answer"]
+    cited = {c["doc_id"].split("-")[0] for c in compared["citations"]}
+    assert {"linker", "aquila"} <= cited  # both trials' own documents
+
+    general = "Should high-risk smoldering myeloma be treated with daratumumab?"
+    answered, standalone = ask(http, general, cid)
+    assert standalone == answered["standalone_question"] == general  # no trial appended
+    assert "searched only the documents of" not in answered["answer"]
 
 
 def test_an_unknown_conversation_is_a_json_404(http):

@@ -149,3 +149,37 @@ def test_eval_help_teaches_with_examples(capsys):
         _parser().parse_args(["eval", "--help"])
     out = capsys.readouterr().out
     assert "examples:" in out and "--update-baseline" in out and "exit status" in out
+
+
+class RewritingTarget(ScriptedTarget):
+    """Answers the follow-up and says which standalone question it answered."""
+
+    def __init__(self, answers, standalone):
+        super().__init__(answers)
+        self.standalone = standalone
+
+    def ask(self, question, conversation_id=None, filters=None):
+        answer = super().ask(question, conversation_id, filters)
+        return answer.model_copy(update={"standalone_question": self.standalone})
+
+
+@pytest.mark.parametrize(
+    ("answered", "match"),
+    [("what was the CRS rate in trial A", True),  # case, spaces and end mark ignored
+     ("What was the ORR in trial A?", False), (None, False)],
+)  # fmt: skip
+def test_a_follow_up_is_right_only_when_rewritten_as_expected(answered, match):
+    case = Case(id="rewrite", user_input="And the CRS rate?", turns=["ORR?"],
+                standalone="What was the CRS rate in trial A?", expected_numbers=["42%"],
+                tags=["follow-up"])  # fmt: skip
+    [result] = run_cases(RewritingTarget(ANSWERS, answered), [case])
+    assert result.scores["numeric_recall"] == 1.0  # the figure is right either way
+    assert result.scores["standalone_match"] == float(match)
+    assert result.scores["correct"] is match
+    assert summarise([result])["overall"]["standalone_match"] == float(match)
+    assert result.row()["expected_standalone"] == case.standalone
+
+
+def test_a_standalone_question_is_expected_only_of_a_follow_up():
+    with pytest.raises(ValueError, match="only of a follow-up"):
+        Case(id="x", user_input="ORR?", standalone="ORR?", expected_numbers=["1%"])
