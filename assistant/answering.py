@@ -35,7 +35,7 @@ from assistant.errors import CalculatorInputError, InputError
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
 from assistant.provenance import primary_first, provenance
-from assistant.query import Query, analyse
+from assistant.query import Query
 from assistant.reranker import Reranker, load_reranker, pair_text
 from assistant.retrieval import Retriever
 from assistant.scorer import AnswerScorer, PoolChunk, build_pool, features, load_scorer
@@ -177,7 +177,7 @@ class ExtractiveEngine:
             return self._from_stated_inputs(question, ask, conversation_id)
         if k is not None and k < 1:
             raise InputError("k must be at least 1")
-        query = analyse(question)
+        query = self.retriever.read(question)
         named_docs, written = self.retriever.trial_names.found(question)
         scope, searched = self._scope(filters, named_docs, written)
         learned = self.settings.rank_by in ("scorer", "cascade")
@@ -212,7 +212,8 @@ class ExtractiveEngine:
         ]
         # An effect question about an outcome no passage names is not answered by a result
         # about another outcome of the same arms.
-        outcome = outcome_terms(question)
+        named = {g.term for g in outcome_terms(question)}
+        outcome = [g for g in query.groups if g.term in named]  # as read, misspellings too
         if outcome and not any(g.satisfied_by(c.context) for c in candidates for g in outcome):
             return self._abstain(question, query, candidates, conversation_id, searched)
         if not eligible and learned and self.settings.verdict:

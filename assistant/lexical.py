@@ -17,11 +17,19 @@ from typing import Any
 
 import bm25s
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from assistant.models import Chunk, Filters
 from assistant.text import tokenize
 
 log = logging.getLogger("trialqa.lexical")
+
+# A misspelt term: one the index lacks, of letters only, read as the indexed term it is one edit
+# from (a letter added, dropped, changed, or two swapped), two from nine letters on. Shorter
+# words are left as they are: one edit turns too many of them into other words.
+SPELL_FROM = 6
+SPELL_TWO_FROM = 9
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -68,6 +76,7 @@ class LexicalIndex:
             corpus.append(tokens)
             self.df.update(set(tokens))
         self._bm25: bm25s.BM25 | None = None
+        self._by_letter: dict[str, list[str]] | None = None
         if corpus:
             self._bm25 = bm25s.BM25()
             self._bm25.index(corpus, show_progress=False)
@@ -79,6 +88,34 @@ class LexicalIndex:
         """BM25's idf; a term absent from the corpus gets the highest weight there is."""
         n, df = len(self.ids), self.df.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def spelled(self, term: str) -> str | None:
+        """The indexed term ``term`` misspells, or None: for a term no chunk holds, the most
+        frequent indexed term with the same first letter within one edit (two from
+        ``SPELL_TWO_FROM`` letters on); None when ``term`` is indexed, short or not a word."""
+        if term in self.df or len(term) < SPELL_FROM or not term.isalpha():
+            return None
+        edits = 2 if len(term) >= SPELL_TWO_FROM else 1
+        near = process.extract(
+            term,
+            self._spelling().get(term[0], ()),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=edits,
+            limit=None,
+        )
+        if not near:
+            return None
+        return min(near, key=lambda hit: (hit[1], -self.df[hit[0]], hit[0]))[0]
+
+    def _spelling(self) -> dict[str, list[str]]:
+        """The indexed words (letters only, from ``SPELL_FROM`` - 1 letters) by first letter."""
+        if self._by_letter is None:
+            by_letter: dict[str, list[str]] = {}
+            for term in self.df:
+                if len(term) >= SPELL_FROM - 1 and term.isalpha():
+                    by_letter.setdefault(term[0], []).append(term)
+            self._by_letter = by_letter
+        return self._by_letter
 
     def search(
         self, tokens: list[str], k: int, filters: Filters | None = None

@@ -37,7 +37,6 @@ from assistant.answering import AnswerEngine, ExtractiveEngine
 from assistant.gate import Claim, Quote, check_claim, reply_spans, split_reply
 from assistant.models import Answer, Calculation, Citation, Filters, Passage, Verdict
 from assistant.provenance import provenance
-from assistant.query import analyse
 from assistant.settings import ComposerSettings
 from assistant.streaming import split_sentences
 
@@ -237,7 +236,7 @@ class LLMEngine:
             # test), and a question stating its own figures is computed, not composed.
             yield from _emit(base.model_copy(update={"composer": "extractive"}))
             return
-        passages = self.retriever.search(analyse(question), k, filters)
+        passages = self.retriever.search(self.retriever.read(question), k, filters)
         calc_texts = [c.text for c in base.calculations if c.text]
         facts = _facts(base, passages)
         messages = build_messages(question, passages, facts, self.extractive.settings.max_sentences)

@@ -14,7 +14,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import InputError
 from assistant.lexical import LexicalCache, LexicalIndex
 from assistant.models import Filters, Passage
-from assistant.query import Query, analyse
+from assistant.query import Query, TermGroup, analyse
 from assistant.settings import RetrievalSettings
 from assistant.store import VectorStore
 
@@ -47,6 +47,32 @@ class Retriever:
     def lexical(self) -> LexicalIndex:
         return self._lexical.get()
 
+    def read(self, question: str) -> Query:
+        """The question's terms (``query.analyse``), each that no chunk holds in any of its
+        forms and that misspells an indexed term (``carageenan``: ``LexicalIndex.spelled``)
+        also satisfied by, and searched for as, that term (``carrageenan``)."""
+        query = analyse(question)
+        lexical = self.lexical
+        groups, added = [], []
+        for g in query.groups:
+            known = g.term in lexical.df or any(
+                all(w in lexical.df for w in alt) for alt in g.alternatives
+            )
+            right = None if known else lexical.spelled(g.term)
+            if right is None:
+                groups.append(g)
+                continue
+            groups.append(TermGroup(g.surface, g.term, (*g.alternatives, frozenset({right}))))
+            added.append(right)
+        if not added:
+            return query
+        return Query(
+            text=query.text,
+            groups=tuple(groups),
+            dense_text=query.dense_text,
+            lexical_tokens=(*query.lexical_tokens, *added),
+        )
+
     def search(
         self, query: str | Query, k: int | None = None, filters: Filters | None = None
     ) -> list[Passage]:
@@ -56,7 +82,7 @@ class Retriever:
         own prefers those trials' passages: they come first, and the best two passages from
         anywhere else still make the list, so a comparison can reach beyond the named trial.
         """
-        q = analyse(query) if isinstance(query, str) else query
+        q = self.read(query) if isinstance(query, str) else query
         if not q.text.strip():
             raise InputError("the search query is empty")
         k = self.settings.k if k is None else k

@@ -39,6 +39,18 @@ def test_search_ranks_ids_and_applies_filters():
     assert index.idf("absent") > index.idf(tokenize("daratumumab")[0])
 
 
+def test_a_misspelt_term_is_read_as_the_indexed_term_it_is_one_or_two_edits_from():
+    index = LexicalIndex(entries())
+    assert index.spelled("linvoseltmab") == "linvoseltamab"  # a letter dropped
+    assert index.spelled("daratumamab") == "daratumumab"  # a letter changed
+    assert index.spelled("cyotkin") == "cytokin"  # two letters swapped: one edit
+    assert index.spelled("daratumumab") is None  # indexed: nothing to correct
+    assert index.spelled("grada") is None  # too short to tell a typo from another word
+    assert index.spelled("cytokin2") is None  # not a word: codes and doses are exact
+    assert index.spelled("cytakinn") is None  # two edits from an eight-letter term
+    assert index.spelled("pembrolizumab") is None  # no indexed term near it
+
+
 def _write(store, doc_id: str, text: str) -> None:
     from assistant.models import Document
 

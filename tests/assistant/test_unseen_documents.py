@@ -35,8 +35,8 @@ HTML = """<html><head><title>BRIGHT-7 safety update</title></head><body>
 # Plain text as it often arrives: wrapped at 72 columns, sentences running across the breaks.
 WRAPPED = """PINE-5: a randomised trial of gel W for knee osteoarthritis
 
-Adults with knee osteoarthritis were randomly assigned to gel W or a vehicle gel for six
-weeks. The mean reduction in WOMAC pain score at six weeks was 12.4 points with gel W and
+Adults with knee osteoarthritis were randomly assigned to gel W (fexolinast 2%) or a
+vehicle gel for six weeks. The mean reduction in WOMAC pain score at six weeks was 12.4 points with gel W and
 8.1 points with the vehicle gel (difference 4.3 points, 95% CI 1.2 to
 7.4). Application-site dermatitis, the most common adverse event, was reported
 by 9 patients given gel W and by 3 patients given the vehicle gel.
@@ -102,6 +102,16 @@ def test_a_hard_wrapped_sentence_is_quoted_whole(services, question, held):
     assert answer.citations[0].doc_id == "pine"
     assert all(part in answer.citations[0].quote for part in held), answer.citations[0].quote
     assert_answer_contract(services.store, answer)
+
+
+def test_a_misspelt_drug_name_is_read_as_the_indexed_one(services):
+    """Clinicians type drug names from memory: one edit away is still the drug."""
+    query = services.retriever.read("How many patients had dermatitis with fexolinats?")
+    [group] = [g for g in query.groups if g.surface == "fexolinats"]
+    assert group.satisfied_by({"fexolinast"}) and "fexolinast" in query.lexical_tokens
+    answer = services.engine.answer("How many patients had dermatitis with fexolinats?")
+    assert not answer.abstained and answer.citations[0].doc_id == "pine", answer.answer
+    assert "9 patients" in answer.citations[0].quote
 
 
 def test_an_effect_question_on_an_outcome_never_named_is_declined(services):
