@@ -9,7 +9,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from api import cli_calc
+from api import cli_calc, cli_check
 from assistant.errors import TrialQAError
 from eval import cli as eval_cli
 
@@ -19,6 +19,7 @@ examples:
   trialqa ask "What was the overall response rate?"
   trialqa ask "How many patients had CRS?" --json --k 8
   trialqa ask "What was the ORR?" --doc linker-smm1-interview
+  trialqa check draft.txt                       which claims of a text the sources support
   trialqa search "NCT05955508"
   trialqa documents
   trialqa serve --port 8000                     API, OpenAPI at /docs, page at /
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes (default 1); N > 1 needs a Chroma server (TRIALQA_STORE__KIND=http)",
     )
     cli_calc.add_parser(sub)
+    cli_check.add_parser(sub)
     eval_cli.add_parser(sub)
     return parser
 
@@ -240,6 +242,7 @@ COMMANDS = {
     "documents": cmd_documents,
     "serve": cmd_serve,
     "calc": cli_calc.run,
+    "check": cli_check.run,
     **eval_cli.COMMANDS,
 }
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.claims import ClaimChecker
 from assistant.factory import Services
 from assistant.suggestions import Suggestions
 
@@ -22,3 +23,10 @@ def get_suggestions(request: Request) -> Suggestions:
 
 
 SuggestionsDep = Annotated[Suggestions, Depends(get_suggestions)]
+
+
+def get_checker(request: Request) -> ClaimChecker:
+    return request.app.state.checker
+
+
+CheckerDep = Annotated[ClaimChecker, Depends(get_checker)]

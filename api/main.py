@@ -12,6 +12,7 @@ from api import errors, headers, security
 from api.routes import (
     ask,
     calculate,
+    check,
     conversations,
     documents,
     health,
@@ -20,6 +21,7 @@ from api.routes import (
     search,
     suggestions,
 )
+from assistant.claims import checker_for
 from assistant.factory import build
 from assistant.settings import Settings
 from assistant.storelock import holding
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.retriever.trial_names.found("")  # and the trial names questions may use
             app.state.services = services
             app.state.suggestions = Suggestions(services.store)
+            app.state.checker = checker_for(services.engine)
             yield
 
     app = FastAPI(
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security.install(app, settings)
     for module in (
         ask,
+        check,
         conversations,
         suggestions,
         openai,

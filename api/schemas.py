@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from assistant.claims import MAX_TEXT_CHARS, CheckResult
 from assistant.conversation import Conversation, ConversationSummary
 from assistant.conversation_store import LIST_MAX, TITLE_MAX_CHARS
 from assistant.models import Answer, Calculation, Citation, DocumentInfo, Filters
@@ -63,6 +64,23 @@ class AskRequest(BaseModel):
     filters: RequestFilters | None = Field(
         default=None, description="Only passages matching these."
     )
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        max_length=MESSAGE_MAX_CHARS,
+        description=f"The text whose claims to check (at most {MAX_TEXT_CHARS:,} characters).",
+        examples=["In LINKER-SMM1, the overall response rate was 100% among 19 patients."],
+    )
+    filters: RequestFilters | None = Field(
+        default=None, description="Only passages matching these (as in /v1/ask)."
+    )
+
+
+class CheckResponse(CheckResult):
+    """Each checkable sentence of the text with its verdict, citations and numbers."""
 
 
 class AskResponse(Answer):

@@ -46,6 +46,7 @@ examples:
   trialqa bench-eval evidence-inference --limit 40 --report eval/bench
   trialqa bench-eval covidqa --limit 100         expert questions in held-out articles
   trialqa bench-eval pubmedqa --data ~/data/pqal_labeled.json
+  trialqa bench-eval nli4ct                      the claim checker on NLI4CT dev (200 statements)
 
 pubmedqa: every abstract is ingested into a temporary store; recall@1/5 and MRR of finding the
 question's own abstract. Its yes/no/maybe answer is reported as "not supported": the engine
@@ -55,6 +56,9 @@ often a cited sentence overlaps an annotated evidence span (recall@1/3), and the
 macro-F1 end to end and on the annotated evidence (a withheld verdict counts as wrong).
 covidqa: each question of the held-out articles (never trained on) is asked within its own
 article; how often the first cited quote, or one of the first three, holds the answer span.
+nli4ct: each statement is checked (trialqa check) against its trial record section(s);
+supported -> Entailment, contradicted -> Contradiction, not_found -> wrong (also reported
+forced to Contradiction); label accuracy, macro-F1 and evidence-line F1, with the CPU model.
 Without the data files the command says so and exits 0.
 """
 
@@ -133,12 +137,12 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser(
         "bench-eval",
-        help="retrieval, citation and verdicts on public benchmarks (PubMedQA, EI2, COVID-QA)",
+        help="public benchmarks (PubMedQA, Evidence Inference, COVID-QA, NLI4CT)",
         description="Score TrialQA on a public benchmark in a temporary store.",
         epilog=BENCH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("benchmark", choices=["pubmedqa", "evidence-inference", "covidqa"])
+    p.add_argument("benchmark", choices=["pubmedqa", "evidence-inference", "covidqa", "nli4ct"])
     p.add_argument("--data", type=Path, metavar="PATH", help="the benchmark's JSON file")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions/prompts")
     p.add_argument("--report", type=Path, metavar="DIR", help="write <benchmark>.json here")
@@ -276,6 +280,11 @@ def _target(args, cases=()):
 def run_bench(args) -> int:
     from eval import public
 
+    if args.benchmark == "nli4ct":
+        from eval import nli4ct
+
+        data = args.data or public.DATA / "nli4ct" / "dev.json"
+        return nli4ct.main(data, args.limit, args.report, not args.quiet)
     return public.main(args.benchmark, args.data, args.limit, args.report, not args.quiet)
 
 

@@ -122,12 +122,15 @@ def run_cli(
     cwd: Path | None = None,
     timeout: float = 180,
     env: dict[str, str] | None = None,
+    input_text: str | None = None,
 ):
-    """``trialqa ARGS`` over ``store`` in a process of its own (``env``: settings added)."""
+    """``trialqa ARGS`` over ``store`` in a process of its own (``env``: settings added;
+    ``input_text``: its standard input)."""
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
         env={**cli_env(store), **(env or {})},
         cwd=cwd or ROOT,
+        input=input_text,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -7,9 +7,11 @@
 //
 // app.js asks and shows the conversation; turns.js renders a turn, reader.js the cited
 // document, documents.js the documents panel, conversations.js the list of past ones,
-// scope.js the filters every question is asked under, suggestions.js the suggested questions.
+// scope.js the filters every question is asked under, suggestions.js the suggested questions,
+// check.js the "Check a text" mode.
 "use strict";
 
+import { initCheck } from "./check.js";
 import { $, errorMessage } from "./dom.js";
 import { initConversations, loadConversations, markCurrent } from "./conversations.js";
 import { initDocuments } from "./documents.js";
@@ -209,6 +211,14 @@ document.addEventListener("keydown", (event) => {
 });
 
 initScope();
+initCheck(
+  setStatus,
+  () => state.busy,
+  (busy) => {
+    state.busy = busy;
+    $("ask").disabled = busy;
+  },
+);
 initSuggestions((question) => {
   if (state.busy) return;
   $("question").value = question;
