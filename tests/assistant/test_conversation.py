@@ -1,7 +1,5 @@
 """Follow-up rewriting, the conversation store and the streamed sentences: no model needed."""
 
-import re
-
 import pytest
 
 from assistant.conversation import (
@@ -13,19 +11,12 @@ from assistant.conversation import (
 from assistant.errors import InputError, NotFoundError
 from assistant.models import Answer, Calculation, Citation
 from assistant.streaming import pieces, split_sentences
+from tests.assistant.trial_names import names_finder
 
 TRIALS = ["LINKER-SMM1", "AQUILA", "E3A06", "NCT02210780", "Mayo 20/2/20"]
 
 
-def names_in(text: str) -> list[str]:
-    """What ``TrialNames.found`` reports, for a fixed list of names (any case, any separator)."""
-    found = []
-    for name in TRIALS:
-        parts = re.findall(r"[0-9A-Za-z]+", name)
-        pattern = r"(?<![0-9a-z])" + r"[\s\-_/.]*".join(parts) + r"(?![0-9a-z])"
-        if m := re.search(pattern, text, re.I):
-            found.append(m.group(0))
-    return sorted(found, key=text.find)
+names_in = names_finder(TRIALS)
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,16 @@
 comparisons, qualifiers, trial swaps, new measures, and self-contained questions that inherit
 nothing. Rules only; no model, no store."""
 
-import re
-
 import pytest
 
 from assistant.followup import rewrite, standalone_questions
 from assistant.question_parts import is_self_contained, read_question, subject_words
+from tests.assistant.trial_names import names_finder
 
 TRIALS = ["LINKER-SMM1", "LINKER-MM1", "AQUILA", "E3A06", "QuiRedex", "NCT02210780"]
 
 
-def names_in(text: str) -> list[str]:
-    found = []
-    for name in TRIALS:
-        parts = re.findall(r"[0-9A-Za-z]+", name)
-        pattern = r"(?<![0-9a-z])" + r"[\s\-_/.]*".join(parts) + r"(?![0-9a-z])"
-        if m := re.search(pattern, text, re.I):
-            found.append(m.group(0))
-    return sorted(found, key=text.find)
+names_in = names_finder(TRIALS)
 
 
 ORR = "What was the overall response rate in LINKER-SMM1?"
