@@ -50,6 +50,7 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
         "composer",
         "warnings",
         "verdict",
+        "standalone_question",
     }
     assert "NCT05955508" in body["answer"]
 
