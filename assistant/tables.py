@@ -44,7 +44,9 @@ _FRAME = {
 }  # fmt: skip
 _WORD = re.compile(r"[\w%][\w%\-/.]*")
 
-RANDOMISED = re.compile(r"\brandomi[sz](?:ed|ation)\b|\brandomly (?:assigned|allocated)\b", re.I)
+RANDOMISED = re.compile(
+    r"(?<![\w-])randomi[sz](?:ed|ation)\b|\brandomly (?:assigned|allocated)\b", re.I
+)
 SINGLE_ARM = re.compile(
     r"\bsingle[- ](?:arm|group|cohort)\b|\bnon-?randomi[sz]ed\b|\bone[- ]arm\b",
     re.I,
