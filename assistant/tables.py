@@ -23,7 +23,6 @@ from assistant.provenance import provenance
 from assistant.text import sentence_spans
 
 NOT_STATED = "not stated"
-COLUMNS = ["Trial", "Arm", "n", "Design"]
 NOTE = (
     "Results of different trials, not head-to-head comparisons: populations, arms and "
     "follow-up differ. Randomised and single-arm results are marked in the Design column."
@@ -96,6 +95,11 @@ def parse(question: str, named: list[tuple[str, set[str], int]]) -> Comparison |
     if not best:
         return None
     return Comparison(measure=best, trials=[(name, docs) for name, docs, _ in named])
+
+
+def columns(measure: str) -> list[str]:
+    """The table's columns: the value beside the trial, then what to read it with."""
+    return ["Trial", measure, "Design", "Arm", "n"]
 
 
 def measure_question(measure: str, trial: str) -> str:
@@ -273,14 +277,14 @@ def build(
             design = TableCell(text=found.design, cited=[cite(found.design_quote)])
         else:
             design = TableCell(text=NOT_STATED)
-        rows.append([trial, arm, n, design, value])
+        rows.append([trial, value, design, arm, n])
     if not citations:
         return Answer(
             question=question,
             answer=f"No document of {', '.join(names)} states the {comparison.measure}.",
             abstained=True,
             conversation_id=conversation_id,
-            table=EvidenceTable(columns=COLUMNS + [comparison.measure], rows=rows, note=NOTE),
+            table=EvidenceTable(columns=columns(comparison.measure), rows=rows, note=NOTE),
         )
     sentences.append(NOTE)
     return Answer(
@@ -289,7 +293,7 @@ def build(
         abstained=False,
         citations=citations,
         conversation_id=conversation_id,
-        table=EvidenceTable(columns=COLUMNS + [comparison.measure], rows=rows, note=NOTE),
+        table=EvidenceTable(columns=columns(comparison.measure), rows=rows, note=NOTE),
     )
 
 

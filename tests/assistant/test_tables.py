@@ -130,13 +130,13 @@ def test_a_trial_without_the_measure_is_a_not_stated_row():
         f"What was the overall response rate in {t}?" for t in ("ALPHA-1", "BETA", "GAMMA2")
     ]
     table = answer.table
-    assert table.columns == ["Trial", "Arm", "n", "Design", "overall response rate"]
+    assert table.columns == ["Trial", "overall response rate", "Design", "Arm", "n"]
     assert [row[0].text for row in table.rows] == ["ALPHA-1", "BETA", "GAMMA2"]
     alpha, beta, gamma = table.rows
-    assert [c.text for c in alpha] == ["ALPHA-1", NOT_STATED, "25", "single-arm", "88%"]
-    assert alpha[4].cited == [1] and alpha[3].cited == [1]
+    assert [c.text for c in alpha] == ["ALPHA-1", "88%", "single-arm", NOT_STATED, "25"]
+    assert alpha[1].cited == [1] and alpha[2].cited == [1]
     for row in (beta, gamma):
-        assert row[4].text == NOT_STATED and row[4].cited == []
+        assert row[1].text == NOT_STATED and row[1].cited == []
         assert f"The documents of {row[0].text} do not state the overall response rate." in (
             answer.answer
         )
@@ -144,7 +144,7 @@ def test_a_trial_without_the_measure_is_a_not_stated_row():
     assert not answer.abstained and [c.n for c in answer.citations] == [1]
     assert set(map(int, re.findall(r"\[(\d+)\]", answer.answer))) == {1}
     md = table_markdown(table)
-    assert "| ALPHA-1 [1] | not stated | 25 [1] | single-arm [1] | 88% [1] |" in md
+    assert "| ALPHA-1 [1] | 88% [1] | single-arm [1] | not stated | 25 [1] |" in md
     assert "| BETA | not stated | not stated | not stated | not stated |" in md
 
 
@@ -183,14 +183,14 @@ def test_three_named_trials_make_three_cited_rows_over_the_corpus(corpus_service
     by_n = {c.n: c for c in answer.citations}
     trial_of = {d.doc_id: d.metadata.get("trial") for d in corpus_services.store.list_documents()}
     for row in table.rows:
-        value = row[4]
+        value = row[1]
         assert value.text != NOT_STATED and value.cited, row
         quote = by_n[value.cited[0]]
         assert value.text in quote.quote and "%" in value.text  # the number gate
         assert row[0].text in str(trial_of[quote.doc_id])  # cited from that trial's documents
         for cell in row[1:]:
             assert cell.text == NOT_STATED or cell.cited, cell
-    designs = {row[0].text: row[3].text for row in table.rows}
+    designs = {row[0].text: row[2].text for row in table.rows}
     assert designs["AQUILA"] == "randomised" and designs["E3A06"] == "randomised"
     assert "not head-to-head" in table.note
     # Two trials, worded as a follow-up would be: two rows, and no other question is tabled.
