@@ -1,21 +1,26 @@
 """Evidence tables over HTTP and on the page (issue 21 item 1): /v1/ask, the SSE stream's final
 answer and the OpenAI-compatible endpoint carry the table; the page renders it (markers open
 the reader), downloads it as CSV and scrolls it at phone width. Real server over the shipped
-corpus, real engine, headless Chromium."""
+corpus, real engine, headless Chromium. With TRIALQA_README_SHOT=1 it refreshes docs/tables-*.png."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from tests.api.test_chat_scope import SMALL_CONTROLS
 from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, is_stream
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
 
 QUESTION = "Compare the overall response rates of LINKER-SMM1, AQUILA and E3A06"
 TRIALS = ["LINKER-SMM1", "AQUILA", "E3A06"]
@@ -62,6 +67,15 @@ def test_the_table_travels_in_ask_stream_and_chat_completions(http):
     assert data[-1]["table"] == table
 
 
+def test_the_cli_prints_the_table_after_the_answer(server_store):
+    done = run_cli("ask", QUESTION, store=server_store)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| Trial | overall response rates |")
+    assert [row.split(" | ")[0].lstrip("| ").split(" [")[0] for row in rows[1:]] == TRIALS
+    assert "not head-to-head" in done.stdout
+
+
 PHONE_OVERFLOW = """() => {
   const box = document.querySelector("#turns li.turn:last-child .evidence-scroll");
   return [box.scrollWidth > box.clientWidth, document.documentElement.scrollWidth <= innerWidth];
@@ -75,6 +89,7 @@ def test_the_page_renders_downloads_and_scrolls_the_table(http, live_server, tmp
     from playwright.sync_api import expect, sync_playwright
 
     answer = http.post("/v1/ask", json={"question": QUESTION}).json()
+    shots = ROOT / "docs" if os.environ.get("TRIALQA_README_SHOT") else tmp_path
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
@@ -97,7 +112,8 @@ def test_the_page_renders_downloads_and_scrolls_the_table(http, live_server, tmp
             expect(turn.locator(".evidence-note")).to_contain_text("not head-to-head")
             value = rows.nth(1).locator("td").first
             expect(value).to_contain_text(answer["table"]["rows"][1][1]["text"])
-            page.screenshot(path=tmp_path / "table-desktop.png", full_page=True)
+            turn.locator(".evidence").evaluate("e => e.scrollIntoView({block: 'center'})")
+            page.screenshot(path=shots / "tables-desktop.png")
 
             # A marker in a cell opens the reader on that citation's quote.
             n = answer["table"]["rows"][1][1]["cited"][0]
@@ -126,6 +142,7 @@ def test_the_page_renders_downloads_and_scrolls_the_table(http, live_server, tmp
             assert page.evaluate(PHONE_OVERFLOW) == [True, True]
             assert page.evaluate(SMALL_TABLE_MARKERS) == 0
             assert not page.evaluate(SMALL_CONTROLS)
-            page.screenshot(path=tmp_path / "table-phone.png")
+            turn.locator(".evidence-csv").evaluate("e => e.scrollIntoView({block: 'center'})")
+            page.screenshot(path=shots / "tables-phone.png")
         finally:
             browser.close()
