@@ -201,3 +201,27 @@ def test_three_named_trials_make_three_cited_rows_over_the_corpus(corpus_service
     assert (
         corpus_services.engine.answer("What was the overall response rate in AQUILA?").table is None
     )
+
+
+def test_the_conversation_export_carries_the_table_and_every_marker_resolves():
+    from assistant.conversation_store import Turn
+    from assistant.export import turn_markdown
+
+    quote = "ALPHA-1 | reported an overall response rate of 88% (22/25)."
+    question = "Compare the overall response rate of ALPHA-1 and BETA"
+    comparison = parse(question, named(question, "ALPHA-1", "BETA"))
+
+    def ask(q, filters):
+        if filters.doc_id == ["beta-doc"]:
+            return Answer(question=q, answer="None.", abstained=True)
+        return Answer(question=q, answer=f"{quote} [1]", abstained=False,
+                      citations=[citation(quote, "alpha-1-doc")])  # fmt: skip
+
+    answer = build(question, comparison, ask, NoStore(), None, "c")
+    md = turn_markdown(Turn(n=1, question=question, standalone_question=question,
+                            answer=answer, asked_at=0.0))  # fmt: skip
+    assert "| ALPHA-1 [1] | 88% [1] | not stated | not stated | 25 [1] |" in md
+    assert "| BETA | not stated | not stated | not stated | not stated |" in md
+    assert "not head-to-head" in md
+    references = {int(n) for n in re.findall(r"^\[(\d+)\]", md, re.M)}
+    assert set(map(int, re.findall(r"(?<!\\)\[(\d+)\]", md))) <= references == {1}
