@@ -23,6 +23,7 @@ from assistant.provenance import provenance
 from assistant.text import sentence_spans
 
 NOT_STATED = "not stated"
+NO_FIGURE = "no figure stated"  # the trial's best sentence answers in words: see its quote
 NOTE = (
     "Results of different trials, not head-to-head comparisons: populations, arms and "
     "follow-up differ. Randomised and single-arm results are marked in the Design column."
@@ -123,6 +124,7 @@ class Found:
     n: str | None = None
     design: str | None = None
     design_quote: Citation | None = None
+    wordy: Citation | None = None  # the best answer sentence when none states a figure
 
 
 def value_in(quote: str) -> tuple[str, int, int] | None:
@@ -215,6 +217,7 @@ def found_in(answer: Answer) -> Found:
     found = Found()
     if answer.abstained:
         return found
+    found.wordy = answer.citations[0] if answer.citations else None
     for citation in answer.citations:  # in the engine's order: the best first
         hit = value_in(citation.quote)
         if hit is None:
@@ -263,7 +266,13 @@ def build(
             if stated := design_quote(store, docs, name, others, limit):
                 found.design, found.design_quote = stated
         trial = TableCell(text=name)
-        if found.value_quote is None:
+        if found.value_quote is None and found.wordy is not None:
+            # An answer in words ("no high-grade CRS"): cited, but no figure for the cell.
+            w = cite(found.wordy)
+            trial = TableCell(text=name, cited=[w])
+            value = TableCell(text=NO_FIGURE, cited=[w])
+            arm = n = TableCell(text=NOT_STATED)
+        elif found.value_quote is None:
             sentences.append(f"The documents of {name} do not state the {comparison.measure}.")
             value = arm = n = TableCell(text=NOT_STATED)
         else:

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.models import Answer, Citation, Filters
 from assistant.tables import (
+    NO_FIGURE,
     NOT_STATED,
     arm_in,
     build,
@@ -135,14 +136,15 @@ def test_a_trial_without_the_measure_is_a_not_stated_row():
     alpha, beta, gamma = table.rows
     assert [c.text for c in alpha] == ["ALPHA-1", "88%", "single-arm", NOT_STATED, "25"]
     assert alpha[1].cited == [1] and alpha[2].cited == [1]
-    for row in (beta, gamma):
-        assert row[1].text == NOT_STATED and row[1].cited == []
-        assert f"The documents of {row[0].text} do not state the overall response rate." in (
-            answer.answer
-        )
+    assert [c.text for c in beta] == ["BETA"] + [NOT_STATED] * 4
+    assert all(not c.cited for c in beta)
+    assert "The documents of BETA do not state the overall response rate." in answer.answer
+    # GAMMA2's documents answer in words: cited, but no figure goes in the cell.
+    assert (gamma[1].text, gamma[1].cited) == (NO_FIGURE, [2])
+    assert "GAMMA2 described responses as durable. [2]" in answer.answer
     assert "not head-to-head" in table.note
-    assert not answer.abstained and [c.n for c in answer.citations] == [1]
-    assert set(map(int, re.findall(r"\[(\d+)\]", answer.answer))) == {1}
+    assert not answer.abstained and [c.n for c in answer.citations] == [1, 2]
+    assert set(map(int, re.findall(r"\[(\d+)\]", answer.answer))) == {1, 2}
     md = table_markdown(table)
     assert "| ALPHA-1 [1] | 88% [1] | single-arm [1] | not stated | 25 [1] |" in md
     assert "| BETA | not stated | not stated | not stated | not stated |" in md
