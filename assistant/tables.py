@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.models import Answer, Citation, EvidenceTable, Filters, TableCell
 from assistant.numeric import figures_in
@@ -63,6 +63,7 @@ _ARM_AFTER = re.compile(
     r"|in\s+the\s+(?P<grouped>[A-Za-z][\w\-+ ]{1,40}?)\s+(?:arm|group))"
     r"(?=\s*(?:versus|vs\b|compared|and\b|,|;|\.|\(|$))"
 )
+_WITH_BEFORE = re.compile(r"\bwith\s+(?P<arm>[A-Za-z][\w\-+ ]{1,40}?)\s+(?:was|were|of)\s*$")
 _ARM_BEFORE = re.compile(r"(?P<arm>[A-Za-z][\w\-+ ]{1,40}?)\s*(?:\(n\s*=\s*\d+\))?\s*:\s*$")
 
 
@@ -72,6 +73,9 @@ class Comparison:
 
     measure: str
     trials: list[tuple[str, set[str]]]
+    # Each trial's own arm, when the question gives every trial one ("the response rates with
+    # daratumumab in A and with lenalidomide in B"): trial name -> "with daratumumab".
+    arms: dict[str, str] = field(default_factory=dict)
 
 
 def parse(question: str, named: list[tuple[str, set[str], int]]) -> Comparison | None:
@@ -95,7 +99,17 @@ def parse(question: str, named: list[tuple[str, set[str], int]]) -> Comparison |
             best = " ".join(words)
     if not best:
         return None
-    return Comparison(measure=best, trials=[(name, docs) for name, docs, _ in named])
+    trials = [(name, docs) for name, docs, _ in named]
+    # "with X in A and with Y in B": each trial's arm is the "with ..." right before its name.
+    arms: dict[str, str] = {}
+    for (name, _, at), start in zip(named, [0] + [at + len(n) for n, _, at in named], strict=False):
+        if m := _OWN_ARM.search(question[start:at]):
+            arms[name] = f"with {m.group('arm')}"
+    if len(arms) == len(named) and len(set(arms.values())) == len(arms):
+        measure = _OWN_ARM.sub("", best + " in").strip()
+        if measure:
+            return Comparison(measure=measure, trials=trials, arms=arms)
+    return Comparison(measure=best, trials=trials)
 
 
 def columns(measure: str) -> list[str]:
@@ -103,8 +117,11 @@ def columns(measure: str) -> list[str]:
     return ["Trial", measure, "Design", "Arm", "n"]
 
 
-def measure_question(measure: str, trial: str) -> str:
-    return f"What was the {measure} in {trial}?"
+_OWN_ARM = re.compile(r"\s*\bwith\s+(?:the\s+)?(?P<arm>[\w\-+ ]+?)\s+(?:in|for|of)\s*$", re.I)
+
+
+def measure_question(measure: str, trial: str, arm: str = "") -> str:
+    return f"What was the {measure}{' ' + arm if arm else ''} in {trial}?"
 
 
 def scoped(filters: Filters | None, docs: set[str]) -> Filters:
@@ -147,6 +164,8 @@ def arm_in(quote: str, start: int, end: int) -> str | None:
     "Daratumumab (n=194): 63.4%"."""
     if m := _ARM_AFTER.match(quote[end:]):
         return (m.group("arm") or m.group("grouped")).strip()
+    if m := _WITH_BEFORE.search(quote[max(0, start - 60) : start]):
+        return m.group("arm").strip()
     if m := _ARM_BEFORE.search(quote[max(0, start - 60) : start]):
         arm = re.split(r"[;—–]|\s-\s", m.group("arm"))[-1].strip()
         return arm or None
@@ -260,7 +279,8 @@ def build(
     names = [name for name, _ in comparison.trials]
     designs: set[str] = set()
     for name, docs in comparison.trials:
-        found = found_in(ask(measure_question(comparison.measure, name), scoped(filters, docs)))
+        asked = measure_question(comparison.measure, name, comparison.arms.get(name, ""))
+        found = found_in(ask(asked, scoped(filters, docs)))
         if found.design is None:
             others = [o for o in names if o != name]
             if stated := design_quote(store, docs, name, others, limit):

@@ -49,6 +49,16 @@ def test_the_measure_and_trials_are_read_from_the_question(question, names, meas
     assert [name for name, _ in found.trials] == list(names)
 
 
+def test_each_trial_keeps_its_own_arm_when_the_question_gives_one():
+    question = "Compare the response rates with drug Y in ALPHA-1 and with drug Z in BETA."
+    found = parse(question, named(question, "ALPHA-1", "BETA"))
+    assert found.measure == "response rates"
+    assert found.arms == {"ALPHA-1": "with drug Y", "BETA": "with drug Z"}
+    one = "How does the response rate with drug Y in ALPHA-1 compare with BETA?"
+    found = parse(one, named(one, "ALPHA-1", "BETA"))  # one arm given: it is the measure's
+    assert (found.measure, found.arms) == ("response rate with drug Y", {})
+
+
 @pytest.mark.parametrize(
     ("question", "names"),
     [
@@ -89,6 +99,9 @@ def test_value_arm_and_n_are_verbatim_in_the_quote():
     assert (value, arm_in(table_line, start, end), n_in(table_line, start, end)) == (
         "63.4%", "Drug Y", "194",
     )  # fmt: skip
+    before = "In BETA, the response rate with drug Y was 50% (95% CI 39-61%)."
+    value, start, end = value_in(before)
+    assert (value, arm_in(before, start, end)) == ("50%", "drug Y")
     pair = "The overall response rate was 100% (19/19) among evaluable patients."
     value, start, end = value_in(pair)
     assert (value, n_in(pair, start, end)) == ("100%", "19")
