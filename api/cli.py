@@ -95,6 +95,10 @@ def _filters(args):
 
 def _print_answer(answer) -> None:
     print(answer.answer)
+    if answer.table is not None:  # a comparison across named trials: its evidence table
+        from assistant.tables import table_markdown
+
+        print(f"\n{table_markdown(answer.table)}")
     for c in answer.citations:
         print(f"\n[{c.n}] {c.title} ({c.doc_id}, {c.source}, chars {c.start}-{c.end})")
         print(f"    “{c.quote}”")

@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from assistant.claims import MAX_TEXT_CHARS, CheckResult
 from assistant.conversation import Conversation, ConversationSummary
 from assistant.conversation_store import LIST_MAX, TITLE_MAX_CHARS
-from assistant.models import Answer, Calculation, Citation, DocumentInfo, Filters
+from assistant.models import (
+    Answer,
+    Calculation,
+    Citation,
+    DocumentInfo,
+    EvidenceTable,
+    Filters,
+)
 from assistant.streaming import Piece
 from assistant.suggestions import KIND_NAMES
 from assistant.suggestions import LIMIT_MAX as SUGGESTION_LIMIT_MAX
@@ -325,9 +332,13 @@ class ChatCompletionRequest(BaseModel):
 
 class ChatResponseMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str = Field(description="The answer, with [n] markers referring to citations[].n.")
+    content: str = Field(
+        description="The answer, with [n] markers referring to citations[].n; with an evidence "
+        "table, the table follows as Markdown (cells carrying their [n])."
+    )
     citations: list[Citation] = Field(default_factory=list)
     calculations: list[Calculation] = Field(default_factory=list)
+    table: EvidenceTable | None = Field(default=None, description="TrialQA: the evidence table.")
 
 
 class ChatChoice(BaseModel):
@@ -357,6 +368,10 @@ class ChatCompletion(BaseModel):
     calculations: list[Calculation] = Field(description="TrialQA: the answer's calculations.")
     abstained: bool = Field(description="TrialQA: the documents do not hold the answer.")
     standalone_question: str = Field(description="TrialQA: the question that was answered.")
+    table: EvidenceTable | None = Field(
+        default=None,
+        description="TrialQA: a comparison's evidence table (as in the message; null otherwise).",
+    )
 
 
 class ModelCard(BaseModel):

@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant import fields as document_fields
-from assistant import timepoints
+from assistant import tables, timepoints
 from assistant.calculators import calculate
 from assistant.effects import outcome_terms
 from assistant.embeddings import Embedder
@@ -153,6 +153,13 @@ class ExtractiveEngine:
         filters: Filters | None = None,
         conversation_id: str | None = None,
     ) -> Answer:
+        comparison = tables.parse(question, self.retriever.trial_names.each(question))
+        if comparison is not None:  # a measure across named trials: a table (assistant/tables)
+            cid = conversation_id or uuid.uuid4().hex
+            ask = lambda q, f: self._answer(q, k=k, filters=f, conversation_id=cid)  # noqa: E731
+            store, limit = self.retriever.store, self.settings.max_pool_chunks
+            question = self.check_question(question)
+            return tables.build(question, comparison, ask, store, filters, cid, limit)
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
         if not self.settings.verdict:
             return answer

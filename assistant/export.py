@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.conversation_store import Conversation, Turn
-from assistant.models import Calculation, Citation
+from assistant.models import Calculation, Citation, EvidenceTable
 
 Provenance = Callable[[str], Mapping[str, Any]]  # doc_id -> the document's metadata
 
@@ -94,6 +94,18 @@ def calculation(calc: Calculation) -> str:
     return line
 
 
+def table(t: EvidenceTable) -> list[str]:
+    """An evidence table as Markdown lines: cell text escaped, its ``[n]`` markers kept."""
+
+    def cell(text: str, cited: list[int] = ()) -> str:
+        shown = escape(text).replace("|", "\\|").replace("\n", " ")
+        return " ".join([shown, "".join(f"[{n}]" for n in cited)]).strip()
+
+    lines = ["| " + " | ".join(cell(c) for c in t.columns) + " |", "|" + "---|" * len(t.columns)]
+    lines += ["| " + " | ".join(cell(c.text, c.cited) for c in row) + " |" for row in t.rows]
+    return lines + ([f"*{escape(t.note)}*"] if t.note else [])
+
+
 def turn_markdown(turn: Turn, provenance: Provenance | None = None) -> str:
     """One turn: question, standalone question, answer, calculations, references."""
     answer = turn.answer
@@ -103,6 +115,8 @@ def turn_markdown(turn: Turn, provenance: Provenance | None = None) -> str:
     if answer.abstained:
         lines += ["**Not answered by the indexed documents.**", ""]
     lines += [escape(answer.answer, markers=True), ""]
+    if answer.table is not None:
+        lines += [*table(answer.table), ""]
     if answer.calculations:
         lines += ["**Calculations**", ""]
         lines += [calculation(c) for c in answer.calculations]

@@ -231,9 +231,10 @@ class LLMEngine:
         base = self.extractive.answer(
             question, k=k, filters=filters, conversation_id=conversation_id
         )
-        if base.abstained or not base.citations:
+        if base.abstained or not base.citations or base.table is not None:
             # Whether to answer at all stays the extractive engine's decision (its coverage
-            # test), and a question stating its own figures is computed, not composed.
+            # test), and a question stating its own figures is computed, not composed; an
+            # evidence table's cells cite the extractive answer's numbers, so it is kept whole.
             yield from _emit(base.model_copy(update={"composer": "extractive"}))
             return
         passages = self.retriever.search(self.retriever.read(question), k, filters)

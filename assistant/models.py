@@ -110,6 +110,25 @@ class Verdict(BaseModel):
     cited: list[int] = Field(default_factory=list, description="The citations it rests on.")
 
 
+class TableCell(BaseModel):
+    """One cell of an evidence table: its text and the citations ([n]) it rests on."""
+
+    text: str
+    cited: list[int] = Field(default_factory=list, description="Answer citation numbers.")
+
+
+class EvidenceTable(BaseModel):
+    """A measure across the trials a question names (assistant/tables.py): one row per named
+    trial, cells aligned with ``columns``; a trial whose documents do not state the measure is
+    a row saying so."""
+
+    columns: list[str]
+    rows: list[list[TableCell]]
+    note: str | None = Field(
+        default=None, description="What the table is not: e.g. a head-to-head comparison."
+    )
+
+
 class Answer(BaseModel):
     question: str
     answer: str
@@ -135,6 +154,12 @@ class Answer(BaseModel):
         default=None,
         description="For an effect question: what the cited evidence shows (null for other "
         "questions, and when the evidence is unclear).",
+    )
+    table: EvidenceTable | None = Field(
+        default=None,
+        description="For a question comparing a measure across named trials: one row per "
+        "trial (trial, arm, n, design, the measure's value), each cell citing [n] (null "
+        "otherwise).",
     )
 
 

@@ -180,6 +180,23 @@ class TrialNames:
                 written.append(m.group(0))
         return docs, written
 
+    def each(self, text: str) -> list[tuple[str, set[str], int]]:
+        """Each trial ``text`` names, in the order it names them: (the name as written, its
+        documents, where it is written). Names sharing all their documents count once."""
+        with self._lock:
+            self._refresh()
+            names = self._names
+        found: list[tuple[str, set[str], int]] = []
+        for pattern, ids in names:
+            if m := pattern.search(text):
+                found.append((m.group(0), set(ids), m.start()))
+        found.sort(key=lambda f: f[2])
+        out: list[tuple[str, set[str], int]] = []
+        for name, ids, at in found:
+            if not any(ids == kept for _, kept, _ in out):
+                out.append((name, ids, at))
+        return out
+
     def mentioned(self, text: str) -> Filters | None:
         """A filter to the documents of every trial ``text`` names, or None when it names none."""
         docs, _ = self.found(text)

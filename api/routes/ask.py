@@ -62,7 +62,8 @@ _STREAM_DOC = """Server-sent events, in this order:
 - `sentence` (one per answer sentence): `{index, text, citations, calculations}`. `text` is the
   sentence with its `[n]` markers (and the space after it): the texts joined in order are exactly
   the final answer. `citations` are the citation objects its markers refer to;
-- `answer`: the complete answer, identical to what `POST /v1/ask` returns;
+- `answer`: the complete answer, identical to what `POST /v1/ask` returns (with its evidence
+  `table` when the question compares a measure across named trials);
 - `done`: `{}`.
 
 A request that cannot be answered at all (invalid body, empty or over-long question) is refused

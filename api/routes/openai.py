@@ -5,7 +5,9 @@ the conversation its follow-up is resolved against (nothing is stored server-sid
 content carries the answer's ``[n]`` markers; the citation objects they refer to, and the
 calculations, travel in extra fields OpenAI clients keep: ``citations`` and ``calculations``
 at the top level and in ``choices[0].message`` (with ``stream: true``: in each sentence's
-chunk as ``choices[0].delta.citations``, and all of them in the final chunk).
+chunk as ``choices[0].delta.citations``, and all of them in the final chunk). A comparison's
+evidence table (``Answer.table``) follows the answer in ``content`` as a Markdown table and
+travels as JSON in ``table`` beside ``citations``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from api.schemas import (
 from assistant.errors import InputError, NotFoundError, TrialQAError
 from assistant.models import Answer
 from assistant.streaming import pieces
+from assistant.tables import table_markdown
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 log = logging.getLogger("trialqa.api")
@@ -72,6 +75,11 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _table_text(answer: Answer) -> str:
+    """What follows the answer in ``content``: its evidence table as Markdown, if it has one."""
+    return f"\n\n{table_markdown(answer.table)}" if answer.table else ""
+
+
 def _dump(items: list) -> list[dict[str, Any]]:
     return [item.model_dump() for item in items]
 
@@ -80,7 +88,9 @@ _STREAM_DOC = """OpenAI's chat completion. The last user message is the question
 messages are the conversation its follow-up is resolved against. Sampling options are accepted
 and ignored. `content` carries `[n]` markers; `citations` (quote == document text[start:end]) and
 `calculations` are extra fields at the top level and in `choices[0].message`, with `abstained`
-and `standalone_question` (the question that was answered) at the top level.
+and `standalone_question` (the question that was answered) at the top level. A question
+comparing a measure across named trials also has `table` (the evidence table's JSON, at the top
+level and in the message), and `content` ends with that table in Markdown.
 
 With `stream: true`: OpenAI-style `data: {chat.completion.chunk}` events — a first chunk with
 the role, one chunk per answer sentence (`choices[0].delta.content`, plus the citations that
@@ -130,6 +140,7 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
     if not body.stream:
         standalone, result = await run_in_threadpool(answer)
         completion_words = _words(result.answer)
+        table = result.table
         return ChatCompletion(
             id=completion_id,
             created=created,
@@ -137,9 +148,10 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
             choices=[
                 ChatChoice(
                     message=ChatResponseMessage(
-                        content=result.answer,
+                        content=result.answer + _table_text(result),
                         citations=result.citations,
                         calculations=result.calculations,
+                        table=table,
                     )
                 )
             ],
@@ -152,6 +164,7 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
             calculations=result.calculations,
             abstained=result.abstained,
             standalone_question=standalone,
+            table=table,
         )
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -179,6 +192,8 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
         for piece in pieces(result):
             delta = {"content": piece.text, "citations": _dump(piece.citations)}
             yield sse.data(chunk(delta))
+        if result.table:
+            yield sse.data(chunk({"content": _table_text(result), "citations": []}))
         completion_words = _words(result.answer)
         yield sse.data(
             chunk(
@@ -188,6 +203,7 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
                 calculations=_dump(result.calculations),
                 abstained=result.abstained,
                 standalone_question=standalone,
+                table=result.table.model_dump() if result.table else None,
                 usage={
                     "prompt_tokens": prompt_words,
                     "completion_tokens": completion_words,

@@ -3,6 +3,7 @@
 "use strict";
 
 import { el, errorMessage } from "./dom.js";
+import { tableView } from "./evidence.js";
 import { provenanceLine } from "./provenance.js";
 import { openCitation } from "./reader.js";
 
@@ -117,6 +118,9 @@ export class TurnView {
     a.appendChild(this.verdict);
     this.text = el("p", null, "answer-text");
     a.appendChild(this.text);
+    this.table = el("div", null, "evidence-box");
+    this.table.hidden = true;
+    a.appendChild(this.table);
     this.calcs = el("div", null, "calcs");
     this.calcs.hidden = true;
     a.appendChild(this.calcs);
@@ -289,6 +293,14 @@ export class TurnView {
     this.appendMarked(this.text, answer.answer);
     this.showCalculations(answer.calculations || []);
     this.showVerdict(answer.verdict);
+    this.showTable(answer.table, answer.citations);
+  }
+
+  // A comparison across named trials: its evidence table (evidence.js), cells citing [n].
+  showTable(table, citations) {
+    this.table.replaceChildren();
+    this.table.hidden = !table;
+    if (table) this.table.appendChild(tableView(table, citations, (n) => this.marker(n)));
   }
 
   // The bottom line of an effect question: its label, confidence and the cues it rests on.

@@ -8,8 +8,9 @@ from tests.conftest import CORPUS
 pytestmark = pytest.mark.slow
 
 CONTRACT = {"question", "answer", "abstained", "citations", "calculations", "conversation_id",
-            "composer", "warnings", "verdict"}  # fmt: skip
-CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote"}
+            "composer", "warnings", "verdict", "standalone_question", "table"}  # fmt: skip
+CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote",
+            "source_type", "publisher", "date", "date_precision", "url"}  # fmt: skip
 
 
 def test_health_and_readiness(http):
