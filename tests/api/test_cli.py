@@ -51,6 +51,7 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
         "warnings",
         "verdict",
         "standalone_question",
+        "table",
     }
     assert "NCT05955508" in body["answer"]
 
