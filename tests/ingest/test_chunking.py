@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,10 @@ def test_long_section_splits_between_sentences():
 @pytest.mark.parametrize("max_chars", [300, 1000])
 def test_chunk_and_segment_gives_each_chunks_own_sentences(max_chars):
     """Sentences found once per paragraph are the sentences of each chunk's text: the same
-    spans as segmenting the chunk alone, except where pysbd reads a paragraph cut short
-    differently (at 300 characters, one chunk of the corpus); always the same characters."""
+    spans as segmenting the chunk alone, except where a paragraph cut short reads differently
+    (at 300 characters, two chunks of the corpus: one pysbd splits elsewhere, one whose first
+    line, cut to 29 characters, is too short to read as hard-wrapped); always the same
+    characters."""
     from ingest.chunking import chunk_and_segment
     from ingest.pipeline import expand_paths
 
@@ -81,6 +84,6 @@ def test_chunk_and_segment_gives_each_chunks_own_sentences(max_chars):
             assert ends == sorted(ends), "in order, not overlapping"
             text = chunk.text
             assert all(text[s.start : s.end] == text[s.start : s.end].strip() for s in spans)
-            covered = "".join(text[s.start : s.end] for s in spans).replace(" ", "")
-            assert covered == "".join(text[s.start : s.end] for s in alone).replace(" ", "")
-    assert differ <= (1 if max_chars == 300 else 0)
+            covered = re.sub(r"\s", "", "".join(text[s.start : s.end] for s in spans))
+            assert covered == re.sub(r"\s", "", "".join(text[s.start : s.end] for s in alone))
+    assert differ <= (2 if max_chars == 300 else 0)
