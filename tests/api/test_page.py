@@ -55,6 +55,23 @@ def is_stream(response_or_url) -> bool:
     return getattr(response_or_url, "url", response_or_url).endswith("/v1/ask/stream")
 
 
+def open_fresh(page, live_server: str) -> None:
+    """The chat page with nothing remembered from an earlier test (conversation, filters)."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{live_server}/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+
+
+def ask_on_page(page, question: str):
+    """Ask ``question`` with the keyboard, wait for the stream, and return its turn."""
+    box = page.locator("#question")
+    box.fill(question)
+    with page.expect_response(is_stream):
+        box.press("Enter")
+    return page.locator("#turns li.turn").last
+
+
 def test_chat_page_end_to_end(live_server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

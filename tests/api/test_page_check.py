@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path
+from tests.api.test_page import CHROMIUM_ARGS, chromium_path, open_fresh
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,12 +27,9 @@ def test_check_a_text_shows_claims_numbers_and_citations(live_server):
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 800})
-            page.set_default_timeout(TIMEOUT_MS)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{live_server}/")
-            page.evaluate("localStorage.clear()")
-            page.reload()
+            open_fresh(page, live_server)
             expect(page.locator("#check-row")).to_be_hidden()
             page.locator("#mode-check").click()
             expect(page.locator("#mode-check")).to_have_attribute("aria-pressed", "true")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.test_chat_scope import SMALL_CONTROLS
-from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, is_stream
+from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, ask_on_page, chromium_path, open_fresh
 
 pytestmark = pytest.mark.slow
 
@@ -74,10 +74,7 @@ def test_the_page_shows_provenance_and_groups_documents_by_trial(http, live_serv
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{live_server}/")
-            page.evaluate("localStorage.clear()")
-            page.reload()
+            open_fresh(page, live_server)
 
             # The documents panel: one heading per trial, its documents right under it.
             items = page.locator("#doc-list li")
@@ -109,11 +106,7 @@ def test_the_page_shows_provenance_and_groups_documents_by_trial(http, live_serv
             assert registry.get_attribute("rel") == "noopener noreferrer"
 
             # An answer's sources: the interview (a primary report) first, then the summary.
-            question = page.locator("#question")
-            question.fill(ORR)
-            with page.expect_response(is_stream):
-                question.press("Enter")
-            turn = page.locator("#turns li.turn").last
+            turn = ask_on_page(page, ORR)
             sources = turn.locator(".sources li")
             expect(sources.first).to_be_visible()
             expect(turn.locator(".answer-text")).to_contain_text("100%")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, is_stream
+from tests.api.test_page import CHROMIUM_ARGS, ask_on_page, chromium_path, open_fresh
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,15 +32,8 @@ def test_an_effect_question_shows_its_verdict_and_cues(live_server):
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 800})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{live_server}/")
-            page.evaluate("localStorage.clear()")
-            page.reload()
-            question = page.locator("#question")
-            question.fill(QUESTION)
-            with page.expect_response(is_stream):
-                question.press("Enter")
-            turn = page.locator("#turns li.turn").last
+            open_fresh(page, live_server)
+            turn = ask_on_page(page, QUESTION)
             panel = turn.locator(".verdict")
             expect(panel).to_be_visible()
             expect(panel.locator(".verdict-label")).to_have_text(NAMES[verdict["label"]])
@@ -50,10 +43,8 @@ def test_an_effect_question_shows_its_verdict_and_cues(live_server):
             quotes = turn.locator(".sources li").all_inner_texts()
             assert all(any(cue in quote for quote in quotes) for cue in cues)
             # a question that is no comparison has no verdict panel
-            question.fill("How many patients were enrolled in AQUILA?")
-            with page.expect_response(is_stream):
-                question.press("Enter")
+            other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
             expect(page.locator("#turns li.turn")).to_have_count(2)
-            expect(page.locator("#turns li.turn").last.locator(".verdict")).to_be_hidden()
+            expect(other.locator(".verdict")).to_be_hidden()
         finally:
             browser.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.test_chat_scope import SMALL_CONTROLS
-from tests.api.test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, is_stream
+from tests.api.test_page import CHROMIUM_ARGS, ask_on_page, chromium_path, open_fresh
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
@@ -94,15 +94,8 @@ def test_the_page_renders_downloads_and_scrolls_the_table(http, live_server, tmp
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{live_server}/")
-            page.evaluate("localStorage.clear()")
-            page.reload()
-            question = page.locator("#question")
-            question.fill(QUESTION)
-            with page.expect_response(is_stream):
-                question.press("Enter")
-            turn = page.locator("#turns li.turn").last
+            open_fresh(page, live_server)
+            turn = ask_on_page(page, QUESTION)
             rows = turn.locator(".evidence-table tbody tr")
             expect(rows).to_have_count(3)
             names = rows.locator("th").evaluate_all("ths => ths.map(t => t.firstChild.textContent)")
