@@ -236,12 +236,7 @@ class ExtractiveEngine:
             unstated = [] if any(timely) else timepoints.written(question)
             when = " and ".join(f"“{w}”" for w in unstated)
             return self._abstain(question, query, candidates, conversation_id, searched, when)
-        # The best that may answer, then the next that may and come close (learned: reach the
-        # bar or companion_share of the best's probability; coverage: within a tenth of it).
-        best = eligible[0].rank
-        bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
-        chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
-        chosen = chosen[: self.settings.max_sentences]
+        chosen = self.companions(eligible)
         # A primary report before a summary stating the same fact (assistant/provenance.py).
         chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
         if learned and self.settings.verdict:
@@ -452,6 +447,16 @@ class ExtractiveEngine:
                 best = (distance, sizes[0], source)
         return (best[1], best[2]) if best else None
 
+    def companions(self, eligible: list[Candidate]) -> list[Candidate]:
+        """The best sentence that may answer, then the next that may and come close (learned:
+        reach the bar or companion_share of the best's probability; coverage: within a tenth
+        of it), at most ``max_sentences``."""
+        learned = self.settings.rank_by in ("scorer", "cascade")
+        best = eligible[0].rank
+        bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
+        chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
+        return chosen[: self.settings.max_sentences]
+
     def check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InputError("the question is empty")
@@ -657,12 +662,7 @@ class ExtractiveEngine:
                     f"reads as an answer (the closest scored {best:.2f}, below the bar of "
                     f"{self.threshold:.2f})."
                 )
-        nearest: list[Candidate] = []
-        for c in candidates:
-            if c.passage.chunk.chunk_id not in {n.passage.chunk.chunk_id for n in nearest}:
-                nearest.append(c)
-            if len(nearest) == 2:
-                break
+        nearest = closest(candidates)
         if nearest:
             markers = " and ".join(f"[{n}]" for n in range(1, len(nearest) + 1))
             message += f" The closest passages are {markers}."
@@ -673,6 +673,17 @@ class ExtractiveEngine:
             citations=_citations(nearest),
             conversation_id=conversation_id,
         )
+
+
+def closest(candidates: list[Candidate], n: int = 2) -> list[Candidate]:
+    """The first ``n`` candidates of distinct chunks: where a declined answer points."""
+    nearest: list[Candidate] = []
+    for c in candidates:
+        if c.passage.chunk.chunk_id not in {x.passage.chunk.chunk_id for x in nearest}:
+            nearest.append(c)
+        if len(nearest) == n:
+            break
+    return nearest
 
 
 def _has_figure(text: str) -> bool:

@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.answering import Candidate, ExtractiveEngine, _citations, without
+from assistant.answering import Candidate, ExtractiveEngine, _citations, closest, without
 from assistant.claim_numbers import check_numbers
 from assistant.effects import cues
 from assistant.errors import InputError
@@ -163,20 +163,8 @@ class ClaimChecker:
         if named:  # a claim about a trial is supported or contradicted by its documents only
             eligible = [c for c in eligible if c.passage.chunk.doc_id in named]
         if not eligible:
-            closest: list[Candidate] = []
-            for c in candidates:
-                if all(c.passage.chunk.chunk_id != x.passage.chunk.chunk_id for x in closest):
-                    closest.append(c)
-                if len(closest) == 2:
-                    break
-            return closest, False
-        learned = engine.settings.rank_by in ("scorer", "cascade")
-        best = eligible[0].rank
-        bar = (
-            min(engine.threshold, engine.settings.companion_share * best) if learned else 0.9 * best
-        )
-        chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
-        return chosen[: engine.settings.max_sentences], True
+            return closest(candidates), False
+        return engine.companions(eligible), True
 
     def check_claim(
         self, claim: str, offset: int, query: Query | None = None, filters: Filters | None = None
