@@ -12,9 +12,9 @@ A follow-up is one of these kinds, and changes only its own part:
   "Should high-risk smoldering myeloma be treated with daratumumab?") and no lead-in or
   anaphora ("and ...", "what about", "that", "it"). It is asked as it is.
 - ``swap``: a trial name and nothing else ("and AQUILA?"): the earlier question, trial swapped.
-- ``comparison``: "How does that compare with AQUILA?", "versus placebo?": the earlier measure
-  across the earlier subject and the new one ("How does the overall response rate in
-  LINKER-SMM1 compare with AQUILA?").
+- ``comparison``: "How does that compare with TRIAL-B?", "versus placebo?": the earlier
+  measure across the earlier subject and the new one ("How does the overall response rate in
+  TRIAL-A compare with TRIAL-B?").
 - ``qualifier``: "grade 3 or higher", "at 12 months", "in the placebo arm", "with
   observation", "patients over 65": attached to the measure; a qualifier of the same sort the
   earlier question had (a grade, a time point, an arm) is replaced rather than doubled.
