@@ -29,6 +29,7 @@ import numpy as np
 from assistant import fields as document_fields
 from assistant import tables, timepoints
 from assistant.calculators import calculate
+from assistant.defined_terms import spelled_out, with_defined
 from assistant.effects import outcome_terms
 from assistant.embeddings import Embedder
 from assistant.errors import CalculatorInputError, InputError
@@ -208,6 +209,8 @@ class ExtractiveEngine:
         docs = {p.chunk.doc_id for p in pool}
         if named_docs and docs <= named_docs:
             query = without(query, set(tokenize(" ".join(written))))
+        # "complete remission" is answered by a sentence saying "CR" where the paper says so.
+        query = with_defined(query, [p.chunk.text for p in pool])
         # Within one document (or the named trial's), a field line answers for its field.
         candidates = self._score(query, pool, fields=len(docs) == 1 or docs <= named_docs)
         # A question about a time point is answered only by a sentence stating it.
@@ -594,7 +597,7 @@ class ExtractiveEngine:
         if reranker is None or not len(z):
             return probabilities
         top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or reranker.top]
-        texts = [pair_text(pool[i].text, pool[i].heading) for i in top]
+        texts = [pair_text(spelled_out(pool[i].text, query.defined), pool[i].heading) for i in top]
         asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
         mixed = reranker.combined(z[top], reranker.logits(asked, texts))
         floor = float(mixed.min())

@@ -30,6 +30,7 @@ log = logging.getLogger("trialqa.lexical")
 # words are left as they are: one edit turns too many of them into other words.
 SPELL_FROM = 6
 SPELL_TWO_FROM = 9
+STEM_LONGER_BY = 3  # letters an indexed stem may add to a question's
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -92,17 +93,21 @@ class LexicalIndex:
     def spelled(self, term: str) -> str | None:
         """The indexed term ``term`` misspells, or None: for a term no chunk holds, the most
         frequent indexed term with the same first letter within one edit (two from
-        ``SPELL_TWO_FROM`` letters on); None when ``term`` is indexed, short or not a word."""
-        if term in self.df or len(term) < SPELL_FROM or not term.isalpha():
+        ``SPELL_TWO_FROM`` letters on), or that extends it by at most ``STEM_LONGER_BY``
+        letters (from ``SPELL_FROM`` - 1 letters on); None when ``term`` is indexed, short or
+        not a word."""
+        if term in self.df or len(term) < SPELL_FROM - 1 or not term.isalpha():
             return None
-        edits = 2 if len(term) >= SPELL_TWO_FROM else 1
-        near = process.extract(
-            term,
-            self._spelling().get(term[0], ()),
-            scorer=DamerauLevenshtein.distance,
-            score_cutoff=edits,
-            limit=None,
-        )
+        words = self._spelling().get(term[0], ())
+        # A stem the indexed one extends ("recur", "recurr"; "chamomil", "chamomilla"): the
+        # stemmer cut two forms of one word differently.
+        near = [(w, len(w) - len(term)) for w in words
+                if w.startswith(term) and len(w) - len(term) <= STEM_LONGER_BY]  # fmt: skip
+        if len(term) >= SPELL_FROM:
+            edits = 2 if len(term) >= SPELL_TWO_FROM else 1
+            near += [(w, d) for w, d, _ in process.extract(
+                term, words, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=None
+            )]  # fmt: skip
         if not near:
             return None
         return min(near, key=lambda hit: (hit[1], -self.df[hit[0]], hit[0]))[0]

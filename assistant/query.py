@@ -53,6 +53,8 @@ class Query:
     groups: tuple[TermGroup, ...]
     dense_text: str = ""
     lexical_tokens: tuple[str, ...] = field(default=())
+    # (short form, long form) the documents in scope define (assistant.defined_terms)
+    defined: tuple[tuple[str, str], ...] = field(default=())
 
 
 @lru_cache(maxsize=1)

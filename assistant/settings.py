@@ -278,7 +278,7 @@ class AnswerSettings(BaseModel):
         ),
     )
     companion_share: float = Field(
-        default=0.5,
+        default=0.25,
         ge=0.0,
         le=1.0,
         description=(

@@ -193,22 +193,53 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         if not para_text.strip():
             continue
         para_text = unwrapped(para_text)
-        cursor = 0
-        for piece in _segmenter().segment(para_text):
-            # pysbd reports spans by searching; re-anchor each one after the previous.
-            at = para_text.find(piece.sent, cursor)
-            if at < 0:
-                at = piece.start
-            s, e = at, min(at + len(piece.sent), len(para_text))
-            cursor = e
-            while s < e and para_text[s].isspace():
-                s += 1
-            while e > s and para_text[e - 1].isspace():
-                e -= 1
-            cuts = [s] + [m.end() for m in _AFTER_NUMBER.finditer(para_text, s, e)] + [e]
-            for a, b in zip(cuts, cuts[1:], strict=False):
-                while b > a and para_text[b - 1].isspace():
-                    b -= 1
-                if b > a:
-                    spans.append(Span(base + a, base + b))
+        spans.extend(_rejoined(_segmented(para_text, base), para_text, base))
+    return spans
+
+
+# "Ae. aegypti", "Staphylococcus spp. were": a short word's full stop before a lowercase word
+# abbreviates; it ends no sentence (pysbd cuts there).
+_ABBREVIATED_END = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,4}\.$")
+
+
+def _rejoined(spans: list[Span], para_text: str, base: int) -> list[Span]:
+    """``spans`` (of ``para_text``, which starts at ``base``) with each that begins in
+    lowercase, after one ending in an abbreviating full stop on the same line, joined to it."""
+    out: list[Span] = []
+    for span in spans:
+        a = span.start - base
+        if out:
+            before = out[-1]
+            if (
+                para_text[a].islower()
+                and "\n" not in para_text[before.end - base : a]
+                and _ABBREVIATED_END.search(para_text, before.start - base, before.end - base)
+            ):
+                out[-1] = Span(before.start, span.end)
+                continue
+        out.append(span)
+    return out
+
+
+def _segmented(para_text: str, base: int) -> list[Span]:
+    """pysbd's sentences of one paragraph, with a cut after a number ending a sentence."""
+    spans: list[Span] = []
+    cursor = 0
+    for piece in _segmenter().segment(para_text):
+        # pysbd reports spans by searching; re-anchor each one after the previous.
+        at = para_text.find(piece.sent, cursor)
+        if at < 0:
+            at = piece.start
+        s, e = at, min(at + len(piece.sent), len(para_text))
+        cursor = e
+        while s < e and para_text[s].isspace():
+            s += 1
+        while e > s and para_text[e - 1].isspace():
+            e -= 1
+        cuts = [s] + [m.end() for m in _AFTER_NUMBER.finditer(para_text, s, e)] + [e]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            while b > a and para_text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                spans.append(Span(base + a, base + b))
     return spans

@@ -51,6 +51,15 @@ def test_a_misspelt_term_is_read_as_the_indexed_term_it_is_one_or_two_edits_from
     assert index.spelled("pembrolizumab") is None  # no indexed term near it
 
 
+def test_a_stem_an_indexed_stem_extends_is_read_as_it():
+    """The stemmer cuts forms of one word differently ("recur" / "recurr" from "recurrence"):
+    an indexed stem at most three letters longer is the same word."""
+    index = LexicalIndex(entries())
+    assert index.spelled("cytok") == "cytokin"  # two letters longer
+    assert index.spelled("linvos") is None  # "linvoseltamab" is seven letters longer
+    assert index.spelled("cyto") is None  # four letters: too short to say
+
+
 def _write(store, doc_id: str, text: str) -> None:
     from assistant.models import Document
 

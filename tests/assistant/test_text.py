@@ -58,6 +58,22 @@ def test_lines_that_stand_alone_stay_apart():
     assert pieces == text.split("\n")
 
 
+def test_an_abbreviating_full_stop_ends_no_sentence():
+    """A genus or "spp." before a lowercase word is not a sentence's end; a line break is kept."""
+    text = (
+        "CHIKV is spread by Ae. aegypti and Ae. albopictus mosquitoes. Candida spp. were "
+        "isolated in 4 patients. It rose by 5 vs. 3 cases.\nWe used Ae.\naegypti strains."
+    )
+    pieces = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert pieces == [
+        "CHIKV is spread by Ae. aegypti and Ae. albopictus mosquitoes.",
+        "Candida spp. were isolated in 4 patients.",
+        "It rose by 5 vs. 3 cases.",
+        "We used Ae.",
+        "aegypti strains.",
+    ]
+
+
 def test_sentence_spans_of_a_slice_index_the_whole_text():
     text = "Intro. " + "Alpha beta. Gamma delta."
     spans = sentence_spans(text, 7)
