@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker train-verdict bench lint clean
+.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker train-verdict train-decision bench lint clean
 
 install: $(STAMP)
 
@@ -80,6 +80,14 @@ train-reranker: install
 # assistant/data/verdict/ and VERDICT_CARD.md.
 train-verdict: install
 	$(PY) -m eval.train_verdict $(TRAIN_ARGS)
+
+# Fit the yes/no decision layer (yes, no or maybe from the cited quotes, over the verdict
+# classifier's readings and the statistical cues) on PubMedQA items with split dev only, a
+# fifth of them held apart for the bar (a few minutes on 2 cores: it asks the engine each dev
+# question; the quotes are cached in .trialqa-train/): writes assistant/data/decision.json and
+# DECISION_CARD.md.
+train-decision: install
+	$(PY) -m eval.train_decision $(TRAIN_ARGS)
 
 # Ingest, query, load and cold-start benchmarks against the LangChain baseline: tables on
 # stdout, JSON in bench/results/. Options through BENCH_ARGS, e.g. BENCH_ARGS="--docs 80".

@@ -29,6 +29,7 @@ import numpy as np
 from assistant import fields as document_fields
 from assistant import tables, timepoints
 from assistant.calculators import calculate
+from assistant.decision import load_decision_layer, results_for_decision, with_decision
 from assistant.defined_terms import spelled_out, with_defined
 from assistant.effects import outcome_terms
 from assistant.embeddings import Embedder
@@ -162,6 +163,9 @@ class ExtractiveEngine:
             question = self.check_question(question)
             return tables.build(question, comparison, ask, store, filters, cid, limit)
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
+        if self.settings.decision:  # a yes/no question (assistant.decision)
+            layer = lambda: load_decision_layer(self.settings.decision_path)  # noqa: E731
+            answer = with_decision(answer, self._verdict_model, layer)
         if not self.settings.verdict:
             return answer
         return with_verdict(answer, self._verdict_model)
@@ -251,6 +255,8 @@ class ExtractiveEngine:
                 self.settings.effect_reads,
                 self.settings.max_sentences,
             )
+        if learned and self.settings.decision:  # a yes/no question: its result is cited
+            chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
         cited = list(chosen)
         sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
         calculations: list[Calculation] = []

@@ -350,6 +350,7 @@ class LLMEngine:
                 composer="llm",
                 warnings=warnings,
                 verdict=_carried(base, composition.citations),
+                decision=_carried(base, composition.citations, "decision"),
             ),
         )
 
@@ -383,15 +384,16 @@ def _emit(answer: Answer) -> Iterator[Event]:
     yield ("answer", answer)
 
 
-def _carried(base: Answer, citations: list[Citation]) -> Verdict | None:
-    """The extractive answer's verdict with its citation numbers as the composed answer
-    numbers the same quotes (quotes the composition dropped drop out)."""
-    if base.verdict is None:
+def _carried(base: Answer, citations: list[Citation], field: str = "verdict") -> Verdict | None:
+    """The extractive answer's verdict (or decision) with its citation numbers as the
+    composed answer numbers the same quotes (quotes the composition dropped drop out)."""
+    carried = getattr(base, field)
+    if carried is None:
         return None
     where = {(c.chunk_id, c.start, c.end): c.n for c in citations}
     old = {c.n: (c.chunk_id, c.start, c.end) for c in base.citations}
-    cited = [where[old[n]] for n in base.verdict.cited if old.get(n) in where]
-    return base.verdict.model_copy(update={"cited": cited})
+    cited = [where[old[n]] for n in carried.cited if old.get(n) in where]
+    return carried.model_copy(update={"cited": cited})
 
 
 def _describe(exc: BaseException) -> str:

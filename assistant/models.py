@@ -110,6 +110,24 @@ class Verdict(BaseModel):
     cited: list[int] = Field(default_factory=list, description="The citations it rests on.")
 
 
+class Decision(BaseModel):
+    """The bottom line of a yes/no question, derived from the cited quotes."""
+
+    label: Literal["yes", "no", "maybe"] = Field(
+        description="What the cited quotes answer: yes, no, or maybe (the evidence leans "
+        "neither way)."
+    )
+    confidence: float | None = Field(
+        default=None, ge=0, le=1, description="The calibrated probability of the label."
+    )
+    cues: list[str] = Field(
+        default_factory=list,
+        description="Verbatim spans of the cited quotes that agree with the label (a p-value, "
+        "'no significant difference', a hedging word).",
+    )
+    cited: list[int] = Field(default_factory=list, description="The citations it rests on.")
+
+
 class TableCell(BaseModel):
     """One cell of an evidence table: its text and the citations ([n]) it rests on."""
 
@@ -154,6 +172,12 @@ class Answer(BaseModel):
         default=None,
         description="For an effect question: what the cited evidence shows (null for other "
         "questions, and when the evidence is unclear).",
+    )
+    decision: Decision | None = Field(
+        default=None,
+        description="For a yes/no question: yes, no or maybe as the cited evidence answers it "
+        "(null for other questions, when nothing was cited, and when the evidence is too "
+        "unclear to decide: a warning then says so).",
     )
     table: EvidenceTable | None = Field(
         default=None,

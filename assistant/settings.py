@@ -208,6 +208,21 @@ class AnswerSettings(BaseModel):
             "for the one shipped in assistant/data/verdict (built by `make train-verdict`)."
         ),
     )
+    decision: bool = Field(
+        default=True,
+        description=(
+            'Open the answer to a yes/no question ("Does X predict Y?") with yes, no or maybe '
+            "as the cited quotes answer it (assistant/data/DECISION_CARD.md); false: quotes "
+            "only."
+        ),
+    )
+    decision_path: Path | None = Field(
+        default=None,
+        description=(
+            "The yes/no decision layer (a JSON); empty for the one shipped in "
+            "assistant/data/decision.json (built by `make train-decision`)."
+        ),
+    )
     rank_by: Literal["coverage", "scorer", "cascade"] = Field(
         default="cascade",
         description=(

@@ -70,6 +70,7 @@ class VerdictModel(PairModel):
     WHAT = "the verdict model"
     MAKE = "train-verdict"
     SETTINGS = "verdict.json"
+    MEMORY = 4096  # (question, text) pairs whose logits are kept
 
     def __init__(self, folder: Path | None = None, threads: int | None = None) -> None:
         super().__init__(Path(folder) if folder else default_folder(), threads)
@@ -88,20 +89,24 @@ class VerdictModel(PairModel):
     def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The classifier's logits (one row per text, one column per label). The engine reads
         an effect question's shortlist and then its cited quotes: a pair read lately is not
-        read again."""
+        read again. The pairs asked for now become the latest, so the oldest ones dropped when
+        the memory is full are never among them."""
         if not texts:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
+        wanted = list(dict.fromkeys(texts))
         with self._lock:
-            new = [t for t in dict.fromkeys(texts) if (question, t) not in self._read]
+            known = {t: self._read[(question, t)] for t in wanted if (question, t) in self._read}
+        new = [t for t in wanted if t not in known]
         if new:
             rows = self.outputs(question, new).reshape(len(new), len(LABELS))
-            with self._lock:
-                for text, row in zip(new, rows, strict=True):
-                    self._read[(question, text)] = row
-                while len(self._read) > 4096:
-                    self._read.popitem(last=False)
+            known.update(zip(new, rows, strict=True))
         with self._lock:
-            return np.stack([self._read[(question, t)] for t in texts])
+            for text in wanted:
+                self._read[(question, text)] = known[text]
+                self._read.move_to_end((question, text))
+            while len(self._read) > self.MEMORY:
+                self._read.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
     def probabilities(self, question: str, texts: Sequence[str], alpha: float | None = None):
         """Calibrated label probabilities per text: the classifier's logits and the text's

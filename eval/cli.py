@@ -42,15 +42,17 @@ exit status: 0 when no headline metric fell more than --threshold below the base
 
 BENCH_EPILOG = """\
 examples:
-  trialqa bench-eval pubmedqa --limit 200        retrieve each question's own abstract
+  trialqa bench-eval pubmedqa --limit 200        yes/no/maybe decisions on 200 test items
   trialqa bench-eval evidence-inference --limit 40 --report eval/bench
   trialqa bench-eval covidqa --limit 100         expert questions in held-out articles
   trialqa bench-eval pubmedqa --data ~/data/pqal_labeled.json
   trialqa bench-eval nli4ct                      the claim checker on NLI4CT dev (200 statements)
 
-pubmedqa: every abstract is ingested into a temporary store; recall@1/5 and MRR of finding the
-question's own abstract. Its yes/no/maybe answer is reported as "not supported": the engine
-quotes, it does not decide.
+pubmedqa: the split-test items only; every abstract (its contexts, never the long answer) is
+ingested into a temporary store; recall@1/5 and MRR of finding the question's own abstract.
+Each question is then asked within its own abstract: yes/no/maybe decision accuracy and
+macro-F1 on the quotes the answer cites, how often a decision is given (and right then), the
+same layer on all of the abstract's contexts (an upper bound), and the majority class.
 evidence-inference: each prompt is asked within its own article as an effect question; how
 often a cited sentence overlaps an annotated evidence span (recall@1/3), and the verdict's
 macro-F1 end to end and on the annotated evidence (a withheld verdict counts as wrong).

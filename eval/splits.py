@@ -27,3 +27,12 @@ def ei2_calibration_article(pmcid: str) -> bool:
     """Whether an EI2 *training* article is kept apart for calibration (stable by hash)."""
     h = int(hashlib.sha256(pmcid.encode()).hexdigest()[:8], 16)
     return h / 0xFFFFFFFF < CALIBRATE_SHARE
+
+
+PUBMEDQA_HELD_SHARE = 0.2  # of PubMedQA dev items, held apart to choose and report
+
+
+def pubmedqa_held_apart(pmid: str) -> bool:
+    """Whether a PubMedQA *dev* item is held apart from fitting (stable by hash of its PMID)."""
+    h = int(hashlib.sha256(f"pubmedqa:{pmid}".encode()).hexdigest()[:8], 16)
+    return h / 0xFFFFFFFF < PUBMEDQA_HELD_SHARE

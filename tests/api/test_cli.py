@@ -50,6 +50,7 @@ def test_ingest_summary_ask_json_and_documents(tmp_path):
         "composer",
         "warnings",
         "verdict",
+        "decision",
         "standalone_question",
         "table",
     }

@@ -8,7 +8,7 @@ from tests.conftest import CORPUS
 pytestmark = pytest.mark.slow
 
 CONTRACT = {"question", "answer", "abstained", "citations", "calculations", "conversation_id",
-            "composer", "warnings", "verdict", "standalone_question", "table"}  # fmt: skip
+            "composer", "warnings", "verdict", "decision", "standalone_question", "table"}  # fmt: skip
 CITATION = {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote",
             "source_type", "publisher", "date", "date_precision", "url"}  # fmt: skip
 
@@ -202,3 +202,20 @@ def test_numeric_answers_over_http_trace_every_number(http, question):
         assert all(1 <= n <= len(body["citations"]) for n in calc["cited"])
     quotes = [c["quote"] for c in body["citations"]]
     assert verify(body["answer"], quotes, [c["text"] for c in body["calculations"]]).ok
+
+
+def test_a_yes_no_question_gets_a_decision_resting_on_its_quotes(http):
+    body = http.post(
+        "/v1/ask", json={"question": "Did daratumumab reduce the risk of progression in AQUILA?"}
+    ).json()
+    decision = body["decision"]
+    assert decision is not None and decision["label"] == "yes", body
+    quotes = {c["n"]: c["quote"] for c in body["citations"]}
+    assert decision["cited"] and set(decision["cited"]) <= set(quotes)
+    assert decision["cues"] and all(
+        any(cue in quotes[n] for n in decision["cited"]) for cue in decision["cues"]
+    )
+    assert body["answer"].startswith("Yes, by the cited evidence")
+    other = http.post("/v1/ask", json={"question": "What was the overall response rate in "
+                                                   "LINKER-SMM1?"}).json()  # fmt: skip
+    assert other["decision"] is None

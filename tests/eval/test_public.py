@@ -31,8 +31,30 @@ def test_pubmedqa_on_five_questions(embedder, tmp_path):
         == 0
     )
     result = json.loads((tmp_path / "pubmedqa.json").read_text())
-    assert result["questions"] == 5 and result["decision_accuracy"] == "not supported"
+    assert result["questions"] == 5 and result["decision_items"] == 5
     assert 0 <= result["recall@1"] <= result["recall@5"] <= 1 and result["recall@5"] > 0
+    for key in ("decision_accuracy", "decision_given", "decision_accuracy_gold_contexts",
+                "majority_class_accuracy", "decision_macro_f1"):  # fmt: skip
+        assert 0 <= result[key] <= 1, key
+    assert result["majority_class_accuracy"] >= 0.4  # of 5 items with 3 labels
+
+
+def test_pubmedqa_scores_test_items_only():
+    items = [{"pmid": 1, "split": "dev"}, {"pmid": 2, "split": "test"}, {"pmid": 3}]
+    assert [i["pmid"] for i in public.pubmedqa_test_items(items)] == [2]
+    assert public.pubmedqa_test_items([{"pmid": 4}]) == [{"pmid": 4}]  # a file with no splits
+
+
+def test_decision_scores_count_withheld_apart_from_forced():
+    scores = public.decision_scores(
+        ["yes", "no", "yes", "maybe"], ["yes", None, "no", None], ["yes", "no", "no", "yes"],
+        ["yes", "no", "yes", "maybe"],
+    )  # fmt: skip
+    assert scores["decision_accuracy"] == 0.5 and scores["decision_given"] == 0.5
+    assert scores["decision_accuracy_when_given"] == 0.5
+    assert scores["decision_accuracy_withheld_as_wrong"] == 0.25
+    assert scores["decision_accuracy_gold_contexts"] == 1.0
+    assert scores["majority_class_accuracy"] == 0.5
 
 
 @pytest.mark.slow
