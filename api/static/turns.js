@@ -94,6 +94,8 @@ const VERDICT_NAMES = {
   conflicting: "Conflicting evidence",
 };
 
+const DECISION_NAMES = { yes: "Yes", no: "No", maybe: "Maybe" };
+
 export class TurnView {
   constructor(question) {
     this.citations = new Map(); // n -> citation object
@@ -116,6 +118,9 @@ export class TurnView {
     this.verdict = el("div", null, "verdict");
     this.verdict.hidden = true;
     a.appendChild(this.verdict);
+    this.decision = el("div", null, "decision");
+    this.decision.hidden = true;
+    a.appendChild(this.decision);
     this.text = el("p", null, "answer-text");
     a.appendChild(this.text);
     this.table = el("div", null, "evidence-box");
@@ -292,7 +297,8 @@ export class TurnView {
     this.text.replaceChildren();
     this.appendMarked(this.text, answer.answer);
     this.showCalculations(answer.calculations || []);
-    this.showVerdict(answer.verdict);
+    this.showBottomLine(this.verdict, answer.verdict, VERDICT_NAMES, "verdict");
+    this.showBottomLine(this.decision, answer.decision, DECISION_NAMES, "decision");
     this.showTable(answer.table, answer.citations);
   }
 
@@ -303,26 +309,27 @@ export class TurnView {
     if (table) this.table.appendChild(tableView(table, citations, (n) => this.marker(n)));
   }
 
-  // The bottom line of an effect question: its label, confidence and the cues it rests on.
-  showVerdict(verdict) {
-    this.verdict.replaceChildren();
-    this.verdict.hidden = !verdict;
-    if (!verdict) return;
-    this.verdict.dataset.label = verdict.label;
-    const head = el("p", null, "verdict-head");
-    head.appendChild(el("span", VERDICT_NAMES[verdict.label] || verdict.label, "verdict-label"));
-    if (typeof verdict.confidence === "number") {
-      head.appendChild(el("span", `confidence ${Math.round(verdict.confidence * 100)}%`, "verdict-confidence"));
+  // A bottom line read from the cited quotes (an effect question's verdict, a yes/no question's
+  // decision): its label, confidence and the cues it rests on, each a span of a quote it cites.
+  showBottomLine(panel, line, names, kind) {
+    panel.replaceChildren();
+    panel.hidden = !line;
+    if (!line) return;
+    panel.dataset.label = line.label;
+    const head = el("p", null, `${kind}-head`);
+    head.appendChild(el("span", names[line.label] || line.label, `${kind}-label`));
+    if (typeof line.confidence === "number") {
+      head.appendChild(el("span", `confidence ${Math.round(line.confidence * 100)}%`, `${kind}-confidence`));
     }
-    this.verdict.appendChild(head);
-    if (verdict.cues && verdict.cues.length) {
-      const cues = el("p", "Rests on: ", "verdict-cues");
-      verdict.cues.forEach((cue, i) => {
+    panel.appendChild(head);
+    if (line.cues && line.cues.length) {
+      const cues = el("p", "Rests on: ", `${kind}-cues`);
+      line.cues.forEach((cue, i) => {
         if (i) cues.appendChild(document.createTextNode(" · "));
         cues.appendChild(el("q", cue));
       });
-      for (const n of verdict.cited || []) cues.appendChild(this.marker(n));
-      this.verdict.appendChild(cues);
+      for (const n of line.cited || []) cues.appendChild(this.marker(n));
+      panel.appendChild(cues);
     }
   }
 

@@ -1,5 +1,6 @@
-"""The chat page shows an effect question's verdict: its label, confidence and cues, each cue a
-span of a quote it cites. Real server, real engine, headless Chromium."""
+"""The chat page shows an effect question's verdict and a yes/no question's decision: the label,
+the confidence and the cues, each cue a span of a quote it cites. Real server, real engine,
+headless Chromium."""
 
 from __future__ import annotations
 
@@ -46,5 +47,32 @@ def test_an_effect_question_shows_its_verdict_and_cues(live_server):
             other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
             expect(page.locator("#turns li.turn")).to_have_count(2)
             expect(other.locator(".verdict")).to_be_hidden()
+        finally:
+            browser.close()
+
+
+def test_a_yes_no_question_shows_its_decision_and_cues(live_server):
+    """A yes/no question's decision sits in its own panel, named, with the cues it rests on."""
+    from playwright.sync_api import expect, sync_playwright
+
+    asked = "Did daratumumab reduce the risk of progression in AQUILA?"
+    body = httpx.post(f"{live_server}/v1/ask", json={"question": asked}, timeout=60).json()
+    decision = body["decision"]
+    assert decision is not None, body["answer"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            open_fresh(page, live_server)
+            turn = ask_on_page(page, asked)
+            panel = turn.locator(".decision")
+            expect(panel).to_be_visible()
+            expect(panel.locator(".decision-label")).to_have_text(decision["label"].capitalize())
+            assert panel.get_attribute("data-label") == decision["label"]
+            assert panel.locator(".decision-cues q").all_inner_texts() == decision["cues"]
+            # a question that asks for a figure has no decision
+            other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
+            expect(page.locator("#turns li.turn")).to_have_count(2)
+            expect(other.locator(".decision")).to_be_hidden()
         finally:
             browser.close()
