@@ -104,6 +104,20 @@ def corpus_services(tmp_path_factory, embedder):
     return services
 
 
+def services_over(folder: Path, files: dict[str, str], embedder):
+    """Services over a new store in ``folder`` holding ``files`` (name: text), all ingested:
+    the small papers written inside a test module."""
+    from assistant.factory import build
+    from ingest.pipeline import Ingestor
+
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    services = build(make_settings(folder / "store"), embedder=embedder)
+    report = Ingestor(services.store, services.embedder, services.settings).ingest([folder])
+    assert report.counts["added"] == len(files), report.failed
+    return services
+
+
 @pytest.fixture
 def fresh_services(tmp_path, embedder):
     """Services over an empty store of the test's own."""

@@ -23,6 +23,20 @@ NAMES = {
 }
 
 
+def shows_bottom_line(turn, kind: str, name: str, line: dict) -> list[str]:
+    """The turn's ``kind`` panel is shown with ``line``'s label as ``name`` and its cues, which
+    are returned."""
+    from playwright.sync_api import expect
+
+    panel = turn.locator(f".{kind}")
+    expect(panel).to_be_visible()
+    expect(panel.locator(f".{kind}-label")).to_have_text(name)
+    assert panel.get_attribute("data-label") == line["label"]
+    cues = panel.locator(f".{kind}-cues q").all_inner_texts()
+    assert cues == line["cues"]
+    return cues
+
+
 def test_an_effect_question_shows_its_verdict_and_cues(live_server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -35,12 +49,7 @@ def test_an_effect_question_shows_its_verdict_and_cues(live_server):
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             open_fresh(page, live_server)
             turn = ask_on_page(page, QUESTION)
-            panel = turn.locator(".verdict")
-            expect(panel).to_be_visible()
-            expect(panel.locator(".verdict-label")).to_have_text(NAMES[verdict["label"]])
-            assert panel.get_attribute("data-label") == verdict["label"]
-            cues = panel.locator(".verdict-cues q").all_inner_texts()
-            assert cues == verdict["cues"]
+            cues = shows_bottom_line(turn, "verdict", NAMES[verdict["label"]], verdict)
             quotes = turn.locator(".sources li").all_inner_texts()
             assert all(any(cue in quote for quote in quotes) for cue in cues)
             # a question that is no comparison has no verdict panel
@@ -65,11 +74,7 @@ def test_a_yes_no_question_shows_its_decision_and_cues(live_server):
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             open_fresh(page, live_server)
             turn = ask_on_page(page, asked)
-            panel = turn.locator(".decision")
-            expect(panel).to_be_visible()
-            expect(panel.locator(".decision-label")).to_have_text(decision["label"].capitalize())
-            assert panel.get_attribute("data-label") == decision["label"]
-            assert panel.locator(".decision-cues q").all_inner_texts() == decision["cues"]
+            shows_bottom_line(turn, "decision", decision["label"].capitalize(), decision)
             # a question that asks for a figure has no decision
             other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
             expect(page.locator("#turns li.turn")).to_have_count(2)

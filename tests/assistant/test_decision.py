@@ -21,8 +21,7 @@ from assistant.errors import ConfigError
 from assistant.models import Answer, Citation, Decision
 from assistant.verdict import load_verdict_model
 from eval import splits
-from ingest.pipeline import Ingestor
-from tests.conftest import SHARED
+from tests.conftest import SHARED, services_over
 
 PQA = SHARED / "data" / "pubmedqa" / "pqal_labeled.json"
 
@@ -147,15 +146,7 @@ PAPER = (
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
-    from assistant.factory import build
-    from tests.conftest import make_settings
-
-    folder = tmp_path_factory.mktemp("decision")
-    (folder / "brisk.md").write_text(PAPER)
-    s = build(make_settings(folder / "store"), embedder=embedder)
-    report = Ingestor(s.store, s.embedder, s.settings).ingest([folder])
-    assert report.counts["added"] == 1, report.failed
-    return s
+    return services_over(tmp_path_factory.mktemp("decision"), {"brisk.md": PAPER}, embedder)
 
 
 @pytest.mark.slow

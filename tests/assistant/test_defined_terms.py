@@ -2,7 +2,7 @@ import pytest
 
 from assistant.defined_terms import defined, with_defined
 from assistant.query import analyse
-from tests.conftest import assert_answer_contract
+from tests.conftest import assert_answer_contract, services_over
 
 METHODS = (
     "Response was assessed as complete remission (CR), partial remission (PR) or no "
@@ -72,15 +72,7 @@ event.
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
-    from assistant.factory import build
-    from ingest.pipeline import Ingestor
-    from tests.conftest import make_settings
-
-    folder = tmp_path_factory.mktemp("defined")
-    (folder / "aspen.txt").write_text(PAPER)
-    s = build(make_settings(folder / "store"), embedder=embedder)
-    Ingestor(s.store, s.embedder, s.settings).ingest([folder])
-    return s
+    return services_over(tmp_path_factory.mktemp("defined"), {"aspen.txt": PAPER}, embedder)
 
 
 @pytest.mark.slow

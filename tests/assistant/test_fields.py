@@ -8,7 +8,7 @@ import pytest
 from assistant import fields
 from assistant.answering import Candidate, _figures_first
 from assistant.query import analyse
-from ingest.pipeline import Ingestor
+from tests.conftest import services_over
 
 
 @pytest.mark.parametrize(
@@ -118,15 +118,9 @@ RECORD = {
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
-    from assistant.factory import build
-    from tests.conftest import make_settings
-
-    folder = tmp_path_factory.mktemp("fields")
-    (folder / "NCT09999993.json").write_text(json.dumps(RECORD))
-    s = build(make_settings(folder / "store"), embedder=embedder)
-    report = Ingestor(s.store, s.embedder, s.settings).ingest([folder])
-    assert report.counts["added"] == 1, report.failed
-    return s
+    return services_over(
+        tmp_path_factory.mktemp("fields"), {"NCT09999993.json": json.dumps(RECORD)}, embedder
+    )
 
 
 @pytest.mark.slow

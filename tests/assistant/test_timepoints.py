@@ -4,7 +4,7 @@ and declined, saying so, when no sentence does."""
 import pytest
 
 from assistant.timepoints import states, time_points, written
-from ingest.pipeline import Ingestor
+from tests.conftest import services_over
 
 
 @pytest.mark.parametrize(
@@ -60,15 +60,7 @@ Mortality at day 30 was 2% with restricted fluids and 3% with usual care.
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
-    from assistant.factory import build
-    from tests.conftest import make_settings
-
-    folder = tmp_path_factory.mktemp("timepoints")
-    (folder / "peony.md").write_text(PAPER)
-    s = build(make_settings(folder / "store"), embedder=embedder)
-    report = Ingestor(s.store, s.embedder, s.settings).ingest([folder])
-    assert report.counts["added"] == 1, report.failed
-    return s
+    return services_over(tmp_path_factory.mktemp("timepoints"), {"peony.md": PAPER}, embedder)
 
 
 @pytest.mark.slow

@@ -17,8 +17,7 @@ from assistant.verdict import (
     stating_result,
     with_verdict,
 )
-from ingest.pipeline import Ingestor
-from tests.conftest import SHARED
+from tests.conftest import SHARED, services_over
 
 pytestmark = pytest.mark.slow
 
@@ -40,15 +39,7 @@ PAPER = (
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
-    from assistant.factory import build
-    from tests.conftest import make_settings
-
-    folder = tmp_path_factory.mktemp("verdict")
-    (folder / "maple.md").write_text(PAPER)
-    s = build(make_settings(folder / "store"), embedder=embedder)
-    report = Ingestor(s.store, s.embedder, s.settings).ingest([folder])
-    assert report.counts["added"] == 1, report.failed
-    return s
+    return services_over(tmp_path_factory.mktemp("verdict"), {"maple.md": PAPER}, embedder)
 
 
 def ask(services, question):
