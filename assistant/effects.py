@@ -39,6 +39,9 @@ _PATTERNS = tuple(
         r"^\s*(?:what\s+(?:was|is|were)\s+)?the\s+effects?\s+of\s+{x}\s+"
         + _VERSUS
         + r"\s+{y}\s+(?:on|for|in\s+terms\s+of)\s+{z}\??\s*$",
+        # "Did quality of life improve more with TCF than with ECF?": the outcome is the subject
+        r"^\s*(?:did|does|do)\s+{z}\s+" + _CHANGE + r"\w*\s+(?:more|less|further|faster)?\s*"
+        r"(?P<p>with|on|after|in|under)\s+{x}\s+than\s+(?P=p)\s+{y}\??\s*$",
         r"^\s*(?:how\s+did|did|does|do)\s+{x}\s+" + _CHANGE + r"\w*\s+{z}\s+"
         r"(?:compared\s+(?:with|to)|versus|vs\.?|relative\s+to|more\s+than|less\s+than|than)"
         r"\s+{y}\??\s*$",

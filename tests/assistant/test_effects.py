@@ -30,6 +30,10 @@ from assistant.verdict import EFFECTS, combine, cue_spans, opening
          Comparison("early surgery", "watchful waiting", "Mortality")),
         ("Was the low dose safer than the high dose for kidney function?",
          Comparison("low dose", "high dose", "kidney function")),
+        ("Did quality of life improve more with drug T than with drug E?",
+         Comparison("drug T", "drug E", "quality of life")),
+        ("Does pain improve faster on gel W than on placebo?",
+         Comparison("gel W", "placebo", "pain")),
     ],
 )  # fmt: skip
 def test_effect_questions_name_both_arms_in_order(question, expected):
