@@ -21,7 +21,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -720,7 +720,7 @@ def without(query: Query, terms: set[str]) -> Query:
     if not terms:
         return query
     kept = tuple(g for g in query.groups if g.term not in terms)
-    return Query(query.text, kept, query.dense_text, query.lexical_tokens)
+    return replace(query, groups=kept)
 
 
 def _passage_context(p: Passage) -> set[str]:

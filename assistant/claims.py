@@ -25,6 +25,7 @@ claim's quotes and calculations, and dropped if it states a figure they do not.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -84,7 +85,7 @@ class CheckResult(BaseModel):
 def _figureless(query: Query) -> Query:
     """The claim's terms without its figures: a differing figure must not hide its evidence."""
     kept = tuple(g for g in query.groups if not any(ch.isdigit() for ch in g.term))
-    return Query(query.text, kept, query.dense_text, query.lexical_tokens)
+    return replace(query, groups=kept)
 
 
 def checkable(claim: str, query: Query | None = None) -> bool:

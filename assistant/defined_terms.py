@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
-from assistant.query import Query, TermGroup
-from assistant.text import is_content, surface_words, tokenize
+from assistant.query import Query, TermGroup, content_terms
+from assistant.text import tokenize
 
 # "(SHORT)" or "(SHORT;" / "(SHORT," : 2-10 characters, a letter among them, one word.
 _SHORT = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-/\.&+']{0,8}[A-Za-z0-9+])\s*[);,]")
@@ -77,20 +78,18 @@ def defined(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _terms(phrase: str) -> frozenset[str]:
-    return frozenset(term for _, term in surface_words(phrase) if is_content(term))
-
-
 def with_defined(query: Query, texts: Iterable[str]) -> Query:
     """``query`` whose terms are also satisfied by the short forms ``texts`` define for them
     (a question naming at least two thirds of a long form's words) and whose short forms
     are satisfied by their long forms."""
+    definitions = tuple(dict.fromkeys(d for text in texts for d in defined(text)))
+    if not definitions:
+        return query
     question = {g.term for g in query.groups}
     extra: dict[str, set[frozenset[str]]] = {}
-    definitions = tuple(dict.fromkeys(d for text in texts for d in defined(text)))
     for short, long_form in definitions:
         short_terms = frozenset(tokenize(short)[:1])
-        long_terms = _terms(long_form)
+        long_terms = content_terms(long_form)
         if not short_terms or not long_terms or short_terms <= long_terms:
             continue
         named = long_terms & question
@@ -99,20 +98,12 @@ def with_defined(query: Query, texts: Iterable[str]) -> Query:
                 extra.setdefault(term, set()).add(short_terms)
         for term in short_terms & question:
             extra.setdefault(term, set()).add(long_terms)
-    if not definitions:
-        return query
     groups = []
     for g in query.groups:
         added = tuple(a for a in sorted(extra.get(g.term, ()), key=sorted)
                       if a not in g.alternatives)  # fmt: skip
         groups.append(TermGroup(g.surface, g.term, g.alternatives + added) if added else g)
-    return Query(
-        text=query.text,
-        groups=tuple(groups),
-        dense_text=query.dense_text,
-        lexical_tokens=query.lexical_tokens,
-        defined=definitions,
-    )
+    return replace(query, groups=tuple(groups), defined=definitions)
 
 
 def spelled_out(text: str, definitions: Iterable[tuple[str, str]]) -> str:

@@ -70,7 +70,8 @@ def _expansions(surface: str) -> list[str]:
     return _abbreviations_by_upper().get(surface.upper(), []) if len(surface) >= 3 else []
 
 
-def _content_terms(phrase: str) -> frozenset[str]:
+def content_terms(phrase: str) -> frozenset[str]:
+    """The content terms of a phrase (an expansion, a synonym, a long form)."""
     return frozenset(term for _, term in surface_words(phrase) if is_content(term))
 
 
@@ -86,7 +87,7 @@ def analyse(question: str) -> Query:
         seen.add(term)
         phrases = _expansions(surface)
         expansions.extend(phrases)
-        alternatives = tuple(_content_terms(p) for p in phrases + synonyms().get(term, []))
+        alternatives = tuple(content_terms(p) for p in phrases + synonyms().get(term, []))
         alternatives = tuple(alt for alt in alternatives if alt)
         groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
     dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 from assistant.embeddings import Embedder
 from assistant.errors import InputError
@@ -66,12 +67,7 @@ class Retriever:
             added.append(right)
         if not added:
             return query
-        return Query(
-            text=query.text,
-            groups=tuple(groups),
-            dense_text=query.dense_text,
-            lexical_tokens=(*query.lexical_tokens, *added),
-        )
+        return replace(query, groups=tuple(groups), lexical_tokens=(*query.lexical_tokens, *added))
 
     def search(
         self, query: str | Query, k: int | None = None, filters: Filters | None = None
