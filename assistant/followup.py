@@ -9,7 +9,7 @@ A follow-up is one of these kinds, and changes only its own part:
 
 - ``standalone``: it names its own trial, or it is self-contained: a complete question with a
   subject of its own (two or more content words that are neither measures nor qualifiers:
-  "Should high-risk smoldering myeloma be treated with daratumumab?") and no lead-in or
+  "Should adults with chronic cough be given drug Z?") and no lead-in or
   anaphora ("and ...", "what about", "that", "it"). It is asked as it is.
 - ``swap``: a trial name and nothing else ("and AQUILA?"): the earlier question, trial swapped.
 - ``comparison``: "How does that compare with TRIAL-B?", "versus placebo?": the earlier
