@@ -28,12 +28,14 @@ import numpy as np
 
 from assistant import fields as document_fields
 from assistant import tables, timepoints
+from assistant.aims import asks_count, findings_first, states_count
 from assistant.calculators import calculate
 from assistant.decision import load_decision_layer, results_for_decision, with_decision
 from assistant.defined_terms import spelled_out, with_defined
 from assistant.effects import outcome_terms
 from assistant.embeddings import Embedder
 from assistant.errors import CalculatorInputError, InputError
+from assistant.gist import asks_gist, gist
 from assistant.models import Answer, Calculation, Citation, Filters, Passage
 from assistant.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in, read_question
 from assistant.provenance import primary_first, provenance
@@ -67,6 +69,7 @@ _ASKS_FIGURE = re.compile(
     r"\b(how many|how much|how often|how long|what (?:percentage|proportion|share|number|"
     r"doses?)|which doses?)\b", re.I
 )  # fmt: skip
+NOT_SAID = "not_reported"  # the verdict of quotes that do not report the comparison
 FIGURE_SHARE = 0.5  # a figure-bearing sentence at this share of a figureless best leads
 FIELD_PROBABILITY = 0.5  # the least a field line the question asks for is ranked at
 
@@ -163,12 +166,27 @@ class ExtractiveEngine:
             question = self.check_question(question)
             return tables.build(question, comparison, ask, store, filters, cid, limit)
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
-        if self.settings.decision:  # a yes/no question (assistant.decision)
-            layer = lambda: load_decision_layer(self.settings.decision_path)  # noqa: E731
-            answer = with_decision(answer, self._verdict_model, layer)
-        if not self.settings.verdict:
-            return answer
-        return with_verdict(answer, self._verdict_model)
+        judged = with_verdict(answer, self._verdict_model) if self.settings.verdict else answer
+        if not self.settings.decision:
+            return judged
+        if judged is not answer and (judged.verdict is None or judged.verdict.label == NOT_SAID):
+            # An effect question whose quotes read as unclear, or as not reporting the
+            # comparison, gets no yes or no either.
+            return judged
+        layer = lambda: load_decision_layer(self.settings.decision_path)  # noqa: E731
+        decided = with_decision(answer, self._verdict_model, layer)  # a yes/no question
+        if judged is answer:
+            return decided
+        # Both: the verdict's opening sentence, then the decision's, then the quotes.
+        lead = judged.answer[: len(judged.answer) - len(answer.answer)]
+        added = decided.warnings[len(answer.warnings) :]
+        return decided.model_copy(
+            update={
+                "answer": lead + decided.answer,
+                "verdict": judged.verdict,
+                "warnings": [*judged.warnings, *added],
+            }
+        )
 
     def _verdict_model(self) -> VerdictModel:
         """The verdict classifier, loaded at the first effect question (assistant.verdict)."""
@@ -217,46 +235,15 @@ class ExtractiveEngine:
         query = with_defined(query, [p.chunk.text for p in pool])
         # Within one document (or the named trial's), a field line answers for its field.
         candidates = self._score(query, pool, fields=len(docs) == 1 or docs <= named_docs)
-        # A question about a time point is answered only by a sentence stating it.
-        times = timepoints.time_points(question)
-        timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
-                  for c in candidates]  # fmt: skip
-        eligible = [
-            c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
-        ]
-        # An effect question about an outcome no passage names is not answered by a result
-        # about another outcome of the same arms.
-        named = {g.term for g in outcome_terms(question)}
-        outcome = [g for g in query.groups if g.term in named]  # as read, misspellings too
-        if outcome and not any(g.satisfied_by(c.context) for c in candidates for g in outcome):
-            return self._abstain(question, query, candidates, conversation_id, searched)
-        if not eligible and learned and self.settings.verdict:
-            # An effect question worded unlike its paper: a top sentence the verdict model
-            # reads as stating this comparison's result may answer (assistant.verdict).
-            eligible = stating_result(
-                question,
-                [c for i, c in enumerate(candidates) if timely[i]][: self.settings.effect_reads],
-                self._verdict_model,
-                self.settings.effect_answers_at,
-            )
-        if not eligible:
-            unstated = [] if any(timely) else timepoints.written(question)
-            when = " and ".join(f"“{w}”" for w in unstated)
-            return self._abstain(question, query, candidates, conversation_id, searched, when)
-        chosen = self.companions(eligible)
-        # A primary report before a summary stating the same fact (assistant/provenance.py).
-        chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
-        if learned and self.settings.verdict:
-            chosen = results_first(
-                question,
-                eligible,
-                chosen,
-                self._verdict_model,
-                self.settings.effect_reads,
-                self.settings.max_sentences,
-            )
-        if learned and self.settings.decision:  # a yes/no question: its result is cited
-            chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
+        # "What did this trial find?" within one paper: its conclusion (assistant/gist.py).
+        chosen: list[Candidate] = []
+        if len(docs) == 1 and asks_gist(question):
+            chosen = gist(candidates, self.settings.max_sentences)
+        why: dict = {}
+        if not chosen:
+            chosen, why = self._choose(question, query, candidates, learned)
+        if not chosen:
+            return self._abstain(question, query, candidates, conversation_id, searched, **why)
         cited = list(chosen)
         sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
         calculations: list[Calculation] = []
@@ -285,6 +272,58 @@ class ExtractiveEngine:
             candidates,
             searched,
         )
+
+    def _choose(
+        self, question: str, query: Query, candidates: list[Candidate], learned: bool
+    ) -> tuple[list[Candidate], dict]:
+        """The sentences that answer, best first; or none, with why (``_abstain``'s
+        arguments)."""
+        # A question about a time point is answered only by a sentence stating it.
+        times = timepoints.time_points(question)
+        timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
+                  for c in candidates]  # fmt: skip
+        eligible = [
+            c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
+        ]
+        # An effect question about an outcome no passage names is not answered by a result
+        # about another outcome of the same arms.
+        named = {g.term for g in outcome_terms(question)}
+        outcome = [g for g in query.groups if g.term in named]  # as read, misspellings too
+        if outcome and not any(g.satisfied_by(c.context) for c in candidates for g in outcome):
+            return [], {}
+        if not eligible and learned and self.settings.verdict:
+            # An effect question worded unlike its paper: a top sentence the verdict model
+            # reads as stating this comparison's result may answer (assistant.verdict).
+            eligible = stating_result(
+                question,
+                [c for i, c in enumerate(candidates) if timely[i]][: self.settings.effect_reads],
+                self._verdict_model,
+                self.settings.effect_answers_at,
+            )
+        # A question wanting a finding is answered by a sentence reporting one, not by the
+        # aim or the method that shares its words (assistant/aims.py).
+        findings = findings_first(question, eligible)
+        if findings is None:
+            return [], {"described": True}
+        eligible = findings
+        if not eligible:
+            unstated = [] if any(timely) else timepoints.written(question)
+            return [], {"when": " and ".join(f"“{w}”" for w in unstated)}
+        chosen = self.companions(eligible)
+        # A primary report before a summary stating the same fact (assistant/provenance.py).
+        chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
+        if learned and self.settings.verdict:
+            chosen = results_first(
+                question,
+                eligible,
+                chosen,
+                self._verdict_model,
+                self.settings.effect_reads,
+                self.settings.max_sentences,
+            )
+        if learned and self.settings.decision:  # a yes/no question: its result is cited
+            chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
+        return chosen, {}
 
     def _verified(
         self, answer: Answer, query: Query, candidates: list[Candidate], searched: str = ""
@@ -639,10 +678,17 @@ class ExtractiveEngine:
         conversation_id: str,
         searched: str = "",
         when: str = "",
+        described: bool = False,
     ) -> Answer:
-        """A declined answer saying why (``when``: the question's time points, none stated),
-        citing the two closest passages."""
-        if when:
+        """A declined answer saying why (``when``: the question's time points, none stated;
+        ``described``: the sentences that may answer only describe the study), citing the two
+        closest passages."""
+        if described:
+            message = (
+                f"The indexed documents do not answer this{searched}: the passages found say "
+                "what the study set out to measure or how, but report no result for it."
+            )
+        elif when:
             message = (
                 f"The indexed documents do not answer this{searched}: no passage found states "
                 f"the time point asked about ({when})."
@@ -702,14 +748,16 @@ def _has_figure(text: str) -> bool:
 def _figures_first(query: Query, ranked: list[Candidate]) -> list[Candidate]:
     """For a question that asks for a figure ("how many", "what dose"), a best sentence that
     states none (an aim, a method) gives way to the next that states one, when the model
-    ranks it at least ``FIGURE_SHARE`` of the best's probability."""
-    if not ranked or _has_figure(ranked[0].text) or not _ASKS_FIGURE.search(query.text):
+    ranks it at least ``FIGURE_SHARE`` of the best's probability. For "how many patients",
+    the figure is a count of them, not a duration or a dose."""
+    states = states_count if asks_count(query.text) else _has_figure
+    if not ranked or states(ranked[0].text) or not _ASKS_FIGURE.search(query.text):
         return ranked
     floor = FIGURE_SHARE * ranked[0].rank
     for i, c in enumerate(ranked[1:], start=1):
         if c.rank < floor:
             break
-        if _has_figure(c.text):
+        if states(c.text):
             return [c] + ranked[:i] + ranked[i + 1 :]
     return ranked
 

@@ -54,7 +54,23 @@ QUESTION_SCAFFOLD = frozenset(
     # what it is about: "compare X between the arms", "the 95% CI for X".
     + "compar comparison between versus vs arm group differ".split()
     + "calcul comput confid interval ci".split()
+    # The indefinite pronouns and light verbs of a lay question ("Did anyone get ...?",
+    # "Where is the trial being done?"), with their stems.
+    + "anyone anyon anybody anybodi someone someon somebody somebodi anything anyth".split()
+    + "something someth everyone everyon everybody everybodi done".split()
 )
+
+# A unit a paper abbreviates after a number ("2 h", "48h", "12 wk") is also read as the word
+# a question writes ("2 hours").
+_UNITS = {
+    "h": "hour", "hr": "hour", "hrs": "hour", "min": "minut", "mins": "minut",
+    "wk": "week", "wks": "week", "mo": "month", "mos": "month", "yr": "year", "yrs": "year",
+}  # fmt: skip
+_NUMBER_UNIT = re.compile(r"^([0-9]+(?:[.,][0-9]+)?)(" + "|".join(_UNITS) + r")$")
+
+# A compound a paper writes as two words ("followed up", "progression free survival") is also
+# read as the hyphenated term a question writes ("follow-up", "progression-free").
+_COMPOUND_SECONDS = frozenset("up out off free related induced associated based".split())
 
 
 @lru_cache(maxsize=1)
@@ -110,10 +126,19 @@ def _expand(word: str) -> tuple[str, ...]:
 
 
 def tokenize(text: str) -> list[str]:
-    """All index tokens of ``text`` (compounds, their parts, identifier prefixes)."""
+    """All index tokens of ``text`` (compounds, their parts, identifier prefixes; a unit
+    abbreviated after a number also as its word; two words of a compound also as one)."""
     tokens: list[str] = []
+    previous = ""
     for word in _WORD.findall(normalise_for_tokens(text)):
         tokens.extend(_expand(word))
+        if word in _COMPOUND_SECONDS and previous.isalpha():
+            tokens.append(f"{fold(previous)}-{word}")
+        elif word in _UNITS and previous[:1].isdigit():
+            tokens.append(_UNITS[word])
+        elif (m := _NUMBER_UNIT.match(word)) is not None:
+            tokens.extend((m.group(1), _UNITS[m.group(2)]))
+        previous = word
     return tokens
 
 

@@ -194,3 +194,21 @@ def test_pairs_read_again_when_the_verdict_memory_is_full_are_kept():
     again = model.logits(q, ["A was safe.", "C was safe (p = 0.01).", "D failed."])
     assert again.shape == (3, 4) and np.allclose(again[0], first[0], atol=1e-5)
     assert len(model._read) == 3
+
+
+@pytest.mark.slow
+def test_an_effect_question_asked_yes_or_no_opens_with_the_verdict_then_the_decision(services):
+    answer = services.engine.answer("Did brisk walking lower HbA1c more than usual care?")
+    assert answer.verdict is not None and answer.decision is not None, answer.answer
+    assert answer.decision.label == "yes", answer.answer
+    verdict_end = answer.answer.index("].") + 2
+    assert answer.answer[verdict_end:].lstrip().startswith("Yes"), answer.answer
+
+
+@pytest.mark.slow
+def test_an_effect_question_with_an_unclear_verdict_gets_no_yes_or_no(services, monkeypatch):
+    model = services.engine._verdict_model()
+    monkeypatch.setattr(model, "threshold", 1.01)  # no reading reaches the bar: unclear
+    answer = services.engine.answer("Did brisk walking lower HbA1c more than usual care?")
+    assert answer.verdict is None and answer.decision is None, answer.answer
+    assert "Yes" not in answer.answer and any("no verdict" in w for w in answer.warnings)

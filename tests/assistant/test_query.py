@@ -31,3 +31,21 @@ def test_compound_term_is_not_satisfied_by_its_parts():
     assert pfs.term == "progress-free"
     assert not pfs.satisfied_by({"progress", "free"})
     assert pfs.satisfied_by(set(tokenize("Progression-free survival was 80%")))
+
+
+def test_a_lay_question_meets_the_paper_words():
+    assert terms("Did anyone get a rash?") == ["rash"]
+    assert terms("Where is the trial being done?") == ["trial"]
+    babies, problems = analyse("Were there problems in the babies?").groups[::-1]
+    assert babies.satisfied_by(set(tokenize("in the neonates of either group")))
+    assert problems.satisfied_by(set(tokenize("No complications were seen")))
+    assert not babies.satisfied_by(set(tokenize("in the mothers")))
+
+
+def test_a_unit_abbreviated_after_a_number_meets_its_word():
+    hours = analyse("How many were pain free at 2 hours?").groups[-1]
+    assert hours.term == "hour"
+    assert hours.satisfied_by(set(tokenize("pain-free episodes at 2 h")))
+    assert hours.satisfied_by(set(tokenize("within 48h of intake")))
+    assert "week" in tokenize("after 12 wk") and "year" in tokenize("aged 3 yrs")
+    assert "hour" not in tokenize("H. pylori was eradicated") + tokenize("vitamin d and h")

@@ -1,0 +1,158 @@
+"""Sentences that say what a study set out to measure, and questions that want what it found.
+
+A clinician who asks "What was the incidence of pertussis?" is not answered by "The objective
+of this study was to estimate the incidence of pertussis", nor "How did quality of life change?"
+by "Quality of life was measured by the EORTC QLQ-C30". Both sentences share every word of the
+question, so a ranker that reads words ranks them high; neither holds a result.
+
+``asks_result`` tells the questions that want a finding (a count, an amount, a rate, a change,
+whether something happened) from those about the design (an aim, a method, a definition,
+eligibility). ``describes_only`` tells the sentences that state an aim, a method, a
+definition or a registered outcome and hold no result: no share, count of people, p-value,
+interval or word saying what happened. A result question is answered by a result sentence
+when one may answer; when only describing sentences may, the paper did not report it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FINDING_QUESTION = re.compile(
+    r"^\s*(?:"
+    r"how (?:many|much|often|common|frequent(?:ly)?|likely|effective|well)\b"
+    r"|how (?:did|does|do|has|have)\b.*\b(?:chang|affect|improv|respond|fall|fell|ris|"
+    r"increas|decreas|reduc|lower|differ|compar)"
+    r"|what (?:share|proportion|percentage|fraction|number)\b"
+    r"|what (?:was|were|is|are) the (?:[\w-]+ ){0,5}?(?:rates?|incidence|numbers?|"
+    r"proportions?|percentages?|shares?|median|mean|average|risks?|odds|effects?|differences?|"
+    r"changes?|reductions?|increases?|results?|survival|levels?|responses?)\b"
+    r"|(?:did|does|do|were there|was there|is there|are there)\b"
+    r"|(?:what|which)\b.*\b(?:were|was|are|is) (?:reported|seen|observed|found|noted|"
+    r"recorded|experienced)\b|(?:what|which)\b.*\b(?:occurred|happened)\b"
+    r")",
+    re.I,
+)
+
+# A question about how a trial was run asks for a method, whatever its first words.
+_DESIGN_QUESTION = re.compile(
+    r"\b(?:aims?|objectives?|purpose|goals?|design|designed|measured|assessed|evaluated|"
+    r"defined|definitions?|eligib\w*|inclusion|exclusion|criteria|end ?points?|outcome "
+    r"measures?|primary outcomes?|secondary outcomes?|methods?|blind\w*|mask\w*|"
+    r"randomi[sz]ation|allocat\w*|registered|registration|sponsor\w*|funded|approved)\b",
+    re.I,
+)
+
+# What a sentence says when it describes a study rather than reports its findings.
+_DESCRIBES = re.compile(
+    r"\b(?:objectives?|aims?|purpose|goals?)\b(?: of (?:this|the|our) \w+)?"
+    r" (?:was|were|is|are) to\b"
+    r"|\bwe (?:aimed|aim|sought|seek|set out|conducted|designed|hypothesi[sz]ed|propose|"
+    r"investigated|evaluated|assessed|examined|compared|studied|tested|explored)\b"
+    r"|\b(?:was|were) used to\b|\b(?:inclusion|exclusion|eligibility) criteria\b"
+    r"|\b(?:table|fig(?:ure)?\.?) ?\d+\w? (?:shows|reveals|presents|summari[sz]es|lists|"
+    r"gives|displays|depicts)\b"
+    r"|\b(?:shown|presented|summari[sz]ed|listed|given|detailed|reported|provided) in "
+    r"(?:tables?|fig(?:ure)?s?\.?|the supplementary)\b"
+    r"|\b(?:this|the present|our) (?:study|trial|review|analysis) (?:aimed|aims|was designed|"
+    r"is designed|will)\b"
+    r"|\b(?:was|were|is|are|will be|would be|to be)"
+    r"(?: (?:also|then|further|independently|separately|each|all))? (?:assessed|measured|"
+    r"evaluated|recorded|calculated|defined|compared|collected|monitored|analy[sz]ed|"
+    r"photographed|examined|obtained|determined|quantified|estimated|documented|asked|"
+    r"scored|graded|classified|categori[sz]ed|tested|captured|followed up)\b"
+    r"|\b(?:defined|measured|assessed|evaluated) (?:as|by|using|with)\b"
+    r"|\b(?:can|could|may) range\b|\branging from\b|\bhigher scores?\b|\blower scores?\b"
+    r"|^\s*(?:primary|secondary|main|key|other) (?:outcomes?|end ?points?|objectives?)\b"
+    r"|\btime frame\b"
+    r"|\bwill be (?:needed|required|used|assessed|measured|evaluated|compared)\b",
+    re.I,
+)
+
+# Who or what a trial counts.
+_COUNTED = (
+    r"(?:patients|participants|subjects|people|persons|children|infants|neonates|newborns|"
+    r"women|men|adults|cases|events|deaths|episodes|studies|trials|respondents|eyes|lesions|"
+    r"volunteers|individuals|mothers|students|pregnancies|girls|boys|families|households)"
+)
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)(?:[ -]\w+)?"
+)
+_COUNT = re.compile(
+    rf"\d\s*%|\bn\s*=\s*\d|\b\d[\d,]*\s*/\s*\d|\b\d[\d,]* (?:of|out of) (?:the )?\d"
+    rf"|\b(?:groups?|arms?) of \d|\b(?:\d[\d,]*|{_NUMBER_WORD}) (?:[\w-]+ ){{0,3}}?{_COUNTED}\b",
+    re.I,
+)
+_ASKS_COUNT = re.compile(
+    rf"^\s*how many (?:(?:[\w-]+ ){{0,3}}?{_COUNTED}\b|(?:were|was|had|did|got)\b)", re.I
+)
+
+# What a sentence says when it reports a finding.
+_FINDS = re.compile(
+    r"\d\s*%|\bper ?cent\b|\bp\s*[<=>≤≥]|\bci\b|confidence interval|\bn\s*=\s*\d|\d\s*/\s*\d"
+    r"|\b\d[\d,]* (?:of|out of) (?:the )?\d|\d+\.\d+"
+    rf"|\b(?:\d[\d,]*|{_NUMBER_WORD}) {_COUNTED}\b"
+    r"|\b(?:significant(?:ly)?|increased|decreased|reduced|improved|worsened|declined|fell|"
+    r"rose|lower|higher|fewer|more (?:often|frequent|common|likely)|"
+    r"did not (?:differ|change|improve|reduce|increase)|no (?:\w+ )?differences?|similar|"
+    r"comparable|no|none|neither|nobody|"
+    r"(?:was|were) (?:seen|observed|reported|found|noted|detected|identified)|occurred|"
+    r"developed|died|showed|shown|found|demonstrated|achieved|resulted|experienced|"
+    r"suffered|responded|relapsed|recovered|remained)\b",
+    re.I,
+)
+
+
+def asks_result(question: str) -> bool:
+    """Whether ``question`` wants a finding (a count, an amount, a rate, a change, whether
+    something happened) rather than how the study was designed or run."""
+    return bool(_FINDING_QUESTION.search(question)) and not _DESIGN_QUESTION.search(question)
+
+
+# How a scale reads ("higher scores indicating worse pain") is no finding.
+_SCALE = re.compile(
+    r"\b(?:higher|lower|greater|more|less)\s+(?:scores?|values?|numbers?)\s+(?:\w+\s+)?"
+    r"(?:indicat|mean|represent|reflect|correspond|signif)\w*\s+(?:a\s+)?"
+    r"(?:higher|lower|greater|more|less|better|worse)\b",
+    re.I,
+)
+
+
+# Where a paper points for its figures ("shown in Table 3") is no finding either.
+_POINTER = re.compile(
+    r"\b(?:shown|presented|summari[sz]ed|listed|given|detailed|reported|provided) in "
+    r"(?:tables?|fig(?:ure)?s?\.?|the supplementary)\b[^,;.]*",
+    re.I,
+)
+
+
+def describes_only(text: str) -> bool:
+    """Whether a sentence states an aim, a method, a definition or a registered outcome and
+    reports no finding."""
+    if not _DESCRIBES.search(text):
+        return False
+    return not _FINDS.search(_POINTER.sub(" ", _SCALE.sub(" ", text)))
+
+
+def findings_first(question: str, eligible: list) -> list | None:
+    """For a question that wants a finding: the ``eligible`` sentences (best first, each with
+    ``.text``) that report one, then those that only describe the study; ``None`` when every
+    one only describes it (the documents say what was measured, not what was found). Any
+    other question's sentences are returned as they are."""
+    if not eligible or not asks_result(question):
+        return eligible
+    found = [c for c in eligible if not describes_only(c.text)]
+    if not found:
+        return None
+    return found + [c for c in eligible if describes_only(c.text)]
+
+
+def asks_count(question: str) -> bool:
+    """Whether ``question`` asks how many people (or cases, studies) were counted."""
+    return bool(_ASKS_COUNT.search(question))
+
+
+def states_count(text: str) -> bool:
+    """Whether a sentence counts people or cases ("60 patients", "n = 30", "groups of 35",
+    "twenty-one women", "12/40", "31%")."""
+    return bool(_COUNT.search(text))

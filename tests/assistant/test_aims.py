@@ -1,0 +1,133 @@
+"""A question wanting a finding is answered by a sentence reporting one, not by an aim, a method
+or a registered outcome that shares its words (assistant.aims), and declined, saying so, when
+the documents only describe what was measured."""
+
+import pytest
+
+from assistant.aims import asks_count, asks_result, describes_only, findings_first, states_count
+from tests.conftest import services_over
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many patients had a relapse?",
+        "How much did pain scores fall with the gel?",
+        "How often were patients pain free at 2 hours?",
+        "How did quality of life change on drug Q?",
+        "What was the 3-year overall survival with drug Q?",
+        "What share of the infants were hospitalised?",
+        "Did anyone get a rash from the cream?",
+    ],
+)
+def test_questions_wanting_a_finding(question):
+    assert asks_result(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the aim of the study?",
+        "How was pain measured?",
+        "What were the inclusion criteria?",
+        "Which doses were compared?",
+        "What was the primary outcome?",
+        "Did the trial use blinded assessors?",
+    ],
+)
+def test_questions_about_the_design(question):
+    assert not asks_result(question)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The objective of this study was to estimate the incidence of relapse in adults under 40.",
+        "Primary outcome: Pain on movement (time frame: 6 weeks).",
+        "Quality of life as measured by the EORTC QLQ-C30 questionnaire.",
+        "The total score can range from 0 to 72, with higher scores indicating worse pain.",
+        "Frequency and severity of side effects were compared between the groups.",
+        "Subsequent results will be needed to determine whether drug Q prolongs survival.",
+    ],
+)
+def test_sentences_that_only_describe_the_study(sentence):
+    assert describes_only(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The incidence of relapse was 13.3 cases per 1000 person-years (95% CI 7.7-21.3).",
+        "No rash was recorded in either group.",
+        "Pain on movement was assessed at 6 weeks and fell by 57 mm with the gel (p<0.001).",
+        "Side effects were compared: 36% with drug Q versus 20% with placebo.",
+        "Minor side effects were seen in seven patients.",
+        "Quality of life improved with drug Q.",
+    ],
+)
+def test_sentences_reporting_a_finding(sentence):
+    assert not describes_only(sentence)
+
+
+class Sentence:
+    def __init__(self, text):
+        self.text = text
+
+
+def test_findings_lead_and_only_descriptions_mean_none():
+    aim = Sentence("The aim was to measure relapse at one year.")
+    result = Sentence("Relapse occurred in 12% with drug Q and 20% with placebo.")
+    assert findings_first("How often did patients relapse?", [aim, result]) == [result, aim]
+    assert findings_first("How often did patients relapse?", [aim]) is None
+    assert findings_first("What was the aim?", [aim, result]) == [aim, result]
+
+
+PAPER = """# LUPIN-2: drug Q in chronic knee pain
+
+## Methods
+The aim of the LUPIN-2 study was to compare pain on walking between drug Q and placebo.
+Quality of life was measured with the EQ-5D questionnaire at every visit.
+
+## Results
+Pain on walking fell by 31 mm with drug Q and by 12 mm with placebo (p = 0.002).
+"""
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory, embedder):
+    return services_over(tmp_path_factory.mktemp("aims"), {"lupin.md": PAPER}, embedder)
+
+
+@pytest.mark.slow
+def test_the_result_is_quoted_before_the_aim(services):
+    answer = services.engine.answer("How much did pain on walking change with drug Q in LUPIN-2?")
+    assert not answer.abstained, answer.answer
+    assert answer.citations[0].quote.startswith("Pain on walking fell by 31 mm")
+
+
+@pytest.mark.slow
+def test_an_outcome_only_described_is_declined_saying_so(services):
+    answer = services.engine.answer("How did quality of life change with drug Q in LUPIN-2?")
+    assert answer.abstained, answer.answer
+    assert "report no result" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We identified five studies that were included and were assessed for quality.",
+        "Twenty-one patients were assessed at week 12.",
+    ],
+)
+def test_a_count_written_in_words_is_a_finding(sentence):
+    assert not describes_only(sentence)
+
+
+def test_how_many_patients_wants_a_count_of_them():
+    assert asks_count("How many newborns were randomised to each humidifier?")
+    assert asks_count("How many were pain free at 2 hours?")
+    assert not asks_count("How many doses were given?")
+    assert states_count("Patients were randomized to two groups of 35.")
+    assert states_count("Sixty patients were randomly allocated to three groups.")
+    assert states_count("At 2 h, 31% were pain free.")
+    assert not states_count("After randomisation, participants attended for 8 weeks.")
