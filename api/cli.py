@@ -113,7 +113,21 @@ def cmd_ingest(args) -> int:
     with ExitStack() as held:
         if settings.store.kind == "embedded":  # a server on this folder would miss the writes
             held.enter_context(holding(settings.store.path, "ingest", exclusive=True))
-        services = build(settings)
+        embedder = None
+        if settings.embedding.backend == "torch":  # the model in processes of its own
+            from assistant.embed_process import EmbeddingProcesses
+
+            e = settings.embedding
+            embedder = held.enter_context(
+                EmbeddingProcesses(
+                    model=e.model,
+                    batch_size=e.batch_size,
+                    device=e.device,
+                    threads=e.threads,
+                    precision=e.precision,
+                )
+            )
+        services = build(settings, embedder=embedder)
         report = Ingestor(services.store, services.embedder, services.settings).ingest(
             args.paths, progress=not args.quiet and sys.stderr.isatty()
         )

@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import ConfigError
-from assistant.packing import encode_packed, packable
+from assistant.packing import encode_packed
 
 
 @runtime_checkable
@@ -81,7 +81,7 @@ class SentenceTransformerEmbedder(Embeddings):
         hardware = device == "cpu" and precision == "auto" and hardware_bfloat16()
         self.dtype = "bfloat16" if hardware else "float32" if precision == "auto" else precision
         self._model = None
-        self._packable = False
+        self._bert = None  # (encoder, tokenizer) when the folder holds a BERT run by assistant.bert
         self._lock = threading.Lock()
 
     @property
@@ -101,29 +101,53 @@ class SentenceTransformerEmbedder(Embeddings):
                 if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
                     raise ConfigError(f"no sentence-transformers model in {path}")
                 import torch
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
 
                 if self.threads:
                     torch.set_num_threads(self.threads)
+                from assistant.bert import bert_folder
 
-                hf_logging.set_verbosity_error()
-                hf_logging.disable_progress_bar()
-
-                model = SentenceTransformer(str(path), device=self.device)
-                if self.dtype == "bfloat16":
-                    model.to(torch.bfloat16)
-                self._packable = packable(model)
-                self._model = model
+                if bert_folder(path):
+                    self._model = self._load_bert(path)
+                else:
+                    self._model = self._load_sentence_transformer(path)
         return self._model
+
+    def _load_bert(self, path: Path):
+        """The model run by ``assistant.bert`` (no transformers import), texts packed."""
+        import torch
+        from tokenizers import Tokenizer
+
+        from assistant.bert import load_bert, max_tokens
+
+        dtype = torch.bfloat16 if self.dtype == "bfloat16" else torch.float32
+        encoder = load_bert(path, dtype).to(self.device)
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_tokens(path))
+        self._bert = (encoder, tokenizer)
+        return encoder
+
+    def _load_sentence_transformer(self, path: Path):
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        model = SentenceTransformer(str(path), device=self.device)
+        if self.dtype == "bfloat16":
+            model.to(torch.bfloat16)
+        return model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised embeddings as a float32 array of shape (len(texts), dim)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.load()
-        if self._packable:
-            return encode_packed(model, texts, rows_per_batch=max(1, self.batch_size // 2))
+        if self._bert is not None:
+            encoder, tokenizer = self._bert
+            ids = [e.ids for e in tokenizer.encode_batch([t.strip() for t in texts])]
+            return encode_packed(encoder, ids, rows_per_batch=max(1, self.batch_size // 2))
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -138,7 +162,10 @@ class SentenceTransformerEmbedder(Embeddings):
 
     @property
     def dimension(self) -> int:
-        return int(self.load().get_embedding_dimension())
+        model = self.load()
+        if self._bert is not None:
+            return self._bert[0].hidden_size
+        return int(model.get_embedding_dimension())
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()

@@ -9,7 +9,7 @@ large rows instead of many padded ones: the sentences of 24 trial reports embed 
 fast as with sentence-transformers' batches.
 
 This holds for an encoder whose sentence vector is the mean of its token vectors (the
-packaged all-MiniLM-L6-v2 is one); ``packable`` says whether a loaded model is.
+packaged all-MiniLM-L6-v2 is one): ``assistant.bert``'s, which ``bert_folder`` recognises.
 """
 
 from __future__ import annotations
@@ -36,32 +36,14 @@ def pack(lengths: Sequence[int], row_tokens: int) -> list[list[int]]:
     return rows
 
 
-def packable(model) -> bool:
-    """Whether a SentenceTransformer is a BERT-like encoder, mean-pooled, maybe normalised."""
-    names = [type(module).__name__ for module in model]
-    if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-        return False
-    encoder = getattr(model[0], "auto_model", None)
-    config = getattr(encoder, "config", None)
-    return (
-        getattr(model[1], "pooling_mode", None) == "mean"
-        and getattr(config, "model_type", None) == "bert"
-        and not getattr(config, "is_decoder", False)
-    )
-
-
 def encode_packed(
-    model, texts: Sequence[str], row_tokens: int = 128, rows_per_batch: int = 16
+    encoder, ids: Sequence[Sequence[int]], row_tokens: int = 128, rows_per_batch: int = 16
 ) -> np.ndarray:
-    """Normalised mean-pooled vectors of ``texts`` (float32, one row each) from a packable
-    SentenceTransformer, cut at its ``max_seq_length`` as it would cut them."""
+    """Normalised mean-pooled vectors (float32, one row each) of the token ``ids`` of several
+    texts, each cut to the model's longest input already, from a ``BertEncoder``."""
     import torch
 
-    encoder = model[0].auto_model
-    ids = model.tokenizer(
-        list(texts), truncation=True, max_length=model.max_seq_length, add_special_tokens=True
-    )["input_ids"]
-    out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
+    out = np.zeros((len(ids), encoder.hidden_size), dtype=np.float32)
     rows = pack([len(x) for x in ids], row_tokens)
     lowest = torch.finfo(encoder.dtype).min
     with torch.inference_mode():
@@ -83,12 +65,14 @@ def encode_packed(
             same = owners[:, :, None] == owners[:, None, :]
             same |= torch.eye(width, dtype=torch.bool)  # a padding token sees itself only
             mask = torch.zeros(same.shape, dtype=encoder.dtype).masked_fill_(~same, lowest)
+            device = encoder.words.weight.device
+            tokens_t = torch.from_numpy(tokens).to(device)
             hidden = encoder(
-                input_ids=torch.from_numpy(tokens).to(encoder.device),
-                attention_mask=mask[:, None].to(encoder.device),
-                position_ids=torch.from_numpy(positions).to(encoder.device),
-                token_type_ids=torch.zeros_like(torch.from_numpy(tokens)).to(encoder.device),
-            ).last_hidden_state
+                tokens_t,
+                mask[:, None].to(device),
+                torch.from_numpy(positions).to(device),
+                torch.zeros_like(tokens_t),
+            )
             flat = owners.reshape(-1)
             kept = flat >= 0
             done, slot = torch.unique(flat[kept], return_inverse=True)

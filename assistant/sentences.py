@@ -134,7 +134,11 @@ def chunk_pieces(
 def _embedded(texts: Sequence[str], embedder: Embedder) -> tuple[dict[str, np.ndarray], int]:
     """Each distinct text's vector, every one embedded once, and the vectors' dimension."""
     distinct = list(dict.fromkeys(texts))
-    vectors = np.asarray(embedder.embed_documents(distinct), dtype=np.float32)
+    encode = getattr(embedder, "encode", None)  # ours: an array, not lists of floats
+    vectors = np.asarray(
+        encode(distinct) if callable(encode) else embedder.embed_documents(distinct),
+        dtype=np.float32,
+    )
     dim = vectors.shape[1] if len(distinct) else 0
     return dict(zip(distinct, vectors, strict=True)), dim
 

@@ -81,7 +81,7 @@ class EmbeddingSettings(BaseModel):
     backend: Literal["torch", "onnx-int8"] = Field(
         default="torch",
         description=(
-            "'torch' runs the model with sentence-transformers; 'onnx-int8' runs an int8 ONNX "
+            "'torch' runs the model in PyTorch; 'onnx-int8' runs an int8 ONNX "
             "export of the same weights with ONNX Runtime on the CPU (exported once, offline, "
             "into ~/.cache/trialqa): twice as fast as float32 torch and a third of its memory, "
             "cosine to its vectors >= 0.98; on a CPU with AMX, torch in bfloat16 is faster."

@@ -61,18 +61,21 @@ class CountingEmbedder:
     def loaded(self) -> bool:
         return True
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.texts += len(texts)
-        with common.timer() as t:
-            vectors = self.inner.embed_documents(texts)
-        self.seconds += t[0]
-        return vectors
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:  # LangChain's call
+        return self._timed(self.inner.embed_documents, texts)
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
 
-    def encode(self, texts):
-        return self.inner.encode(texts)
+    def encode(self, texts):  # TrialQA's ingest calls this (``assistant.sentences``)
+        return self._timed(self.inner.encode, texts)
+
+    def _timed(self, call, texts):
+        self.texts += len(texts)
+        with common.timer() as t:
+            vectors = call(texts)
+        self.seconds += t[0]
+        return vectors
 
 
 def trialqa_texts(files: list[Path], settings) -> list[str]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,83 @@ class _Write:
     sentences: list[SentenceVectors]
 
 
+class _Flow:
+    """Groups being embedded and documents being written, each in file order.
+
+    ``embed`` hands a group to one of the embedder's streams (``side_by_side``: on a CPU, one
+    single-threaded encode per core, which the reading, chunking and writing beside them slow
+    only by the core they take, where multi-threaded encodes wait for one another); once the
+    group oldest in flight is embedded, its documents go to the writer. Leaving the ``with``
+    block waits for every group and write; each file's result goes to its slot of the report.
+    """
+
+    def __init__(self, ingestor: Ingestor, report: IngestReport) -> None:
+        self.ingestor = ingestor
+        self.report = report
+        self.embedding: deque[tuple[list[tuple[int, _Plan]], Future[list[_Write]]]] = deque()
+        self.writing: deque[tuple[int, str, Future[FileResult]]] = deque()
+        self._stack = ExitStack()
+
+    def __enter__(self) -> _Flow:
+        side_by_side = getattr(self.ingestor.embedder, "side_by_side", None)
+        self.streams: int = self._stack.enter_context(
+            side_by_side() if callable(side_by_side) else nullcontext(1)
+        )
+        # Closed last-in first-out: the writer outlives the embedders it takes from.
+        self.writer = self._stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialqa-write")
+        )
+        self.embedders = self._stack.enter_context(
+            ThreadPoolExecutor(max_workers=self.streams, thread_name_prefix="trialqa-embed")
+        )
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if kind is None:
+                self.finish()
+        finally:
+            self._stack.close()
+
+    def busy(self) -> set[str]:
+        """Ids of the documents in a group being embedded or a write under way."""
+        embedding = {p.document.doc_id for group, _ in self.embedding for _, p in group}
+        return embedding | {doc_id for _, doc_id, _ in self.writing}
+
+    def embed(self, group: list[tuple[int, _Plan]]) -> None:
+        if not group:
+            return
+        made = self.embedders.submit(self.ingestor._embed, [plan for _, plan in group])
+        self.embedding.append((group, made))
+        while len(self.embedding) > self.streams:
+            self._write_oldest()
+
+    def finish(self) -> None:
+        """Every group embedded and every document written."""
+        while self.embedding:
+            self._write_oldest()
+        while self.writing:
+            self._settle_oldest()
+
+    def _write_oldest(self) -> None:
+        group, future = self.embedding.popleft()
+        try:
+            made = future.result()
+        except TrialQAError as exc:
+            for slot, plan in group:
+                self.report.results[slot] = plan.failed(exc.message)
+            made = []
+        while self.writing and self.writing[0][2].done():
+            self._settle_oldest()
+        for (slot, _), write in zip(group, made, strict=False):
+            job = self.writer.submit(self.ingestor._write, write)
+            self.writing.append((slot, write.plan.document.doc_id, job))
+
+    def _settle_oldest(self) -> None:
+        slot, _, job = self.writing.popleft()
+        self.report.results[slot] = job.result()
+
+
 class Ingestor:
     def __init__(self, store: VectorStore, embedder: Embedder, settings: Settings) -> None:
         self.store = store
@@ -151,9 +229,10 @@ class Ingestor:
         """Ingest every file below ``paths``, in order.
 
         Changed documents are embedded in groups (one call for up to ``GROUP_CHUNKS`` chunks:
-        fewer, fuller batches) and written one by one, in file order, by a background thread
-        while the next group is read, chunked and embedded. A file whose id is in a group or
-        a write under way waits for them: its id and whether it changed depend on that record.
+        fewer, fuller batches), as many groups at once as the embedder runs side by side,
+        while the next group is read and chunked; they are written one by one, in file order,
+        by a background thread. A file whose id is in a group or a write under way waits for
+        them: its id and whether it changed depend on that record.
         """
         started = time.perf_counter()
         report = IngestReport()
@@ -162,46 +241,25 @@ class Ingestor:
         files = list(expand_paths(paths))
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False)
         group: list[tuple[int, _Plan]] = []  # (result slot, plan)
-        writes: list[tuple[int, str, Future[FileResult]]] = []  # (result slot, doc id, write)
-
-        def settle() -> None:  # the writes under way, done
-            for slot, _, write in writes:
-                report.results[slot] = write.result()
-            writes.clear()
-
-        def flush(writer: ThreadPoolExecutor) -> None:  # the group embedded and queued
-            if not group:
-                return
-            try:
-                made = self._embed([plan for _, plan in group])
-            except TrialQAError as exc:
-                for slot, plan in group:
-                    report.results[slot] = plan.failed(exc.message)
-                made = []
-            settle()
-            for (slot, _), write in zip(group, made, strict=False):
-                writes.append((slot, write.plan.document.doc_id, writer.submit(self._write, write)))
-            group.clear()
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialqa-write") as writer:
+        with _Flow(self, report) as flow:
             for path, problem in bar:
                 bar.set_postfix_str(path.name[:40])
                 loaded = self._load(path, problem)
                 if isinstance(loaded, FileResult):
                     report.results.append(loaded)
                     continue
-                busy = {p.document.doc_id for _, p in group} | {d for _, d, _ in writes}
-                if loaded.doc_id in busy:
-                    flush(writer)
-                    settle()
+                if loaded.doc_id in flow.busy() | {p.document.doc_id for _, p in group}:
+                    flow.embed(group)
+                    group = []
+                    flow.finish()
                 step = self._guarded(loaded, self._plan)
                 report.results.append(step if isinstance(step, FileResult) else step.failed(""))
                 if isinstance(step, _Plan):
                     group.append((len(report.results) - 1, step))
                     if sum(len(p.chunks) for _, p in group) >= GROUP_CHUNKS:
-                        flush(writer)
-            flush(writer)
-            settle()
+                        flow.embed(group)
+                        group = []
+            flow.embed(group)
         report.seconds = time.perf_counter() - started
         return report
 

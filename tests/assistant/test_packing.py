@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.packing import encode_packed, pack, packable
+from assistant.packing import encode_packed, pack
 from tests.conftest import corpus_embedding_texts
 
 
@@ -26,28 +26,15 @@ def test_pack_fills_rows_with_the_shortest_items():
     assert pack([100, 10, 20, 90, 5], 128) == [[0, 4, 1], [3, 2]]
 
 
-def test_only_a_mean_pooled_bert_encoder_is_packed(float32_embedder):
-    assert packable(float32_embedder.load())
-
-    class Transformer:
-        auto_model = float32_embedder.load()[0].auto_model
-
-    class Pooling:
-        pooling_mode = "cls"
-
-    assert not packable([Transformer(), Pooling()])  # its first token's vector: not packable
-    Pooling.pooling_mode = "mean"
-    assert packable([Transformer(), Pooling()])
-
-
 @pytest.mark.slow
 def test_packed_vectors_are_the_vectors_of_each_text_alone(float32_embedder):
     texts = corpus_embedding_texts()[:40]
     sentences = [s for t in texts for s in t.split(". ")][:300]
     texts = [*texts, *sentences, "", "CRS", texts[0]]  # long, short, empty, a repeat
-    model = float32_embedder.load()
-    alone = model.encode(texts, batch_size=1, normalize_embeddings=True, convert_to_numpy=True)
-    packed = encode_packed(model, texts, row_tokens=128, rows_per_batch=4)
+    encoder, tokenizer = float32_embedder.load(), float32_embedder._bert[1]
+    ids = [e.ids for e in tokenizer.encode_batch(texts)]
+    alone = np.concatenate([encode_packed(encoder, [one], rows_per_batch=1) for one in ids])
+    packed = encode_packed(encoder, ids, row_tokens=128, rows_per_batch=4)
     assert packed.shape == alone.shape and packed.dtype == np.float32
     assert np.allclose(np.linalg.norm(packed, axis=1), 1.0, atol=1e-5)
     cosine = (packed * alone).sum(axis=1)
