@@ -105,7 +105,7 @@ def _print_answer(answer) -> None:
 
 
 def cmd_ingest(args) -> int:
-    from assistant.factory import build
+    from assistant.factory import build, make_ingest_embedder
     from assistant.storelock import holding
     from ingest.pipeline import Ingestor
 
@@ -113,20 +113,9 @@ def cmd_ingest(args) -> int:
     with ExitStack() as held:
         if settings.store.kind == "embedded":  # a server on this folder would miss the writes
             held.enter_context(holding(settings.store.path, "ingest", exclusive=True))
-        embedder = None
-        if settings.embedding.backend == "torch":  # the model in processes of its own
-            from assistant.embed_process import EmbeddingProcesses
-
-            e = settings.embedding
-            embedder = held.enter_context(
-                EmbeddingProcesses(
-                    model=e.model,
-                    batch_size=e.batch_size,
-                    device=e.device,
-                    threads=e.threads,
-                    precision=e.precision,
-                )
-            )
+        embedder = make_ingest_embedder(settings)
+        if embedder is not None:
+            held.enter_context(embedder)
         services = build(settings, embedder=embedder)
         report = Ingestor(services.store, services.embedder, services.settings).ingest(
             args.paths, progress=not args.quiet and sys.stderr.isatty()

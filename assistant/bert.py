@@ -63,7 +63,9 @@ class BertEncoder(nn.Module):
         self.types = nn.Embedding(int(config.get("type_vocab_size", 2)), hidden)
         self.embedding_norm = nn.LayerNorm(hidden, eps=eps)
         self.layers = nn.ModuleList(
-            _Layer(hidden, int(config["num_attention_heads"]), int(config["intermediate_size"]), eps)
+            _Layer(
+                hidden, int(config["num_attention_heads"]), int(config["intermediate_size"]), eps
+            )
             for _ in range(int(config["num_hidden_layers"]))
         )
 
@@ -112,7 +114,7 @@ def _renamed(name: str) -> str | None:
         number, rest = name[len("encoder.layer.") :].split(".", 1)
         for theirs, ours in _LAYER_NAMES.items():
             if rest.startswith(theirs):
-                return f"layers.{number}.{ours}{rest[len(theirs):]}"
+                return f"layers.{number}.{ours}{rest[len(theirs) :]}"
     return None  # the pooler, position id buffers: unused
 
 
@@ -137,8 +139,11 @@ def bert_folder(folder: Path) -> bool:
         and config.get("position_embedding_type", "absolute") == "absolute"
         and config.get("hidden_act", "gelu") == "gelu"
         and bool(pooling.get("pooling_mode_mean_tokens"))
-        and not any(v for k, v in pooling.items() if k.startswith("pooling_mode_") and
-                    k != "pooling_mode_mean_tokens")  # fmt: skip
+        and not any(
+            v
+            for k, v in pooling.items()
+            if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+        )
         and (folder / "model.safetensors").is_file()
         and (folder / "tokenizer.json").is_file()
     )

@@ -17,6 +17,7 @@ free while it waits). The children start with the object and end with ``close`` 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -149,10 +150,8 @@ class EmbeddingProcesses:
             if self._dimension is None:  # never used (nothing changed): no need to let it load
                 child.kill()
             elif child.is_alive():
-                try:
+                with contextlib.suppress(OSError):  # a pipe already closed
                     pipe.send(None)
-                except OSError:
-                    pass
         for child, pipe in self._children:
             child.join(timeout=10)
             if child.is_alive():

@@ -81,7 +81,7 @@ class SentenceTransformerEmbedder(Embeddings):
         hardware = device == "cpu" and precision == "auto" and hardware_bfloat16()
         self.dtype = "bfloat16" if hardware else "float32" if precision == "auto" else precision
         self._model = None
-        self._bert = None  # (encoder, tokenizer) when the folder holds a BERT run by assistant.bert
+        self._tokenizer = None  # set when the folder holds a BERT run by assistant.bert
         self._lock = threading.Lock()
 
     @property
@@ -124,7 +124,7 @@ class SentenceTransformerEmbedder(Embeddings):
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_tokens(path))
-        self._bert = (encoder, tokenizer)
+        self._tokenizer = tokenizer
         return encoder
 
     def _load_sentence_transformer(self, path: Path):
@@ -144,10 +144,9 @@ class SentenceTransformerEmbedder(Embeddings):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.load()
-        if self._bert is not None:
-            encoder, tokenizer = self._bert
-            ids = [e.ids for e in tokenizer.encode_batch([t.strip() for t in texts])]
-            return encode_packed(encoder, ids, rows_per_batch=max(1, self.batch_size // 2))
+        if self._tokenizer is not None:  # model: assistant.bert's encoder
+            ids = [e.ids for e in self._tokenizer.encode_batch([t.strip() for t in texts])]
+            return encode_packed(model, ids, rows_per_batch=max(1, self.batch_size // 2))
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -163,8 +162,8 @@ class SentenceTransformerEmbedder(Embeddings):
     @property
     def dimension(self) -> int:
         model = self.load()
-        if self._bert is not None:
-            return self._bert[0].hidden_size
+        if self._tokenizer is not None:
+            return model.hidden_size
         return int(model.get_embedding_dimension())
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

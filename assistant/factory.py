@@ -6,6 +6,7 @@ Everything is built lazily where it is heavy: the embedding model loads on first
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.answering import AnswerEngine, ExtractiveEngine
 from assistant.conversation import (
@@ -19,6 +20,9 @@ from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore, VectorStore
 
+if TYPE_CHECKING:
+    from assistant.embed_process import EmbeddingProcesses
+
 
 def make_embedder(settings: Settings) -> Embedder:
     e = settings.embedding
@@ -28,13 +32,29 @@ def make_embedder(settings: Settings) -> Embedder:
 
             return OnnxEmbedder(e.model, batch_size=e.batch_size, threads=e.threads or None)
         case _:
-            return SentenceTransformerEmbedder(
-                e.model,
-                batch_size=e.batch_size,
-                device=e.device,
-                threads=e.threads,
-                precision=e.precision,
-            )
+            return SentenceTransformerEmbedder(**_torch_options(settings))
+
+
+def _torch_options(settings: Settings) -> dict:
+    e = settings.embedding
+    return {
+        "model": e.model,
+        "batch_size": e.batch_size,
+        "device": e.device,
+        "threads": e.threads,
+        "precision": e.precision,
+    }
+
+
+def make_ingest_embedder(settings: Settings) -> EmbeddingProcesses | None:
+    """The embedder of a command that ingests, started now: the torch model in child processes
+    (``assistant/embed_process.py``); close it when done. None for the other backends, whose
+    ``make_embedder`` serves ingest too."""
+    if settings.embedding.backend != "torch":
+        return None
+    from assistant.embed_process import EmbeddingProcesses
+
+    return EmbeddingProcesses(**_torch_options(settings))
 
 
 def make_store(settings: Settings) -> VectorStore:

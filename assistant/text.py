@@ -174,8 +174,6 @@ def _segmenter():
     shared by the API's worker threads mixes up their sentences."""
     segmenter = getattr(_local, "segmenter", None)
     if segmenter is None:
-        import pysbd
-
         # pysbd passes its patterns to re as strings (hundreds of fixed ones, more made from
         # the text), and re keeps only the last 512 it compiled, so most are compiled again
         # for every paragraph. Room for 4,096 takes about a third off segmenting.

@@ -14,7 +14,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,11 +145,11 @@ class _Write:
 class _Flow:
     """Groups being embedded and documents being written, each in file order.
 
-    ``embed`` hands a group to one of the embedder's streams (``side_by_side``: on a CPU, one
-    single-threaded encode per core, which the reading, chunking and writing beside them slow
-    only by the core they take, where multi-threaded encodes wait for one another); once the
-    group oldest in flight is embedded, its documents go to the writer. Leaving the ``with``
-    block waits for every group and write; each file's result goes to its slot of the report.
+    ``embed`` hands a group to a worker thread, so the next group is read and chunked while it
+    is embedded (with ``trialqa ingest``'s child processes the encode holds no interpreter lock
+    in this process); once the group before it is embedded, that one's documents go to the
+    writer. One group is embedded at a time. Leaving the ``with`` block waits for every group
+    and write; each file's result goes to its slot of the report.
     """
 
     def __init__(self, ingestor: Ingestor, report: IngestReport) -> None:
@@ -160,16 +160,12 @@ class _Flow:
         self._stack = ExitStack()
 
     def __enter__(self) -> _Flow:
-        side_by_side = getattr(self.ingestor.embedder, "side_by_side", None)
-        self.streams: int = self._stack.enter_context(
-            side_by_side() if callable(side_by_side) else nullcontext(1)
-        )
-        # Closed last-in first-out: the writer outlives the embedders it takes from.
+        # Closed last-in first-out: the writer outlives the embedder it takes from.
         self.writer = self._stack.enter_context(
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialqa-write")
         )
-        self.embedders = self._stack.enter_context(
-            ThreadPoolExecutor(max_workers=self.streams, thread_name_prefix="trialqa-embed")
+        self.embedder = self._stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialqa-embed")
         )
         return self
 
@@ -188,9 +184,9 @@ class _Flow:
     def embed(self, group: list[tuple[int, _Plan]]) -> None:
         if not group:
             return
-        made = self.embedders.submit(self.ingestor._embed, [plan for _, plan in group])
+        made = self.embedder.submit(self.ingestor._embed, [plan for _, plan in group])
         self.embedding.append((group, made))
-        while len(self.embedding) > self.streams:
+        while len(self.embedding) > 1:
             self._write_oldest()
 
     def finish(self) -> None:
@@ -229,10 +225,9 @@ class Ingestor:
         """Ingest every file below ``paths``, in order.
 
         Changed documents are embedded in groups (one call for up to ``GROUP_CHUNKS`` chunks:
-        fewer, fuller batches), as many groups at once as the embedder runs side by side,
-        while the next group is read and chunked; they are written one by one, in file order,
-        by a background thread. A file whose id is in a group or a write under way waits for
-        them: its id and whether it changed depend on that record.
+        fewer, fuller batches), each while the next group is read and chunked, and written
+        one by one, in file order, by a background thread. A file whose id is in a group or a
+        write under way waits for them: its id and whether it changed depend on that record.
         """
         started = time.perf_counter()
         report = IngestReport()

@@ -52,7 +52,7 @@ def test_its_vectors_are_sentence_transformers_vectors(float32_embedder):
         texts, normalize_embeddings=True, convert_to_numpy=True
     )
     ours = float32_embedder.encode(texts)
-    assert float32_embedder._bert is not None, "the packaged model runs without transformers"
+    assert float32_embedder._tokenizer is not None, "the packaged model runs without transformers"
     cosine = (ours * reference).sum(axis=1)
     assert cosine.min() > 0.9999, (texts[int(cosine.argmin())][:60], cosine.min())
 
@@ -67,7 +67,7 @@ def test_another_model_folder_is_run_by_sentence_transformers(tmp_path):
     embedder = SentenceTransformerEmbedder(str(folder), precision="float32")
     texts = ["The response rate was 45%.", "How many patients had CRS?"]
     got = embedder.encode(texts)
-    assert embedder._bert is None
+    assert embedder._tokenizer is None
     want = SentenceTransformer(str(folder), device="cpu").encode(
         texts, normalize_embeddings=True, convert_to_numpy=True
     )

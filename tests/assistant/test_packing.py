@@ -31,7 +31,7 @@ def test_packed_vectors_are_the_vectors_of_each_text_alone(float32_embedder):
     texts = corpus_embedding_texts()[:40]
     sentences = [s for t in texts for s in t.split(". ")][:300]
     texts = [*texts, *sentences, "", "CRS", texts[0]]  # long, short, empty, a repeat
-    encoder, tokenizer = float32_embedder.load(), float32_embedder._bert[1]
+    encoder, tokenizer = float32_embedder.load(), float32_embedder._tokenizer
     ids = [e.ids for e in tokenizer.encode_batch(texts)]
     alone = np.concatenate([encode_packed(encoder, [one], rows_per_batch=1) for one in ids])
     packed = encode_packed(encoder, ids, row_tokens=128, rows_per_batch=4)
