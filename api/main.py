@@ -22,7 +22,7 @@ from api.routes import (
     suggestions,
 )
 from assistant.claims import checker_for
-from assistant.factory import build
+from assistant.factory import build, warm_up
 from assistant.settings import Settings
 from assistant.storelock import holding
 from assistant.suggestions import Suggestions
@@ -37,9 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.store.kind == "embedded":  # no `trialqa ingest` beside this server
                 held.enter_context(holding(settings.store.path, "serve", exclusive=False))
             services = build(settings)
-            services.embedder.embed_query("warm up")  # load the model before serving
-            services.retriever.lexical  # noqa: B018 - build the lexical index before serving
-            services.retriever.trial_names.found("")  # and the trial names questions may use
+            warm_up(services)  # the models and indexes load before serving
             app.state.services = services
             app.state.suggestions = Suggestions(services.store)
             app.state.checker = checker_for(services.engine)

@@ -141,6 +141,19 @@ class ExtractiveEngine:
             self._reranker = load_reranker(self.settings.reranker_path)
         return self._reranker
 
+    def warm(self) -> None:
+        """Load now what the first questions would load: the reranker, the verdict classifier
+        and decision layer where the settings use them, and the statistics libraries the
+        calculators import (about a second that would otherwise fall on one question)."""
+        from assistant.calculators.stats import load_libraries
+
+        _ = self.reranker
+        if self.settings.verdict or self.settings.decision:
+            self._verdict_model()
+        if self.settings.decision:
+            load_decision_layer(self.settings.decision_path)
+        load_libraries()
+
     @property
     def threshold(self) -> float:
         """The probability bar: the setting, else the one stored with the model that ranks."""

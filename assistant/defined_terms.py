@@ -23,6 +23,7 @@ from assistant.text import tokenize
 _SHORT = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-/\.&+']{0,8}[A-Za-z0-9+])\s*[);,]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _STOP_AT = re.compile(r"[.;:!?\(\)\[\]]")
+_HYPHEN = re.compile(r"[-\u2010\u2011]")
 QUESTION_SHARE = 2 / 3  # of a long form's content words the question must name
 
 
@@ -89,11 +90,13 @@ def with_defined(query: Query, texts: Iterable[str]) -> Query:
     extra: dict[str, set[frozenset[str]]] = {}
     for short, long_form in definitions:
         short_terms = frozenset(tokenize(short)[:1])
-        long_terms = content_terms(long_form)
+        # "pain-on-movement (POM)" is named by a question saying "pain on movement" too.
+        long_terms = content_terms(_HYPHEN.sub(" ", long_form))
         if not short_terms or not long_terms or short_terms <= long_terms:
             continue
-        named = long_terms & question
-        if len(named) >= max(1, math.ceil(QUESTION_SHARE * len(long_terms))):
+        whole = content_terms(long_form)
+        named = whole & question if whole <= question else long_terms & question
+        if len(named) >= max(1, math.ceil(QUESTION_SHARE * len(long_terms))) or whole <= question:
             for term in named:
                 extra.setdefault(term, set()).add(short_terms)
         for term in short_terms & question:

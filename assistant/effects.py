@@ -42,6 +42,13 @@ _PATTERNS = tuple(
         # "Did quality of life improve more with TCF than with ECF?": the outcome is the subject
         r"^\s*(?:did|does|do)\s+{z}\s+" + _CHANGE + r"\w*\s+(?:more|less|further|faster)?\s*"
         r"(?P<p>with|on|after|in|under)\s+{x}\s+than\s+(?P=p)\s+{y}\??\s*$",
+        # "How much did pain fall with the gel compared with placebo?", "How did eGFR change over
+        # 48 weeks on TDF compared with controls?": the outcome is the subject
+        r"^\s*(?:how\s+(?:(?:much|far|many|often)\s+)?)?(?:did|does|do)\s+{z}\s+"
+        r"(?:" + _CHANGE + r"\w*|fall|fell|drop\w*|rise|rose|decline|go\s+(?:up|down))\s+"
+        r"(?:more\s+|less\s+)?(?:(?:over|during|within|by|at)\s+[^?]+?\s+)?"
+        r"(?:with|on|after|under)\s+{x}\s+"
+        r"(?:compared\s+(?:with|to)|versus|vs\.?|relative\s+to|than(?:\s+with)?)\s+{y}\??\s*$",
         r"^\s*(?:how\s+did|did|does|do)\s+{x}\s+" + _CHANGE + r"\w*\s+{z}\s+"
         r"(?:compared\s+(?:with|to)|versus|vs\.?|relative\s+to|more\s+than|less\s+than|than)"
         r"\s+{y}\??\s*$",
@@ -52,7 +59,8 @@ _PATTERNS = tuple(
         r"^\s*what\s+happened\s+to\s+{z}\s+with\s+{x}\s+(?:versus|vs\.?|compared\s+with)"
         r"\s+{y}\??\s*$",
         r"^\s*{z}\s*:\s*{x}\s+(?:versus|vs\.?)\s+{y}\??\s*$",
-        r"^\s*(?:what\s+was\s+the\s+)?(?:difference\s+in\s+)?{z}\s+(?:with|for|on)\s+{x}\s+"
+        r"^\s*(?!(?:how|did|does|do|was|were|is|are)\b)"
+        r"(?:what\s+was\s+the\s+)?(?:difference\s+in\s+)?{z}\s+(?:with|for|on)\s+{x}\s+"
         r"(?:versus|vs\.?|compared\s+(?:with|to))\s+{y}\??\s*$",
     )
 )

@@ -114,3 +114,15 @@ def build(settings: Settings | None = None, embedder: Embedder | None = None) ->
         engine,
         make_conversations(settings, engine, retriever),
     )
+
+
+def warm_up(services: Services) -> None:
+    """Load before serving what answering the first questions would: the embedding model,
+    the lexical index, the trial names and the engine's models."""
+    services.embedder.embed_query("warm up")
+    services.retriever.lexical  # noqa: B018 - built on first read
+    services.retriever.trial_names.found("")
+    engine = services.engine
+    extractive = getattr(engine, "extractive", engine)  # an LLM composer's own engine
+    if isinstance(extractive, ExtractiveEngine):
+        extractive.warm()

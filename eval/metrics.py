@@ -35,12 +35,12 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 
 def normalise(text: str) -> str:
-    """Text as facts are compared: NFKC, case-folded, one dash style, single spaces, and no
-    spaces around a dash ("82.4 – 100" and "82.4-100" read the same)."""
+    """Text as facts are compared: NFKC, case-folded, single spaces, and a dash of any style,
+    with or without spaces around it, read as one space ("82.4 – 100" and "82.4-100" read the
+    same, and so do "1000 infant-years" and "1000-infant years")."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _DASHES.sub("-", text).casefold()
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"\s*-\s*", "-", text)
+    return re.sub(r"\s*-\s*|\s+", " ", text).strip()
 
 
 def contains_fact(text: str, fact: str) -> bool:

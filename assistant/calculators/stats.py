@@ -233,6 +233,13 @@ def _nn_kind(difference: float, event_is: str) -> Literal["NNT", "NNH"]:
     return "NNT" if (difference > 0) == (event_is == "benefit") else "NNH"
 
 
+def load_libraries() -> None:
+    """Import the statistics libraries ``compare_arms`` uses (about a second, once)."""
+    import scipy.stats  # noqa: F401
+    import statsmodels.stats.contingency_tables  # noqa: F401
+    import statsmodels.stats.proportion  # noqa: F401
+
+
 def compare_arms(
     events_a: int,
     n_a: int,

@@ -52,6 +52,17 @@ def test_a_question_in_short_form_is_satisfied_by_the_long_form():
     assert not ponv.satisfied_by({"nausea"})
 
 
+def test_a_hyphenated_long_form_is_named_by_its_words():
+    """ "pain-on-movement (POM)": a question saying "pain on movement" names it, and one
+    saying "POM" is satisfied by a sentence with the words."""
+    methods = ["The primary outcome was pain-on-movement (POM) at 72 hours."]
+    query = with_defined(analyse("How much did pain on movement fall with the gel?"), methods)
+    assert all(g.satisfied_by({"pom"}) for g in query.groups if g.term in ("pain", "movement"))
+    assert not next(g for g in query.groups if g.term == "gel").satisfied_by({"pom"})
+    query = with_defined(analyse("How much did POM fall?"), methods)
+    assert next(g for g in query.groups if g.term == "pom").satisfied_by({"pain", "movement"})
+
+
 def test_nothing_defined_leaves_the_query_as_it_was():
     query = analyse("What was the response rate?")
     assert with_defined(query, ["No brackets here."]) is query

@@ -34,6 +34,12 @@ from assistant.verdict import EFFECTS, combine, cue_spans, opening
          Comparison("drug T", "drug E", "quality of life")),
         ("Does pain improve faster on gel W than on placebo?",
          Comparison("gel W", "placebo", "pain")),
+        ("How much did itching fall with cream V compared with vehicle?",
+         Comparison("cream V", "vehicle", "itching")),
+        ("How did creatinine change over 24 weeks on drug K compared with controls?",
+         Comparison("drug K", "controls", "creatinine")),
+        ("How did drug K affect bone density compared with placebo?",
+         Comparison("drug K", "placebo", "bone density")),
     ],
 )  # fmt: skip
 def test_effect_questions_name_both_arms_in_order(question, expected):

@@ -1,7 +1,10 @@
 """The answer reranker: its shipped files, its refusals, and its figure on validation data."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,3 +99,22 @@ def test_the_shipped_cascade_scores_its_report_figure_on_a_fixed_sample(embedder
     assert len(hits1) == wanted
     assert abs(np.mean(hits1) - recorded["recall@1"]) <= 0.06
     assert abs(np.mean(hits3) - recorded["recall@3"]) <= 0.06
+
+
+def test_warm_up_loads_what_the_first_questions_would(tmp_path):
+    """``trialqa serve`` warms up before it reports ready: the reranker is loaded and the
+    statistics libraries the calculators import (a second's stall otherwise) are in, in a
+    fresh process where nothing had imported them."""
+    code = (
+        "import sys\n"
+        "from assistant.factory import build, warm_up\n"
+        "services = build()\n"
+        "assert 'scipy.stats' not in sys.modules and services.engine._reranker is None\n"
+        "warm_up(services)\n"
+        "assert services.engine._reranker is not None\n"
+        "assert {'scipy.stats', 'statsmodels.stats.proportion'} <= set(sys.modules)\n"
+        "print('warm')\n"
+    )
+    env = {**os.environ, "TRIALQA_STORE__PATH": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "warm", done.stderr[-2000:]

@@ -74,6 +74,22 @@ def test_an_abbreviating_full_stop_ends_no_sentence():
     ]
 
 
+def test_a_reference_mark_after_a_full_stop_closes_that_sentence():
+    """Papers' text layers glue a reference list to the full stop it follows: "[1114]"
+    belongs to the sentence it cites for, and the quote of the next one starts with a word."""
+    text = (
+        "Nausea was more frequent with buprenorphine in other studies.[1114] Two patients "
+        "developed transient hypotension. It was treated [3]. Rates were low.[12, 14]"
+    )
+    pieces = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert pieces == [
+        "Nausea was more frequent with buprenorphine in other studies.[1114]",
+        "Two patients developed transient hypotension.",
+        "It was treated [3].",
+        "Rates were low.[12, 14]",
+    ]
+
+
 def test_sentence_spans_of_a_slice_index_the_whole_text():
     text = "Intro. " + "Alpha beta. Gamma delta."
     spans = sentence_spans(text, 7)

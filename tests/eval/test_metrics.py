@@ -33,6 +33,14 @@ def test_correctness_ignores_case_whitespace_and_dash_style():
     assert answer_correctness(ANSWER, []) is None
 
 
+def test_where_a_hyphen_falls_changes_no_fact():
+    """A paper writing "1000-infant years" states the fact "1000 infant-years"; a hyphen
+    is no word of its own."""
+    assert contains_fact("13.3 cases per 1000-infant years", "13.3 cases per 1000 infant-years")
+    assert contains_fact("a non-significant trend", "non significant")
+    assert not contains_fact("13.3 cases per 1000 infants", "1000 infant-years")
+
+
 def test_expected_numbers_match_within_their_rounding():
     assert number_in_text("74%", "a response rate of 73.7%")
     assert not number_in_text("74%", "a response rate of 73.4%")
