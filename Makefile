@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker train-verdict train-decision bench lint clean
+.PHONY: install llm browser run test test-fast fuzz eval eval-real train train-reranker train-gate train-verdict train-decision bench lint clean
 
 install: $(STAMP)
 
@@ -74,6 +74,12 @@ train: install
 # on 2 cores): writes assistant/data/reranker/ and RERANKER_CARD.md.
 train-reranker: install
 	$(PY) -m eval.train_reranker $(TRAIN_ARGS)
+
+# Fit the answer gate (does the scope answer the question at all; decline_by=gate) on the EI2
+# calibrate articles and PubMedQA dev items in ../shared/data (about 10 minutes on 2 cores):
+# writes assistant/data/answer_gate.json and GATE_CARD.md.
+train-gate: install
+	$(PY) -m eval.train_gate $(TRAIN_ARGS)
 
 # Fine-tune the verdict classifier (does a quote state an effect, and which way) from the EI2
 # training prompts in ../shared/data (about 30 minutes on 2 cores): writes

@@ -136,6 +136,10 @@ def _check_models(settings) -> None:
         from assistant.reranker import load_reranker
 
         load_reranker(settings.answer.reranker_path)
+    if settings.answer.decline_by == "gate":
+        from assistant.answerable import load_gate
+
+        load_gate(settings.answer.gate_path)
 
 
 def cmd_ask(args) -> int:

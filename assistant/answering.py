@@ -10,9 +10,10 @@ read whole when they are few enough, else the best retrieved passages) and the r
 section, title, trial - contain) over the retrieved passages. With ``decline_by`` 'coverage'
 (the default) a sentence may answer when it covers enough of the question and, under a
 learned ranking, is the best or reaches half the bar; with 'probability' when it reaches the
-bar. A question naming a trial is answered only from that trial's documents; when nothing
-answers, the engine abstains, saying what it searched and which of the question's terms no
-passage holds.
+bar; with 'gate' the answer gate (``assistant/answerable.py``) first judges whether the scope
+answers the question at all. A question naming a trial is answered only from that trial's
+documents; when nothing answers, the engine abstains, saying what it searched and which of the
+question's terms no passage holds.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant import answerable, tables, timepoints
 from assistant import fields as document_fields
-from assistant import tables, timepoints
 from assistant.aims import asks_count, findings_first, states_count
+from assistant.answerable import AnswerGate, load_gate
 from assistant.calculators import calculate
 from assistant.decision import load_decision_layer, results_for_decision, with_decision
 from assistant.defined_terms import spelled_out, with_defined
@@ -129,6 +131,7 @@ class ExtractiveEngine:
         # Loaded at the first question, not here: ingest builds an engine too, and ONNX Runtime
         # writes a session file into $TMPDIR as soon as it is imported.
         self._reranker: Reranker | None = None
+        self._gate: AnswerGate | None = None
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -141,13 +144,22 @@ class ExtractiveEngine:
             self._reranker = load_reranker(self.settings.reranker_path)
         return self._reranker
 
+    @property
+    def gate(self) -> AnswerGate | None:
+        """The answer gate of ``decline_by`` 'gate' (None otherwise), loaded once."""
+        if self.settings.decline_by != "gate":
+            return None
+        if self._gate is None:
+            self._gate = load_gate(self.settings.gate_path)
+        return self._gate
+
     def warm(self) -> None:
         """Load now what the first questions would load: the reranker, the verdict classifier
         and decision layer where the settings use them, and the statistics libraries the
         calculators import (about a second that would otherwise fall on one question)."""
         from assistant.calculators.stats import load_libraries
 
-        _ = self.reranker
+        _ = self.reranker, self.gate
         if self.settings.verdict or self.settings.decision:
             self._verdict_model()
         if self.settings.decision:
@@ -291,6 +303,17 @@ class ExtractiveEngine:
     ) -> tuple[list[Candidate], dict]:
         """The sentences that answer, best first; or none, with why (``_abstain``'s
         arguments)."""
+        gate, sure = self.gate, False
+        if gate is not None and not (candidates and candidates[0].field):
+            # Whether the documents answer at all, read off the whole ranking (answerable.py):
+            # below the bar the engine declines; from ``answers_at`` up the best sentence
+            # answers when the word checks let none; otherwise the word checks decide.
+            idf = self.retriever.lexical.idf
+            answers = gate.probability(answerable.features(query, candidates, idf))
+            bar = self.settings.gate_bar if self.settings.gate_bar is not None else gate.bar
+            if answers < bar:
+                return [], {"gate": (answers, bar)}
+            sure = answers >= max(bar, gate.answers_at)
         # A question about a time point is answered only by a sentence stating it.
         times = timepoints.time_points(question)
         timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
@@ -298,6 +321,8 @@ class ExtractiveEngine:
         eligible = [
             c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
         ]
+        if not eligible and sure:  # worded unlike its paper: the gate vouches for the best
+            eligible = [c for i, c in enumerate(candidates) if timely[i]][:1]
         # An effect question about an outcome no passage names is not answered by a result
         # about another outcome of the same arms.
         named = {g.term for g in outcome_terms(question)}
@@ -692,6 +717,7 @@ class ExtractiveEngine:
         searched: str = "",
         when: str = "",
         described: bool = False,
+        gate: tuple[float, float] | None = None,
     ) -> Answer:
         """A declined answer saying why (``when``: the question's time points, none stated;
         ``described``: the sentences that may answer only describe the study), citing the two
@@ -716,6 +742,12 @@ class ExtractiveEngine:
                 message = (
                     f"The indexed documents do not answer this{searched}: no passage found "
                     f"mentions {named}."
+                )
+            elif gate is not None:
+                message = (
+                    f"The indexed documents do not answer this{searched}: no sentence found "
+                    f"reads as an answer to it (the documents answer it with probability "
+                    f"{gate[0]:.2f} by the answer gate, below its bar of {gate[1]:.2f})."
                 )
             elif self.settings.decline_by == "coverage":
                 named = ", ".join(f"“{g.surface}”" for g in query.groups)

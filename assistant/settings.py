@@ -243,14 +243,35 @@ class AnswerSettings(BaseModel):
             "empty for the number it was trained on."
         ),
     )
-    decline_by: Literal["coverage", "probability"] = Field(
+    decline_by: Literal["gate", "coverage", "probability"] = Field(
         default="coverage",
         description=(
-            "What decides whether a sentence may answer. 'coverage': it (with its section, "
+            "What decides whether a sentence may answer. 'gate': the answer gate "
+            "(assistant/answerable.py, GATE_CARD.md) reads the ranking for the probability that "
+            "the documents answer the question at all: below its bar the engine declines, from "
+            "its answers_at the best sentence answers when the word checks let none, otherwise as "
+            "with 'coverage'. "
+            "'coverage': it (with its section, "
             "title and trial) holds min_coverage of the question's idf-weighted terms, or half "
             "as much at min_similarity. 'probability': its learned probability (the cascade's, "
             "or the scorer's) reaches min_probability (declines more near misses, and more "
             "answerable questions too; see assistant/data/RERANKER_CARD.md)."
+        ),
+    )
+    gate_path: Path | None = Field(
+        default=None,
+        description=(
+            "decline_by 'gate': the answer gate's JSON; empty for the one shipped in "
+            "assistant/data/answer_gate.json (built by `make train-gate`)."
+        ),
+    )
+    gate_bar: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "decline_by 'gate': the probability that the documents answer below which the "
+            "engine declines; empty for the bar chosen on held-apart data and stored with it."
         ),
     )
     min_coverage: float = Field(

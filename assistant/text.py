@@ -107,6 +107,10 @@ def fold(word: str) -> str:
     return _stemmer().stemWord(word if word in STOPWORDS else american(word))
 
 
+# What the stopwords fold to ("during" -> "dure", "before" -> "befor"): as empty as they are.
+_FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS) - STOPWORDS
+
+
 def normalise_for_tokens(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     return text.replace("\u2010", "-").replace("\u2011", "-").replace("\u2013", "-")
@@ -156,7 +160,11 @@ def surface_words(text: str) -> list[tuple[str, str]]:
 
 def is_content(term: str) -> bool:
     return (
-        term not in STOPWORDS and term not in QUESTION_SCAFFOLD and len(term) > 1 or term.isdigit()
+        term not in STOPWORDS
+        and term not in _FOLDED_STOPWORDS
+        and term not in QUESTION_SCAFFOLD
+        and len(term) > 1
+        or term.isdigit()
     )
 
 

@@ -33,12 +33,15 @@ import shutil
 import statistics
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import common
 from bench.corpus import Corpus, evidence_hit, write_corpus
+
+PROCESSES = "embedding processes"
 
 
 @dataclass
@@ -243,11 +246,11 @@ def gold_table(gold: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     common.require_langchain()
-    from assistant.factory import build
+    from assistant.factory import build, make_ingest_embedder
     from ingest.pipeline import Ingestor
 
     backends = common.backends(args)
-    with common.scratch("ingest") as work:
+    with common.scratch("ingest") as work, ExitStack() as work_stack:
         corpus = write_corpus(work / "docs", args.docs)
         print(
             f"ingest: {len(corpus.files)} files, {corpus.chars:,} characters; warming models...",
@@ -281,10 +284,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(folder, ignore_errors=True)
             return Sample(t[0], t[1], counting.seconds, n), quality, None
 
-        def trialqa(backend: str):
+        def trialqa(backend: str, embedder=None):
             def go(first: bool):
                 folder = Path(tempfile.mkdtemp(dir=work))
-                counting = CountingEmbedder(embedders[backend])
+                counting = CountingEmbedder(embedder or embedders[backend])
                 services = build(common.trialqa_settings(folder, backend), embedder=counting)
                 ingestor = Ingestor(services.store, counting, services.settings)
                 with common.timer() as t:
@@ -309,6 +312,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         runs: dict[str, Any] = {"LangChain (splitter + HF + Chroma)": langchain}
         for b in backends:
             runs[f"TrialQA {b}"] = trialqa(b)
+        if "torch" in embedders and (processes := make_ingest_embedder(settings)) is not None:
+            # What `trialqa ingest` runs: the model in a child process per core, warmed first.
+            work_stack.enter_context(processes)
+            processes.encode(["warm up"])
+            runs[f"TrialQA torch, {PROCESSES} (trialqa ingest)"] = trialqa("torch", processes)
         runs["floor: ST.encode, TrialQA's texts"] = floor(st_encode, tq_texts)
         runs["floor: ST.encode, LangChain's chunks"] = floor(st_encode, lc_texts)
         if "torch" in embedders:

@@ -116,9 +116,9 @@ class InProcessTarget:
             "documents": len(docs),
             "chunks": sum(d.chunks for d in docs),
             "settings": {
-                "retrieval": s.retrieval.model_dump(),
-                "answer": s.answer.model_dump(),
-                "chunking": s.chunking.model_dump(),
+                "retrieval": s.retrieval.model_dump(mode="json"),
+                "answer": s.answer.model_dump(mode="json"),
+                "chunking": s.chunking.model_dump(mode="json"),
             },
         }
 
