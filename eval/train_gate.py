@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             "Fit the answer gate (whether the documents in scope answer a question) on the EI2 "
             "calibrate articles and PubMedQA dev items from ../shared/data: each question asked "
             "within its own document, another document, and (EI2) about another article's "
-            "outcome. Writes assistant/data/answer_gate.json and GATE_CARD.md."
+            "outcome or intervention. Writes assistant/data/answer_gate.json and GATE_CARD.md."
         ),
     )
     parser.add_argument("--data", type=Path, default=splits.DATA, help="the public data folder")

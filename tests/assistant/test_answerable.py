@@ -23,7 +23,7 @@ def candidate(score, similarity=0.5, coverage=0.5, context_coverage=0.5, context
 
 
 def test_features_read_the_whole_ranking():
-    query = analyse("How many patients relapsed during olanzapine maintenance?")
+    query = analyse("How many patients relapsed on olanzapine maintenance?")
     ranked = [
         candidate(0.6, 0.7, 0.4, 0.5, {"patient", "olanzapin"}),
         candidate(0.2, 0.8, 0.1, 0.9, {"patient"}),

@@ -106,3 +106,12 @@ def test_sentence_spans_are_the_same_from_many_threads():
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda i: sentence_spans(texts[i % len(texts)]), range(200)))
     assert all(g == expected[i % len(texts)] for i, g in enumerate(got))
+
+
+def test_a_stopword_is_no_term_however_it_folds():
+    """ "does" folds to "doe" and "only" to "onli": no question needs a sentence to say them.
+    A word placing a figure or a time stays a term ("above 12", "before surgery")."""
+    from assistant.query import analyse
+
+    terms = [g.term for g in analyse("How much does it cost only once, above 12 mg?").groups]
+    assert terms == ["cost", "abov", "12", "mg"]
