@@ -340,7 +340,7 @@ def memory(rss_start: float, rss_model: float, rss_index: float, rss_ready: floa
 
 
 def worker_trialqa(store: Path, backend: str, qs: list[str], warmup: int) -> dict[str, Any]:
-    from assistant.factory import build
+    from assistant.factory import build, warm_up
 
     rss_start = common.rss_mb()
     services = build(
@@ -351,6 +351,7 @@ def worker_trialqa(store: Path, backend: str, qs: list[str], warmup: int) -> dic
     with common.timer() as lexical:
         services.retriever.lexical  # noqa: B018 - the BM25 index, as the server builds it
     rss_index = common.rss_mb()
+    warm_up(services)  # the answer models, as `trialqa serve` loads them before it is ready
     for q in qs[:warmup]:
         services.engine.answer(q)
         services.retriever.search(q, common.LANGCHAIN_K)
