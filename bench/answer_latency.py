@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import re
 import shutil
 import tempfile
 import time
@@ -74,11 +72,9 @@ class CoverageEngine(ExtractiveEngine):
 
 def cpu() -> dict[str, Any]:
     """The CPU model and the flags that decide the embedding precision."""
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = re.search(r"model name\s*:\s*(.+)", info)
-    flags = set(re.search(r"flags\s*:\s*(.+)", info).group(1).split()) if "flags" in info else set()
+    model, flags = common.cpu_info()
     return {
-        "model": model.group(1).strip() if model else platform.processor(),
+        "model": model,
         "flags": sorted(flags & {"amx_bf16", "amx_tile", "avx512_bf16", "avx512f", "avx2"}),
     }
 
@@ -151,7 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             old = row["previous"]["p95"]
             ratio = row["cascade"]["p95"] / old if old else None
             rows.append({"scope": name, "questions": len(questions), **row, "p95_ratio": ratio})
-        result = {"cpu": cpu(), "load": common.machine(), "results": rows}
+        result = {"cpu": cpu(), "load": common.load(), "results": rows}
         show(result)
         return result
     finally:

@@ -105,21 +105,31 @@ PRECISION_FLAGS = ("amx_bf16", "avx512_bf16", "avx512f", "avx2")
 
 
 @functools.cache
-def cpu_name() -> str:
-    """The CPU model and which of ``PRECISION_FLAGS`` it lists: the machine can change from one
-    session to the next, so every table says which one it ran on."""
+def cpu_info() -> tuple[str, frozenset[str]]:
+    """The CPU's model name and its flags, as /proc/cpuinfo lists them."""
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = re.search(r"model name\s*:\s*(.+)", info)
     found = re.search(r"flags\s*:\s*(.+)", info)
-    flags = set(found.group(1).split()) if found else set()
-    listed = ", ".join(f if f in flags else f"no {f}" for f in PRECISION_FLAGS)
     name = model.group(1).strip() if model else platform.processor() or "unknown CPU"
+    return name, frozenset(found.group(1).split() if found else ())
+
+
+def cpu_name() -> str:
+    """The CPU model and which of ``PRECISION_FLAGS`` it lists: the machine can change from one
+    session to the next, so every table says which one it ran on."""
+    name, flags = cpu_info()
+    listed = ", ".join(f if f in flags else f"no {f}" for f in PRECISION_FLAGS)
     return f"{name} ({listed})"
+
+
+def load() -> str:
+    """How busy the machine is."""
+    return f"load average now {load_average():.1f} on {os.cpu_count()} cores"
 
 
 def machine() -> str:
     """Which CPU and how busy the machine is, for every table's heading."""
-    return f"{cpu_name()}; load average now {load_average():.1f} on {os.cpu_count()} cores"
+    return f"{cpu_name()}; {load()}"
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")

@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -49,7 +48,6 @@ from bench.corpus import DATA
 
 ARTICLES = Path("evidence_inference") / "ei2_validation.json"
 TARGET = 2.0  # issue 22: ingest at least twice the LangChain pipeline's characters per second
-FLAGS = ("amx_bf16", "avx512_bf16", "avx512f", "avx2")  # the first two decide bfloat16
 LANGCHAIN = "LangChain (splitter + HF + Chroma)"
 FLOOR = "floor: ST.encode float32, LangChain's chunks"
 
@@ -99,19 +97,17 @@ def write_articles(data: Path, folder: Path, docs: int | None) -> list[Path]:
 
 # -- the machine ----------------------------------------------------------------------------
 def cpu() -> dict[str, Any]:
-    """The CPU model, which of ``FLAGS`` it lists, and the torch precision TrialQA chooses
+    """The CPU model, which of ``common.PRECISION_FLAGS`` it lists (the first two decide
+    bfloat16), and the torch precision TrialQA chooses
     with the settings of this environment (``TRIALQA_EMBEDDING__PRECISION``, ``.env``)."""
     from assistant.embeddings import SentenceTransformerEmbedder, hardware_bfloat16
     from assistant.settings import Settings
 
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = re.search(r"model name\s*:\s*(.+)", info)
-    found = re.search(r"flags\s*:\s*(.+)", info)
-    flags = set(found.group(1).split()) if found else set()
+    model, flags = common.cpu_info()
     setting = Settings(_env_file=common.ROOT / ".env").embedding.precision
     return {
-        "model": model.group(1).strip() if model else platform.processor() or "unknown",
-        "flags": {f: f in flags for f in FLAGS},
+        "model": model,
+        "flags": {f: f in flags for f in common.PRECISION_FLAGS},
         "hardware_bfloat16": hardware_bfloat16(),
         "precision_setting": setting,
         "precision": SentenceTransformerEmbedder(precision=setting).dtype,
@@ -127,7 +123,7 @@ def cpu_line(c: dict[str, Any]) -> str:
     )
     return (
         f"CPU: {c['model']} ({flags}); torch precision chosen: {c['precision']} ({why}); "
-        f"torch {c.get('torch', '?')}; {common.machine()}"
+        f"torch {c.get('torch', '?')}; {common.load()}"
     )
 
 

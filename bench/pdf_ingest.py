@@ -131,7 +131,7 @@ def old_loader() -> Loader | None:
 def cpu_line(c: dict[str, Any]) -> str:
     """The CPU (model, the flags that decide the embedding precision) and the load now."""
     flags = ", ".join(c["flags"]) or "none of note"
-    return f"CPU: {c['model']} (flags: {flags}); {common.machine()}"
+    return f"CPU: {c['model']} (flags: {flags}); {common.load()}"
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
