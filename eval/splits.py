@@ -6,6 +6,8 @@
   rest train.
 - NLI4CT: ``train.json`` trains, ``dev.json`` only judges.
 - PubMedQA: only items whose ``split`` is ``dev`` may train; ``test`` items never do.
+- The answer gate fits on the EI2 calibrate articles and PubMedQA dev items, a quarter of their
+  documents held apart (``gate_held_apart``) to choose its bars.
 - ClinicalTrials.gov records in ``ctgov/`` never train (the real-document gold set uses them).
 """
 
@@ -23,10 +25,14 @@ def covidqa_held_out(document_ids: list[int]) -> set[int]:
     return {d for n, d in enumerate(sorted(document_ids)) if n % 5 == 0}
 
 
+def _hashed(key: str) -> float:
+    """A stable number in [0, 1] for ``key``: which side of a split it falls on."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
 def ei2_calibration_article(pmcid: str) -> bool:
     """Whether an EI2 *training* article is kept apart for calibration (stable by hash)."""
-    h = int(hashlib.sha256(pmcid.encode()).hexdigest()[:8], 16)
-    return h / 0xFFFFFFFF < CALIBRATE_SHARE
+    return _hashed(pmcid) < CALIBRATE_SHARE
 
 
 PUBMEDQA_HELD_SHARE = 0.2  # of PubMedQA dev items, held apart to choose and report
@@ -34,5 +40,12 @@ PUBMEDQA_HELD_SHARE = 0.2  # of PubMedQA dev items, held apart to choose and rep
 
 def pubmedqa_held_apart(pmid: str) -> bool:
     """Whether a PubMedQA *dev* item is held apart from fitting (stable by hash of its PMID)."""
-    h = int(hashlib.sha256(f"pubmedqa:{pmid}".encode()).hexdigest()[:8], 16)
-    return h / 0xFFFFFFFF < PUBMEDQA_HELD_SHARE
+    return _hashed(f"pubmedqa:{pmid}") < PUBMEDQA_HELD_SHARE
+
+
+GATE_HELD_SHARE = 0.25  # of the answer gate's documents, held apart to choose its bars
+
+
+def gate_held_apart(key: str) -> bool:
+    """Whether a document's rows are held apart from fitting the answer gate (by hash)."""
+    return _hashed(f"gate:{key}") < GATE_HELD_SHARE

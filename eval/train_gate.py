@@ -10,10 +10,10 @@
   users fail, within another document of the same kind (0), and for EI2 about an outcome
   taken from another article, within its own article (a near miss: 0). Each row is the
   ``answerable.features`` of the engine's ranking, read where the engine decides.
-- Split: a quarter of the documents (by a hash of their id) is held apart; the logistic model
-  is fitted on the rest, and the bar is chosen on the held-apart rows as the one that best
-  balances answering the answerable and declining the rest. The card reports the held-apart
-  figures only.
+- Split: a quarter of the documents (``splits.gate_held_apart``, by a hash of their id) is
+  held apart; the logistic model is fitted on the rest, and the bar and ``answers_at`` are
+  chosen on the held-apart rows as the pair that best balances answering the answerable
+  against declining the near misses. The card reports the held-apart figures only.
 - Output: ``assistant/data/answer_gate.json`` and ``GATE_CARD.md`` beside it.
 
     python -m eval.train_gate [--ei2-articles N] [--pubmedqa N] [--quiet]
@@ -43,15 +43,8 @@ SEED = 7
 NEAR_OUTCOME = "ei2 another article's outcome"
 NEAR_DRUG = "ei2 another article's intervention"
 NEAR = (NEAR_OUTCOME, NEAR_DRUG)  # the near misses: the bar is chosen against these
-HELD_SHARE = 0.25
 C = 1.0
 SAMPLE = 40  # held-apart rows the tests re-score
-
-
-def held_apart(key: str) -> bool:
-    """Whether a document's rows are held apart to choose the bar and report (by hash)."""
-    h = int(hashlib.sha256(f"gate:{key}".encode()).hexdigest()[:8], 16)
-    return h / 0xFFFFFFFF < HELD_SHARE
 
 
 def ei2_calibrate(data: Path, limit: int | None) -> tuple[dict, list[dict]]:
@@ -280,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(cache, x=x, read=np.asarray(read), answered=np.asarray(answered))
     y = np.asarray([r[2] for r in rows])
-    held = np.asarray([held_apart(r[4]) for r in rows])
+    held = np.asarray([splits.gate_held_apart(r[4]) for r in rows])
     ok = np.asarray(read)
     fit_rows, held_rows = ok & ~held, ok & held
     kind = np.asarray([r[3] for r in rows])
