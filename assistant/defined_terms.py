@@ -94,9 +94,10 @@ def with_defined(query: Query, texts: Iterable[str]) -> Query:
         long_terms = content_terms(_HYPHEN.sub(" ", long_form))
         if not short_terms or not long_terms or short_terms <= long_terms:
             continue
-        whole = content_terms(long_form)
-        named = whole & question if whole <= question else long_terms & question
-        if len(named) >= max(1, math.ceil(QUESTION_SHARE * len(long_terms))) or whole <= question:
+        whole = content_terms(long_form)  # "pain-on-movement", kept as one term
+        asked = whole <= question  # the question writes the long form as the text does
+        named = whole if asked else long_terms & question
+        if asked or len(named) >= max(1, math.ceil(QUESTION_SHARE * len(long_terms))):
             for term in named:
                 extra.setdefault(term, set()).add(short_terms)
         for term in short_terms & question:

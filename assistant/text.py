@@ -107,10 +107,10 @@ def fold(word: str) -> str:
     return _stemmer().stemWord(word if word in STOPWORDS else american(word))
 
 
-# What the stopwords fold to ("does" -> "doe", "only" -> "onli"): as empty as they are. Words
-# placing a figure or a time ("above 12", "before surgery", "during maintenance") stay terms,
-# whatever the list says of them: "score above 12" is not answered by "score of 0-4".
-_PLACING = frozenset("above below before after during over under".split())
+# What the stopwords fold to ("does" -> "doe", "only" -> "onli"): as empty as they are. But
+# "above", "before" and "during" fold to terms ("abov", "befor", "dure") and stay so: they
+# place a figure or a time ("score above 12" is not answered by "score of 0-4").
+_PLACING = frozenset({"above", "before", "during"})
 _FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS - _PLACING) - STOPWORDS
 
 
