@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from assistant.claims import ClaimChecker
+from assistant.checking.claims import ClaimChecker
+from assistant.conversation.suggestions import Suggestions
 from assistant.factory import Services
-from assistant.suggestions import Suggestions
 
 
 def get_services(request: Request) -> Services:

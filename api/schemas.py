@@ -7,9 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from assistant.claims import MAX_TEXT_CHARS, CheckResult
-from assistant.conversation import Conversation, ConversationSummary
-from assistant.conversation_store import LIST_MAX, TITLE_MAX_CHARS
+from assistant.checking.claims import MAX_TEXT_CHARS, CheckResult
+from assistant.composer.streaming import Piece
+from assistant.conversation.history import LIST_MAX, TITLE_MAX_CHARS
+from assistant.conversation.service import Conversation, ConversationSummary
+from assistant.conversation.suggestions import KIND_NAMES
+from assistant.conversation.suggestions import LIMIT_MAX as SUGGESTION_LIMIT_MAX
 from assistant.models import (
     Answer,
     Calculation,
@@ -18,9 +21,6 @@ from assistant.models import (
     EvidenceTable,
     Filters,
 )
-from assistant.streaming import Piece
-from assistant.suggestions import KIND_NAMES
-from assistant.suggestions import LIMIT_MAX as SUGGESTION_LIMIT_MAX
 
 # Bounds on what a request may hold, so every oversized part is a 422 naming the field. The
 # question's own limit (TRIALQA_ANSWER__MAX_QUESTION_CHARS, 2,000 by default) is checked after

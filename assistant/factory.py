@@ -8,27 +8,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.answering import AnswerEngine, ExtractiveEngine
-from assistant.conversation import (
+from assistant.answering.engine import AnswerEngine, ExtractiveEngine
+from assistant.conversation.service import (
     Conversations,
     ConversationStore,
     conversation_store_path,
     names_in_from,
 )
-from assistant.embeddings import Embedder, SentenceTransformerEmbedder
-from assistant.retrieval import Retriever
+from assistant.embedding.embedder import Embedder, SentenceTransformerEmbedder
+from assistant.retrieval.hybrid import Retriever
 from assistant.settings import Settings
-from assistant.store import ChromaStore, VectorStore
+from assistant.store.chroma import ChromaStore, VectorStore
 
 if TYPE_CHECKING:
-    from assistant.embed_process import EmbeddingProcesses
+    from assistant.embedding.process import EmbeddingProcesses
 
 
 def make_embedder(settings: Settings) -> Embedder:
     e = settings.embedding
     match e.backend:
         case "onnx-int8":
-            from assistant.onnx_embedder import OnnxEmbedder
+            from assistant.embedding.onnx_embedder import OnnxEmbedder
 
             return OnnxEmbedder(e.model, batch_size=e.batch_size, threads=e.threads or None)
         case _:
@@ -48,11 +48,11 @@ def _torch_options(settings: Settings) -> dict:
 
 def make_ingest_embedder(settings: Settings) -> EmbeddingProcesses | None:
     """The embedder of a command that ingests, started now: the torch model in child processes
-    (``assistant/embed_process.py``); close it when done. None for the other backends, whose
+    (``assistant/embedding/process.py``); close it when done. None for the other backends, whose
     ``make_embedder`` serves ingest too."""
     if settings.embedding.backend != "torch":
         return None
-    from assistant.embed_process import EmbeddingProcesses
+    from assistant.embedding.process import EmbeddingProcesses
 
     return EmbeddingProcesses(**_torch_options(settings))
 
@@ -69,9 +69,9 @@ def make_engine(settings: Settings, retriever: Retriever, embedder: Embedder) ->
     if settings.composer.kind == "extractive":
         return engine
     # A language model composes; the extractive engine still retrieves, computes, decides
-    # whether to answer and is the fallback (assistant/llm.py).
-    from assistant.chat_models import make_chat_model
-    from assistant.llm import LLMEngine
+    # whether to answer and is the fallback (assistant/composer/llm.py).
+    from assistant.composer.chat_models import make_chat_model
+    from assistant.composer.llm import LLMEngine
 
     return LLMEngine(engine, make_chat_model(settings), settings.composer)
 

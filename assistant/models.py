@@ -136,9 +136,9 @@ class TableCell(BaseModel):
 
 
 class EvidenceTable(BaseModel):
-    """A measure across the trials a question names (assistant/tables.py): one row per named
-    trial, cells aligned with ``columns``; a trial whose documents do not state the measure is
-    a row saying so."""
+    """A measure across the trials a question names (assistant/answering/tables.py): one row
+    per named trial, cells aligned with ``columns``; a trial whose documents do not state the
+    measure is a row saying so."""
 
     columns: list[str]
     rows: list[list[TableCell]]

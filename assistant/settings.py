@@ -247,7 +247,8 @@ class AnswerSettings(BaseModel):
         default="coverage",
         description=(
             "What decides whether a sentence may answer. 'gate': the answer gate "
-            "(assistant/answerable.py, GATE_CARD.md) reads the ranking for the probability that "
+            "(assistant/scoring/answerable.py, GATE_CARD.md) reads the ranking for the probability "
+            "that "
             "the documents answer the question at all: below its bar the engine declines, from "
             "its answers_at the best sentence answers when the word checks let none, otherwise as "
             "with 'coverage'. "
@@ -355,14 +356,14 @@ class AnswerSettings(BaseModel):
 
 class ComposerSettings(BaseModel):
     """Which composer writes answers: the extractive engine, or a language model behind the
-    same verifier (assistant/llm.py). Only ``make_chat_model`` reads the model fields."""
+    same verifier (assistant/composer/llm.py). Only ``make_chat_model`` reads the model fields."""
 
     kind: Literal["extractive", "openai", "llamacpp"] = Field(
         default="extractive",
         description=(
             "'extractive' quotes sentences (no model); 'openai' asks any OpenAI-compatible "
             "endpoint at base_url; 'llamacpp' asks a llama_cpp.server serving model_path "
-            "(python -m assistant.chat_models starts one)."
+            "(python -m assistant.composer.chat_models starts one)."
         ),
     )
     base_url: str = Field(

@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering import Candidate, ExtractiveEngine, _citations, _passage_context
+from assistant.answering.engine import Candidate, ExtractiveEngine, _citations, _passage_context
+from assistant.embedding.sentences import statements
+from assistant.language.query import analyse
+from assistant.language.text import tokenize
 from assistant.models import Answer, Filters
-from assistant.query import analyse
-from assistant.sentences import statements
-from assistant.text import tokenize
 from bench import common
 
 PAPER_CHARS = 30_000

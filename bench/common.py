@@ -100,7 +100,8 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-# The CPU flags that decide the embedding precision (assistant.embeddings.hardware_bfloat16).
+# The CPU flags that decide the embedding precision
+# (assistant.embedding.embedder.hardware_bfloat16).
 PRECISION_FLAGS = ("amx_bf16", "avx512_bf16", "avx512f", "avx2")
 
 

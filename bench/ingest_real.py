@@ -100,7 +100,7 @@ def cpu() -> dict[str, Any]:
     """The CPU model, which of ``common.PRECISION_FLAGS`` it lists (the first two decide
     bfloat16), and the torch precision TrialQA chooses
     with the settings of this environment (``TRIALQA_EMBEDDING__PRECISION``, ``.env``)."""
-    from assistant.embeddings import SentenceTransformerEmbedder, hardware_bfloat16
+    from assistant.embedding.embedder import SentenceTransformerEmbedder, hardware_bfloat16
     from assistant.settings import Settings
 
     model, flags = common.cpu_info()

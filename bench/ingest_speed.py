@@ -70,7 +70,7 @@ class CountingEmbedder:
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
 
-    def encode(self, texts):  # TrialQA's ingest calls this (``assistant.sentences``)
+    def encode(self, texts):  # TrialQA's ingest calls this (``assistant.embedding.sentences``)
         return self._timed(self.inner.encode, texts)
 
     def _timed(self, call, texts):
@@ -85,9 +85,9 @@ def trialqa_texts(files: list[Path], settings) -> list[str]:
     """What TrialQA's pipeline embeds for ``files`` with ``settings``: each distinct sentence
     and context header of a document (``chunk_vectors="sentences"``), or every chunk in its
     document's context and each distinct statement (``"whole"``)."""
-    from assistant.lexical import embedding_header, embedding_text
-    from assistant.sentences import chunk_pieces, statements
-    from assistant.store import chunk_metadata
+    from assistant.embedding.sentences import chunk_pieces, statements
+    from assistant.retrieval.lexical import embedding_header, embedding_text
+    from assistant.store.chroma import chunk_metadata
     from ingest.chunking import chunk_and_segment
     from ingest.loaders import load_file
 

@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.text import Span
+from assistant.language.text import Span
 from bench import common
 from bench.corpus import sources
 
@@ -93,8 +93,8 @@ class Base:
 
 
 def build_base(work: Path, unique: int, fill_backend: str) -> Base:
-    from assistant.lexical import embedding_text
-    from assistant.store import chunk_metadata
+    from assistant.retrieval.lexical import embedding_text
+    from assistant.store.chroma import chunk_metadata
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file
 
@@ -128,7 +128,7 @@ def build_base(work: Path, unique: int, fill_backend: str) -> Base:
 def statement_vectors(chunks: list[list], backend: str) -> list[list]:
     """What ingest stores beside each chunk: its statements and their vectors
     (``embed_statements``), the vectors made by ``embedded`` so that they are cached on disk."""
-    from assistant.sentences import SentenceVectors, statements
+    from assistant.embedding.sentences import SentenceVectors, statements
 
     spans = [[statements(c) for c in cs] for cs in chunks]
     texts = [
@@ -145,7 +145,7 @@ def statement_vectors(chunks: list[list], backend: str) -> list[list]:
 def copied_statements(copy, vectors, rng: np.random.Generator):
     """The copy's statements: the original's spans (a copy is as long as its original, with
     the same offsets), their vectors the original's plus noise."""
-    from assistant.sentences import SentenceVectors
+    from assistant.embedding.sentences import SentenceVectors
 
     spans = [Span(a, b) for a, b in vectors.spans]
     return SentenceVectors.of(copy, spans, noisy(vectors.vectors, rng))
@@ -234,7 +234,7 @@ class Batched:
 
 def fill_trialqa(base: Base, folder: Path, size: int) -> int:
     from assistant.models import Chunk
-    from assistant.store import ChromaStore
+    from assistant.store.chroma import ChromaStore
 
     store = ChromaStore(folder)
     chunks_col, docs_col, sentences_col = store._chunks, store._docs, store._sentences

@@ -8,7 +8,7 @@ text, so a run is reproducible and a regression is a diff, not a mood.
 - ``numeric_recall``: share of expected numbers the answer states, within rounding of the
   expected figure (``74%`` is found in "73.7%" and in "0.74"; ``19/19`` needs a fraction).
 - ``untraceable_numbers`` / ``numeric_precision``: numbers the answer states that no citation
-  quote or calculation text states (``assistant.verify`` decides what a number is).
+  quote or calculation text states (``assistant.answering.verify`` decides what a number is).
 - ``quote_exactness``: share of citations whose quote is its document's ``text[start:end]``.
 - ``citation_support``: share of expected facts and numbers some cited quote (or calculation
   text) contains.
@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.verify import NumberMention, Quantity, numbers_in, verify
+from assistant.answering.verify import NumberMention, Quantity, numbers_in, verify
 
 # Every dash and hyphen-like character reads as "-"; curly quotes read as straight ones.
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")

@@ -1,8 +1,8 @@
 """NLI4CT (SemEval-2023 Task 7) through the claim checker: ``trialqa bench-eval nli4ct``.
 
 Each statement ("Patients with ... are excluded from the primary trial") is checked by
-``assistant.claims.ClaimChecker`` against the section of the trial record(s) it is about, and
-its verdict is read as the task's label: supported -> Entailment, contradicted ->
+``assistant.checking.claims.ClaimChecker`` against the section of the trial record(s) it is
+about, and its verdict is read as the task's label: supported -> Entailment, contradicted ->
 Contradiction, not_found -> no label (wrong). A statement of several sentences is
 Contradiction when any claim is contradicted, Entailment when every claim is supported.
 Because the task has only these two labels, a *forced* label is also reported: not_found read
@@ -125,7 +125,7 @@ def run_nli4ct(
     progress: bool = False,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    from assistant.claims import checker_for
+    from assistant.checking.claims import checker_for
     from assistant.models import Filters
     from eval.public import _ingest
 

@@ -123,10 +123,10 @@ def pubmedqa_test_items(items: list[dict]) -> list[dict]:
 
 
 def decision_reader(services):
-    """(question, quotes) -> the decision layer's reading (``assistant.decision.read``), or
+    """(question, quotes) -> the decision layer's reading (``assistant.verdicts.decision.read``), or
     None when decisions are switched off."""
-    from assistant.decision import load_decision_layer, read
-    from assistant.verdict import load_verdict_model
+    from assistant.verdicts.decision import load_decision_layer, read
+    from assistant.verdicts.verdict import load_verdict_model
 
     answer = services.settings.answer
     if not answer.decision:
@@ -163,7 +163,7 @@ def decision_scores(gold: list[str], given: list, forced: list, oracle: list) ->
 
 
 def _most_likely(reading) -> str:
-    from assistant.decision import DECISIONS
+    from assistant.verdicts.decision import DECISIONS
 
     p = reading.probabilities
     return DECISIONS[max(range(len(p)), key=p.__getitem__)]
@@ -172,8 +172,8 @@ def _most_likely(reading) -> str:
 def run_pubmedqa(items: list[dict], services, progress: bool = False) -> dict[str, Any]:
     """Retrieval of each question's own abstract among all ingested, then the answer asked
     within its own abstract (a ``doc_id`` filter) and its yes/no decision."""
-    from assistant.decision import DECISIONS
     from assistant.models import Filters
+    from assistant.verdicts.decision import DECISIONS
     from eval.train_decision import context_sentences
 
     _ingest(services, pubmedqa_documents(items), progress)
@@ -254,7 +254,7 @@ EI2_LABELS = {
 def verdict_reader(services):
     """The label the verdict model gives a question over given quotes (the annotated
     evidence), or None when verdicts are switched off."""
-    from assistant.verdict import combine, document_alpha, load_verdict_model
+    from assistant.verdicts.verdict import combine, document_alpha, load_verdict_model
 
     if not services.settings.answer.verdict:
         return None

@@ -1,4 +1,4 @@
-"""Fit the yes/no decision layer (``assistant/decision.py``): ``make train-decision``.
+"""Fit the yes/no decision layer (``assistant/verdicts/decision.py``): ``make train-decision``.
 
 - Data: PubMedQA PQA-L (``pqal_labeled.json``), items whose ``split`` is ``dev`` only. A fifth
   of them (by a hash of the PMID, ``splits.pubmedqa_held_apart``) is held apart to choose the
@@ -9,8 +9,8 @@
   contexts, and one over the quotes TrialQA itself cites when the question is asked within the
   ingested abstract, so the layer is fitted on what it will read in the engine.
 - Layer: a three-way softmax (logistic regression, L2) over standardised features
-  (``assistant.decision.features``: the verdict classifier's readings pooled over the quotes,
-  statistical cues, negation and hedging words).
+  (``assistant.verdicts.decision.features``: the verdict classifier's readings pooled over the
+  quotes, statistical cues, negation and hedging words).
 - Output: ``assistant/data/decision.json`` and ``DECISION_CARD.md``.
 """
 
@@ -44,7 +44,7 @@ def dev_items(data: Path) -> list[dict]:
 
 def context_sentences(item: dict) -> list[str]:
     """The sentences of an item's contexts (not its long answer)."""
-    from assistant.text import sentence_spans
+    from assistant.language.text import sentence_spans
 
     out = []
     for context in item["contexts"]:
@@ -53,8 +53,8 @@ def context_sentences(item: dict) -> list[str]:
 
 
 def gold_rows(items: list[dict], model) -> np.ndarray:
-    from assistant.decision import features
-    from assistant.verdict import document_alpha
+    from assistant.verdicts.decision import features
+    from assistant.verdicts.verdict import document_alpha
 
     rows = []
     for item in tqdm(items, desc="contexts", unit="item", leave=False):
@@ -83,8 +83,8 @@ def cited_quotes(items: list[dict], progress: bool = True) -> list[list[str]]:
 
 
 def cited_rows(items: list[dict], quotes: list[list[str]], model) -> np.ndarray:
-    from assistant.decision import features
-    from assistant.verdict import document_alpha
+    from assistant.verdicts.decision import features
+    from assistant.verdicts.verdict import document_alpha
 
     rows = []
     for item, qs in zip(items, quotes, strict=True):
@@ -100,7 +100,7 @@ def cited_rows(items: list[dict], quotes: list[list[str]], model) -> np.ndarray:
 def fit(x: np.ndarray, y: np.ndarray, c: float):
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.decision import DecisionLayer
+    from assistant.verdicts.decision import DecisionLayer
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -114,7 +114,7 @@ def fit(x: np.ndarray, y: np.ndarray, c: float):
 
 
 def scores(layer, x: np.ndarray, y: np.ndarray, bar: float) -> dict:
-    from assistant.decision import DECISIONS
+    from assistant.verdicts.decision import DECISIONS
     from eval.metrics import macro_f1
 
     p = layer.probabilities(x)
@@ -147,7 +147,7 @@ def choose_bar(layer, x: np.ndarray, y: np.ndarray) -> float:
 def sample(layer, items: list[dict], x: np.ndarray, held: list[bool], n: int = SAMPLE) -> dict:
     """The labels the layer gives the first ``n`` held-apart items (by PMID) over their
     contexts, and its accuracy there: what the tests re-score."""
-    from assistant.decision import DECISIONS
+    from assistant.verdicts.decision import DECISIONS
 
     chosen = sorted((str(i["pmid"]), k) for k, i in enumerate(items) if held[k])[:n]
     p = layer.probabilities(x[[k for _, k in chosen]])
@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "pubmedqa" / "pqal_labeled.json").is_file():
         print(f"train-decision: no data at {args.data / 'pubmedqa'}; pass --data PATH")
         return 2
-    from assistant.decision import DECISIONS
-    from assistant.verdict import load_verdict_model
+    from assistant.verdicts.decision import DECISIONS
+    from assistant.verdicts.verdict import load_verdict_model
 
     started = time.perf_counter()
     items = dev_items(args.data)
@@ -254,9 +254,9 @@ Written by `make train-decision` (`eval/train_decision.py`); do not edit by hand
 
 - **What**: a three-way softmax layer (`yes`, `no`, `maybe`; logistic regression with L2,
   C = {r["C"]}) over {len(json.loads(OUT.read_text())["features"])} features of the quotes an
-  answer cites (`assistant/decision.py`): the verdict classifier's readings of the question
+  answer cites (`assistant/verdicts/decision.py`): the verdict classifier's readings of the question
   with each quote (`assistant/data/verdict/`, unchanged) pooled over the quotes, statistical
-  cues (`assistant/effects.py`), negation, hedging and null-result wording, and whether the
+  cues (`assistant/verdicts/effects.py`), negation, hedging and null-result wording, and whether the
   question is negated. Below a probability of {r["threshold"]:.2f} no decision is given (the
   lowest bar at which {PRECISION:.0%} of the held-apart items' decisions on the cited quotes
   are right, or 0.95).
@@ -280,7 +280,7 @@ Written by `make train-decision` (`eval/train_decision.py`); do not edit by hand
 
 *contexts*: the layer reading every sentence of the abstract's contexts; *cited*: reading
 only the quotes TrialQA cites for the question (with the sentences stating a statistical
-result that a yes/no answer adds, `assistant.decision.results_for_decision`). *Accuracy,
+result that a yes/no answer adds, `assistant.verdicts.decision.results_for_decision`). *Accuracy,
 always a label*: the most likely label, the bar ignored; *accuracy when given*: over the
 decisions at or above the bar. Test figures: `trialqa bench-eval pubmedqa` (README).
 """

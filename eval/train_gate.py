@@ -1,4 +1,4 @@
-"""Fit the answer gate (``assistant/answerable.py``): ``make train-gate``.
+"""Fit the answer gate (``assistant/scoring/answerable.py``): ``make train-gate``.
 
 - Data, training splits only: the Evidence Inference 2.0 *calibrate* articles
   (``splits.ei2_calibration_article``: kept apart when the reranker was fitted, so its
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.answerable import NAMES
+from assistant.scoring.answerable import NAMES
 from eval import splits
 
 OUT = Path(__file__).resolve().parents[1] / "assistant" / "data" / "answer_gate.json"
@@ -113,8 +113,8 @@ def read_rows(services, rows: list[tuple], progress: bool):
     """The gate's features of each row, read where the engine decides, and whether the word
     checks alone (``decline_by`` 'coverage') let it answer; rows where the engine decided
     before ranking (nothing retrieved, a paper's gist) are marked unread."""
-    from assistant.answerable import features
     from assistant.models import Filters
+    from assistant.scoring.answerable import features
 
     engine = services.engine
     seen: list = []
@@ -189,7 +189,8 @@ def model_card(report: dict) -> str:
         "# Answer gate: do the documents in scope answer the question?",
         "",
         "A logistic model over what the engine's ranking of one question shows "
-        "(`assistant/answerable.py`); with `decline_by=gate` the engine declines below its bar. "
+        "(`assistant/scoring/answerable.py`); with `decline_by=gate` the engine declines below its "
+        "bar. "
         "Built by `make train-gate` (`eval/train_gate.py`); this card is written by it.",
         "",
         "## Data (training splits only)",

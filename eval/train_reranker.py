@@ -1,4 +1,5 @@
-"""Train the answer reranker (``assistant/reranker.py``) from public data: ``make train-reranker``.
+"""Train the answer reranker (``assistant/scoring/reranker.py``) from public data:
+``make train-reranker``.
 
 The reranker is the second stage of a cascade: the learned scorer (``make train``) ranks every
 sentence of the question's scope, and the reranker reads the question with each of its best
@@ -16,7 +17,7 @@ sentence of the question's scope, and the reranker reads the question with each 
 - the weights that mix the scorer's logit with the reranker's, and the decline bar, are
   fitted on the *calibrate* articles; figures are reported on the validation sets only;
 - the model is exported to ONNX and quantized to int8 (the recipe of
-  ``assistant/onnx_embedder.py``), written with its tokenizer and settings to
+  ``assistant/embedding/onnx_embedder.py``), written with its tokenizer and settings to
   ``assistant/data/reranker/``, and ``RERANKER_CARD.md`` is written beside the scorer's card.
 """
 
@@ -66,7 +67,7 @@ def training_groups(
     """(question, [answer, hard negatives...], answered) with sentence texts, over the fit
     split; with ``near``, that share of EI2 prompts also asked with another paper's outcome
     this paper never mentions, over the same sentences, none of which answers it."""
-    from assistant.reranker import pair_text
+    from assistant.scoring.reranker import pair_text
     from eval.train_scorer import near_miss
 
     fit = prepared.by_split.get("fit", [])
@@ -98,7 +99,7 @@ def fine_tune(groups: list, args) -> tuple:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from assistant.embeddings import packaged_model_path
+    from assistant.embedding.embedder import packaged_model_path
 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
@@ -140,7 +141,7 @@ def optimise(model, steps: int, args, loss_at, floor: float) -> dict:
     in eval mode and says how far it got."""
     import torch
 
-    from assistant.embeddings import hardware_bfloat16
+    from assistant.embedding.embedder import hardware_bfloat16
 
     model.train()
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -173,7 +174,7 @@ def optimise(model, steps: int, args, loss_at, floor: float) -> dict:
 
 def shortlisted(prepared: Prepared, scorer, items: list[Scored], top: int, read) -> list:
     """Per question: the scorer's logits and the reranker's over the shortlist, and labels."""
-    from assistant.reranker import pair_text
+    from assistant.scoring.reranker import pair_text
 
     out = []
     for s in tqdm(items, desc="rerank", unit="q", leave=False):
@@ -186,7 +187,7 @@ def shortlisted(prepared: Prepared, scorer, items: list[Scored], top: int, read)
 
 def dense(question: str) -> str:
     """The question as the engine gives it to the reranker (abbreviations expanded)."""
-    from assistant.query import analyse
+    from assistant.language.query import analyse
 
     return analyse(question).dense_text or question
 
@@ -196,7 +197,7 @@ def unanswerable(prepared: Prepared, scorer, items: list[Scored], top: int, read
     of its kind ('other'), and each EI2 prompt with another paper's outcome that its paper
     never mentions ('near'), the way users fail."""
     from assistant.factory import make_embedder
-    from assistant.reranker import pair_text
+    from assistant.scoring.reranker import pair_text
     from assistant.settings import Settings
     from eval.train_scorer import near_miss, question_rows
 
@@ -304,8 +305,8 @@ def export(model, folder: Path, out: Path, max_length: int) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    from assistant.onnx_embedder import _feed_forward_outputs
-    from assistant.reranker import INPUTS
+    from assistant.embedding.onnx_embedder import _feed_forward_outputs
+    from assistant.scoring.reranker import INPUTS
 
     class Logit(torch.nn.Module):
         def __init__(self, inner):
@@ -448,8 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     if data_missing(args, "train-reranker"):
         return 2
     started = time.perf_counter()
-    from assistant.embeddings import packaged_model_path
-    from assistant.scorer import load_scorer
+    from assistant.embedding.embedder import packaged_model_path
+    from assistant.scoring.scorer import load_scorer
 
     prepared = prepare(args)
     scorer = load_scorer()
@@ -477,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
 def measure(prepared: Prepared, scorer, args) -> dict:
     """Fit the mixing weights and the decline bar on the calibrate split and measure the
     validation sets, all with the shipped int8 file."""
-    from assistant.reranker import Reranker
+    from assistant.scoring.reranker import Reranker
 
     rng = random.Random(SEED + 1)
     (args.out / "reranker.json").write_text(

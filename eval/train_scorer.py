@@ -1,4 +1,4 @@
-"""Train the answer scorer (``assistant/scorer.py``) from public data: ``make train``.
+"""Train the answer scorer (``assistant/scoring/scorer.py``) from public data: ``make train``.
 
 Data (``eval/splits.py`` says which part of each set trains and which judges):
 - Evidence Inference 2.0 training prompts: "What was the effect of I compared with C on O?"
@@ -266,7 +266,7 @@ def kind_questions(docs: dict[str, Doc], rng: random.Random, per_doc: int = 3) -
     intervention the article's prompts name) over EI2 training articles."""
     import re
 
-    from assistant.text import is_content, tokenize
+    from assistant.language.text import is_content, tokenize
 
     out = []
     for doc in docs.values():
@@ -296,9 +296,9 @@ def kind_questions(docs: dict[str, Doc], rng: random.Random, per_doc: int = 3) -
 
 
 def build_pools(docs: dict[str, Doc], max_chars: int) -> None:
+    from assistant.embedding.sentences import statements
     from assistant.models import Document
-    from assistant.scorer import PoolChunk, build_pool
-    from assistant.sentences import statements
+    from assistant.scoring.scorer import PoolChunk, build_pool
     from ingest.chunking import chunk_and_segment
 
     for doc in tqdm(docs.values(), desc="split", unit="doc", leave=False):
@@ -351,7 +351,7 @@ def embed_pools(docs: dict[str, Doc], cache: Path) -> None:
 
 
 def idf_table(docs: list[Doc]) -> tuple[list[str], np.ndarray, float]:
-    from assistant.text import tokenize
+    from assistant.language.text import tokenize
 
     df: dict[str, int] = {}
     for doc in docs:
@@ -385,8 +385,8 @@ class Scored:
 
 
 def question_rows(q: Question, doc: Doc, idf, embed_query, dense: bool = True) -> np.ndarray:
-    from assistant.query import analyse
-    from assistant.scorer import features
+    from assistant.language.query import analyse
+    from assistant.scoring.scorer import features
 
     query = analyse(q.text)
     return features(query, embed_query(query), doc.pool, doc.vectors, idf, dense=dense)
@@ -401,7 +401,7 @@ def labels_for(q: Question, doc: Doc) -> np.ndarray:
 def near_miss(q: Question, doc: Doc, outcomes: list[tuple[str, str]], rng) -> Question | None:
     """The question with its outcome swapped for another paper's that this paper does not
     mention (fewer than half of its content words occur in the text): must be declined."""
-    from assistant.text import is_content, tokenize
+    from assistant.language.text import is_content, tokenize
 
     if q.parts is None:
         return None
@@ -658,10 +658,10 @@ def _features_key(args) -> str:
     parts = [
         (root / f).read_bytes()
         for f in (
-            "assistant/scorer.py",
-            "assistant/sentences.py",
-            "assistant/query.py",
-            "assistant/text.py",
+            "assistant/scoring/scorer.py",
+            "assistant/embedding/sentences.py",
+            "assistant/language/query.py",
+            "assistant/language/text.py",
             "assistant/data/synonyms.json",
             "assistant/data/abbreviations.json",
         )
@@ -885,7 +885,7 @@ are the ones that run printed; `answer_scorer_report.json` beside this file has 
 For a question and a candidate sentence of a document (with its heading, title and
 neighbours), the calibrated probability that the sentence answers the question. The engine
 ranks a question's candidates by it and answers only when the best reaches the bar
-**{r["threshold"]:.2f}**. Code: `assistant/scorer.py`; training: `eval/train_scorer.py`.
+**{r["threshold"]:.2f}**. Code: `assistant/scoring/scorer.py`; training: `eval/train_scorer.py`.
 
 Design: **{r["design"]}**, a multilayer perceptron (one hidden layer) over counted features
 (cosine to the question and to the neighbours, idf-weighted coverage of the question's terms,
@@ -972,7 +972,7 @@ Artifact: {r["artifact_bytes"] / 1e6:.2f} MB.
 
 
 def write_artifact(path, params, ab, threshold, dense, terms, values, default) -> None:
-    from assistant.scorer import SCALAR_FEATURES
+    from assistant.scoring.scorer import SCALAR_FEATURES
 
     arrays = {
         "mean": params["mean"].astype(np.float32),

@@ -1,4 +1,5 @@
-"""Train the verdict classifier (``assistant/verdict.py``) from public data: ``make train-verdict``.
+"""Train the verdict classifier (``assistant/verdicts/verdict.py``) from public data:
+``make train-verdict``.
 
 - Data: Evidence Inference 2.0 training prompts (``ei2_train.json.gz``), split by article into
   *fit* and *calibrate* as for the answer scorer (``eval/splits.py``). Each annotated evidence
@@ -54,7 +55,7 @@ def _clean(text: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    from assistant.text import is_content, tokenize
+    from assistant.language.text import is_content, tokenize
 
     return {t for t in tokenize(text) if is_content(t)}
 
@@ -80,7 +81,7 @@ def examples(
     sentence of the article that is no prompt's evidence, another prompt's evidence about a
     different outcome, and (for some prompts) the evidence asked about another article's
     outcome."""
-    from assistant.text import sentence_spans
+    from assistant.language.text import sentence_spans
     from eval.train_scorer import _locate, _normalised
 
     by_article: dict[str, list] = {}
@@ -164,8 +165,8 @@ def fine_tune(rows: list, args) -> tuple:
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from assistant.embeddings import packaged_model_path
-    from assistant.verdict import LABELS
+    from assistant.embedding.embedder import packaged_model_path
+    from assistant.verdicts.verdict import LABELS
     from eval.train_reranker import optimise
 
     hf_logging.set_verbosity_error()
@@ -233,8 +234,8 @@ def fit_layer(z: np.ndarray, features: np.ndarray, y: np.ndarray) -> tuple[list,
 def per_prompt(model, prompts: list, articles: dict, layer_params, question=None) -> list:
     """For each prompt: its gold label and the label probabilities of each evidence span, read
     with the question in the template wording."""
-    from assistant.effects import comparison, cue_features
-    from assistant.verdict import layer
+    from assistant.verdicts.effects import comparison, cue_features
+    from assistant.verdicts.verdict import layer
 
     weights, bias = layer_params
     out = []
@@ -250,14 +251,14 @@ def per_prompt(model, prompts: list, articles: dict, layer_params, question=None
 
 
 def macro_f1(gold: list[str], predicted: list[str | None]) -> float:
-    from assistant.verdict import EFFECTS
+    from assistant.verdicts.verdict import EFFECTS
     from eval.metrics import macro_f1 as f1
 
     return f1(gold, predicted, EFFECTS)
 
 
 def outcomes(readings: list, threshold: float) -> dict:
-    from assistant.verdict import EFFECTS, combine
+    from assistant.verdicts.verdict import EFFECTS, combine
 
     gold, forced, kept = [], [], []
     for label, probs in readings:
@@ -279,7 +280,7 @@ def outcomes(readings: list, threshold: float) -> dict:
 def choose_threshold(readings: list) -> float:
     """The lowest bar at which the verdicts given on the calibrate prompts are right at least
     ``PRECISION`` of the time (so the most verdicts at that precision)."""
-    from assistant.verdict import EFFECTS, combine
+    from assistant.verdicts.verdict import EFFECTS, combine
 
     for t in np.arange(0.34, 0.96, 0.02):
         given = right = 0
@@ -331,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         fit = [p for p in fit if p["pmcid"] in keep]
     trained = {}
     if not args.recalibrate:
-        from assistant.embeddings import packaged_model_path
+        from assistant.embedding.embedder import packaged_model_path
         from eval.train_reranker import export
 
         rows = examples(articles, fit, rng, args.swap_share)
@@ -352,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args, articles: dict, calibrate: list, rng: random.Random) -> dict:
-    from assistant.effects import FEATURES, comparison, cue_features
-    from assistant.verdict import LABELS, VerdictModel
+    from assistant.verdicts.effects import FEATURES, comparison, cue_features
+    from assistant.verdicts.verdict import LABELS, VerdictModel
 
     k = len(LABELS)
     identity = (np.eye(k, k + FEATURES).tolist(), [0.0] * k)
@@ -437,7 +438,7 @@ Written by `make train-verdict` (`eval/train_verdict.py`); do not edit by hand.
   fine-tuned as a cross-encoder: it reads an effect question with one quote and says whether
   the quote states the comparison's result and which way it went, for the question's first
   arm relative to its second. A softmax layer mixes its logits with the quote's statistical
-  cues (`assistant/effects.py`: p-values against the stated alpha, intervals against their
+  cues (`assistant/verdicts/effects.py`: p-values against the stated alpha, intervals against their
   null value, significance wording) and its direction words ("lower", "increased") signed by
   which arm the sentence is about (the arm after "than", "compared with" is the reference).
   Below a pooled probability of {r["threshold"]:.2f} no

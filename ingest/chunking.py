@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.language.text import Span, sentence_spans
 from assistant.models import Chunk, Document
-from assistant.text import Span, sentence_spans
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
 

@@ -21,14 +21,14 @@ from typing import Any
 
 from tqdm import tqdm
 
-from assistant.embeddings import Embedder
+from assistant.embedding.embedder import Embedder
+from assistant.embedding.sentences import SentenceVectors, embed_chunks, embed_statements
 from assistant.errors import IngestError, TrialQAError
-from assistant.lexical import embedding_header, embedding_text
+from assistant.language.text import Span
 from assistant.models import Chunk, Document
-from assistant.sentences import SentenceVectors, embed_chunks, embed_statements
+from assistant.retrieval.lexical import embedding_header, embedding_text
 from assistant.settings import Settings
-from assistant.store import FORMAT, VectorStore, chunk_metadata
-from assistant.text import Span
+from assistant.store.chroma import FORMAT, VectorStore, chunk_metadata
 from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
 

@@ -43,7 +43,7 @@ def make_settings(store: Path, **overrides):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     e = SentenceTransformerEmbedder()
     e.load()
@@ -53,7 +53,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def float32_embedder():
     """The model in float32, the reference other precisions and backends are held to."""
-    from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     e = SentenceTransformerEmbedder(precision="float32")
     e.load()
@@ -62,8 +62,8 @@ def float32_embedder():
 
 def corpus_embedding_texts() -> list[str]:
     """What ingest embeds for the shipped corpus's chunks: each in its document's context."""
-    from assistant.lexical import embedding_text
-    from assistant.store import chunk_metadata
+    from assistant.retrieval.lexical import embedding_text
+    from assistant.store.chroma import chunk_metadata
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file
     from ingest.pipeline import expand_paths

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from assistant.errors import RetrievalError
 from assistant.settings import StoreSettings
-from assistant.store import ChromaStore
+from assistant.store.chroma import ChromaStore
 from tests.conftest import CORPUS, ROOT, chroma_env, cli_env, free_port, serving
 
 NEW_TRIAL = "ZEPHYR-7"

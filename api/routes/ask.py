@@ -19,8 +19,8 @@ from api.schemas import (
     StreamSentence,
     error_responses,
 )
+from assistant.composer.streaming import pieces
 from assistant.errors import TrialQAError
-from assistant.streaming import pieces
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 log = logging.getLogger("trialqa.api")

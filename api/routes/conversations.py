@@ -22,8 +22,8 @@ from api.schemas import (
     error_responses,
 )
 from api.security import require_write_access
+from assistant.conversation.export import conversation_markdown
 from assistant.errors import NotFoundError
-from assistant.export import conversation_markdown
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 

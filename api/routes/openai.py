@@ -38,10 +38,10 @@ from api.schemas import (
     Usage,
     error_responses,
 )
+from assistant.answering.tables import table_markdown
+from assistant.composer.streaming import pieces
 from assistant.errors import InputError, NotFoundError, TrialQAError
 from assistant.models import Answer
-from assistant.streaming import pieces
-from assistant.tables import table_markdown
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 log = logging.getLogger("trialqa.api")

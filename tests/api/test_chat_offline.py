@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.routes.ask import header_value
-from assistant.conversation import Conversations, ConversationStore
+from assistant.conversation.service import Conversations, ConversationStore
 from assistant.errors import RetrievalError
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistant.conversation_store import conversation_store_path
+from assistant.conversation.history import conversation_store_path
 from tests.assistant.test_conversation_store import OLD_SCHEMA, markers_resolve
 from tests.conftest import serving
 

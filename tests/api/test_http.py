@@ -194,7 +194,7 @@ def test_openapi_and_page(http):
     ],
 )
 def test_numeric_answers_over_http_trace_every_number(http, question):
-    from assistant.verify import verify
+    from assistant.answering.verify import verify
 
     body = http.post("/v1/ask", json={"question": question}).json()
     assert not body["abstained"] and body["calculations"], body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from assistant.storelock import holding
+from assistant.store.lock import holding
 from tests.conftest import CORPUS, run_cli
 
 

@@ -1,10 +1,16 @@
 """A question wanting a finding is answered by a sentence reporting one, not by an aim, a method
-or a registered outcome that shares its words (assistant.aims), and declined, saying so, when
+or a registered outcome that shares its words (assistant.answering.aims), and declined, saying so, when
 the documents only describe what was measured."""
 
 import pytest
 
-from assistant.aims import asks_count, asks_result, describes_only, findings_first, states_count
+from assistant.answering.aims import (
+    asks_count,
+    asks_result,
+    describes_only,
+    findings_first,
+    states_count,
+)
 from tests.conftest import services_over
 
 

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from assistant.answerable import NAMES, AnswerGate, default_path, features
 from assistant.errors import ConfigError
-from assistant.query import analyse
+from assistant.language.query import analyse
+from assistant.scoring.answerable import NAMES, AnswerGate, default_path, features
 from tests.conftest import assert_answer_contract, run_cli
 
 

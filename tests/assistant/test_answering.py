@@ -117,7 +117,7 @@ def test_the_learned_scorer_answers_through_the_engine(corpus_services, rank_by,
     """rank_by 'scorer': the scorer ranks every sentence of the named trial's documents
     ('cascade': its best reread by the reranker); the answer keeps the contract and quotes the
     figure from a LINKER-SMM1 document."""
-    from assistant.answering import ExtractiveEngine
+    from assistant.answering.engine import ExtractiveEngine
 
     settings = corpus_services.settings.answer.model_copy(
         update={"rank_by": rank_by, "decline_by": decline_by}

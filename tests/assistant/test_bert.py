@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from assistant.bert import bert_folder
-from assistant.embeddings import SentenceTransformerEmbedder, packaged_model_path
+from assistant.embedding.bert import bert_folder
+from assistant.embedding.embedder import SentenceTransformerEmbedder, packaged_model_path
 from tests.conftest import ROOT, corpus_embedding_texts
 
 
@@ -77,7 +77,7 @@ def test_another_model_folder_is_run_by_sentence_transformers(tmp_path):
 def test_embedding_imports_neither_transformers_nor_sentence_transformers():
     script = (
         "import sys\n"
-        "from assistant.embeddings import SentenceTransformerEmbedder\n"
+        "from assistant.embedding.embedder import SentenceTransformerEmbedder\n"
         "v = SentenceTransformerEmbedder().encode(['Sixty patients were randomly assigned.'])\n"
         "assert v.shape == (1, 384)\n"
         "print(sorted(m for m in ('transformers', 'sentence_transformers') if m in sys.modules))\n"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from assistant.claim_numbers import check_numbers, rounds_to
-from assistant.verify import numbers_in
+from assistant.answering.verify import numbers_in
+from assistant.checking.claim_numbers import check_numbers, rounds_to
 
 LINKER = [
     "Of the total 19 patients that were available for response, we see an overall response "

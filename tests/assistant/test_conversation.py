@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.conversation import (
+from assistant.composer.streaming import pieces, split_sentences
+from assistant.conversation.service import (
     Conversations,
     ConversationStore,
     rewrite_followup,
@@ -10,7 +11,6 @@ from assistant.conversation import (
 )
 from assistant.errors import InputError, NotFoundError
 from assistant.models import Answer, Calculation, Citation
-from assistant.streaming import pieces, split_sentences
 from tests.assistant.trial_names import names_finder
 
 TRIALS = ["LINKER-SMM1", "AQUILA", "E3A06", "NCT02210780", "Mayo 20/2/20"]

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from assistant.conversation import ConversationStore as ReExported
-from assistant.conversation_store import ConversationStore, title_from_question
+from assistant.conversation.export import conversation_markdown, escape
+from assistant.conversation.history import ConversationStore, title_from_question
+from assistant.conversation.service import ConversationStore as ReExported
 from assistant.errors import InputError, NotFoundError
-from assistant.export import conversation_markdown, escape
 from assistant.models import Answer, Calculation, Citation
 
 # The schema before titles were kept (written by every release up to this one).

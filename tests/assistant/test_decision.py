@@ -1,4 +1,4 @@
-"""The yes/no decision (assistant/decision.py): which questions get one, the shipped layer
+"""The yes/no decision (assistant/verdicts/decision.py): which questions get one, the shipped layer
 against its model card on held-apart PubMedQA dev items, and the decision in a real answer
 over a small document ingested into a real store."""
 
@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from assistant.decision import (
+from assistant.errors import ConfigError
+from assistant.models import Answer, Citation, Decision
+from assistant.verdicts.decision import (
     DECISIONS,
     FEATURE_NAMES,
     default_path,
@@ -17,9 +19,7 @@ from assistant.decision import (
     read,
     with_decision,
 )
-from assistant.errors import ConfigError
-from assistant.models import Answer, Citation, Decision
-from assistant.verdict import load_verdict_model
+from assistant.verdicts.verdict import load_verdict_model
 from eval import splits
 from tests.conftest import SHARED, services_over
 
@@ -185,7 +185,7 @@ def test_decisions_can_be_switched_off(services):
 def test_pairs_read_again_when_the_verdict_memory_is_full_are_kept():
     """A full memory of read pairs drops the oldest ones, never one asked for now (a yes/no
     answer reads its document's sentences again after its quotes were read)."""
-    from assistant.verdict import VerdictModel, default_folder
+    from assistant.verdicts.verdict import VerdictModel, default_folder
 
     model = VerdictModel(default_folder(), threads=1)
     model.MEMORY = 3

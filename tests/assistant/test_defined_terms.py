@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.defined_terms import defined, with_defined
-from assistant.query import analyse
+from assistant.language.defined_terms import defined, with_defined
+from assistant.language.query import analyse
 from tests.conftest import assert_answer_contract, services_over
 
 METHODS = (

@@ -1,10 +1,10 @@
-"""Effect questions and statistical cues (assistant/effects.py), and how the verdict pools
+"""Effect questions and statistical cues (assistant/verdicts/effects.py), and how the verdict pools
 quotes (assistant/verdict.combine, opening): deterministic, no model."""
 
 import numpy as np
 import pytest
 
-from assistant.effects import (
+from assistant.verdicts.effects import (
     Comparison,
     comparison,
     cue_features,
@@ -13,7 +13,7 @@ from assistant.effects import (
     outcome_terms,
     stated_alpha,
 )
-from assistant.verdict import EFFECTS, combine, cue_spans, opening
+from assistant.verdicts.verdict import EFFECTS, combine, cue_spans, opening
 
 
 @pytest.mark.parametrize(

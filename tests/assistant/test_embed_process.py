@@ -8,7 +8,7 @@ import signal
 import numpy as np
 import pytest
 
-from assistant.embed_process import EmbeddingProcesses, shares
+from assistant.embedding.process import EmbeddingProcesses, shares
 from assistant.errors import ConfigError
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from assistant import embeddings
-from assistant.embeddings import SentenceTransformerEmbedder, hardware_bfloat16
+from assistant.embedding import embedder as embeddings
+from assistant.embedding.embedder import SentenceTransformerEmbedder, hardware_bfloat16
 from assistant.errors import ConfigError
 from assistant.factory import make_embedder
 from tests.conftest import corpus_embedding_texts, make_settings, pubmedqa_recall

@@ -1,13 +1,13 @@
-"""Document fields answer questions about themselves (assistant.fields), and a question that
+"""Document fields answer questions about themselves (assistant.answering.fields), and a question that
 asks for a figure is answered by a sentence that states one (answering._figures_first)."""
 
 import json
 
 import pytest
 
-from assistant import fields
-from assistant.answering import Candidate, _figures_first
-from assistant.query import analyse
+from assistant.answering import fields
+from assistant.answering.engine import Candidate, _figures_first
+from assistant.language.query import analyse
 from tests.conftest import services_over
 
 

@@ -4,8 +4,8 @@ nothing. Rules only; no model, no store."""
 
 import pytest
 
-from assistant.followup import rewrite, standalone_questions
-from assistant.question_parts import is_self_contained, read_question, subject_words
+from assistant.conversation.question_parts import is_self_contained, read_question, subject_words
+from assistant.conversation.rewrite import rewrite, standalone_questions
 from tests.assistant.trial_names import names_finder
 
 TRIALS = ["LINKER-SMM1", "LINKER-MM1", "AQUILA", "E3A06", "QuiRedex", "NCT02210780"]

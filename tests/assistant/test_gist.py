@@ -1,11 +1,11 @@
 """A question asking what a paper found, naming no outcome, is answered within one paper by
-its conclusion, else by the first findings of its results (assistant.gist)."""
+its conclusion, else by the first findings of its results (assistant.answering.gist)."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from assistant.gist import asks_gist, gist, heading
+from assistant.answering.gist import asks_gist, gist, heading
 from tests.conftest import services_over
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.gate import Claim, check_claim, ground, split_reply
+from assistant.composer.gate import Claim, check_claim, ground, split_reply
 from assistant.models import Chunk, Passage
 
 MIN = 0.5

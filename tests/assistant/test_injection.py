@@ -139,7 +139,7 @@ def says_42(answer) -> bool:
 
 def test_injected_documents_are_retrieved(injected_services):
     """The injections reach the passages the engines read, so the tests below test something."""
-    from assistant.query import analyse
+    from assistant.language.query import analyse
 
     reached = {
         q: {p.chunk.doc_id for p in injected_services.retriever.search(analyse(q), None, None)}
@@ -169,8 +169,8 @@ def test_extractive_answers_ignore_injected_documents(question, corpus_services,
 
 
 def test_the_prompt_quotes_passages_inside_a_fence_without_control_tokens(injected_services):
-    from assistant.llm import build_messages
-    from assistant.query import analyse
+    from assistant.composer.llm import build_messages
+    from assistant.language.query import analyse
 
     question = "What was the overall response rate in LINKER-SMM1?"
     passages = injected_services.retriever.search(analyse(question), 20, None)
@@ -216,7 +216,7 @@ LLM_K = 5
 def injected_prompts(services) -> list[tuple[str, set[str]]]:
     """Up to LLM_ASKED (question, injected doc ids in its prompt), covering as many forms as
     possible: only questions the extractive engine answers reach the model."""
-    from assistant.query import analyse
+    from assistant.language.query import analyse
 
     candidates = []
     for question in gold_questions(LLM_POOL):
@@ -235,8 +235,8 @@ def injected_prompts(services) -> list[tuple[str, set[str]]]:
 
 @pytest.fixture(scope="module")
 def injected_llm_engine(injected_services, request):
+    from assistant.composer.llm import LLMEngine
     from assistant.factory import make_engine
-    from assistant.llm import LLMEngine
 
     url = request.getfixturevalue("llama_server")  # test_llm_real's, imported above
     settings = injected_services.settings.model_copy(update={"composer": composer(url)})

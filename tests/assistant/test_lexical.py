@@ -1,8 +1,8 @@
 """The BM25 index keeps ids and filter fields only; texts are read back from the store."""
 
-from assistant.lexical import LexicalIndex
+from assistant.language.text import tokenize
 from assistant.models import Chunk, Filters, match_values
-from assistant.text import tokenize
+from assistant.retrieval.lexical import LexicalIndex
 
 
 def entries():
@@ -69,8 +69,8 @@ def _write(store, doc_id: str, text: str) -> None:
 
 
 def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(tmp_path):
-    from assistant.lexical import LexicalCache
-    from assistant.store import ChromaStore
+    from assistant.retrieval.lexical import LexicalCache
+    from assistant.store.chroma import ChromaStore
 
     store = ChromaStore(tmp_path / "store")
     _write(store, "a", "Linvoseltamab response rate was high.")
@@ -87,8 +87,8 @@ def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(tm
 
 
 def test_a_small_index_is_rebuilt_before_the_next_search(tmp_path):
-    from assistant.lexical import LexicalCache
-    from assistant.store import ChromaStore
+    from assistant.retrieval.lexical import LexicalCache
+    from assistant.store.chroma import ChromaStore
 
     store = ChromaStore(tmp_path / "store")
     _write(store, "a", "Linvoseltamab response rate was high.")

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from assistant.answering.verify import verify
+from assistant.composer.gate import split_reply
+from assistant.composer.llm import LLMEngine, build_messages, stream_answer
 from assistant.errors import ConfigError
-from assistant.gate import split_reply
-from assistant.llm import LLMEngine, build_messages, stream_answer
 from assistant.settings import ComposerSettings, Settings
-from assistant.verify import verify
 from tests.conftest import assert_answer_contract
 
 pytestmark = pytest.mark.slow
@@ -171,7 +171,7 @@ def test_a_slow_model_times_out_into_the_fallback(corpus_services):
 
 def test_an_unreachable_endpoint_falls_back(corpus_services):
     pytest.importorskip("langchain_openai")
-    from assistant.chat_models import make_chat_model
+    from assistant.composer.chat_models import make_chat_model
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -214,7 +214,7 @@ def garbage_endpoint():
 
 def test_a_malformed_reply_falls_back(corpus_services, garbage_endpoint):
     pytest.importorskip("langchain_openai")
-    from assistant.chat_models import make_chat_model
+    from assistant.composer.chat_models import make_chat_model
 
     settings = ComposerSettings(kind="openai", model="m", base_url=garbage_endpoint, timeout=5)
     answer = LLMEngine(corpus_services.engine, make_chat_model(settings), settings).answer(CRS)
@@ -274,7 +274,7 @@ def test_build_messages_numbers_passages_from_one(corpus_services):
 
 def test_make_chat_model_reads_the_settings(monkeypatch):
     pytest.importorskip("langchain_openai")
-    from assistant.chat_models import make_chat_model
+    from assistant.composer.chat_models import make_chat_model
 
     monkeypatch.setenv("MY_KEY", "sk-test")
     model = make_chat_model(

@@ -14,9 +14,9 @@ import time
 import httpx
 import pytest
 
-from assistant.gate import split_reply
+from assistant.answering.verify import verify
+from assistant.composer.gate import split_reply
 from assistant.settings import ComposerSettings
-from assistant.verify import verify
 from tests.conftest import assert_answer_contract, free_port, running, serving
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
@@ -33,7 +33,7 @@ def llama_server(tmp_path_factory):
     """``python -m llama_cpp.server`` with the packaged GGUF; yields its /v1 base URL."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed (pip install -e '.[llm]', or make llm)")
-    from assistant.chat_models import llama_server_command, packaged_gguf
+    from assistant.composer.chat_models import llama_server_command, packaged_gguf
     from assistant.errors import ConfigError
 
     try:
@@ -68,8 +68,8 @@ def check_guarantees(store, answer, extractive) -> None:
 
 @pytest.fixture(scope="module")
 def llm_engine(corpus_services, llama_server):
+    from assistant.composer.llm import LLMEngine
     from assistant.factory import make_engine
-    from assistant.llm import LLMEngine
 
     settings = corpus_services.settings.model_copy(update={"composer": composer(llama_server)})
     engine = make_engine(settings, corpus_services.retriever, corpus_services.embedder)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from assistant.answering import renumber
+from assistant.answering.engine import renumber
+from assistant.answering.numeric import figures_in, read_question
+from assistant.answering.verify import verify
 from assistant.models import Answer, Calculation, Citation
-from assistant.numeric import figures_in, read_question
-from assistant.verify import verify
 from tests.conftest import assert_answer_contract
 
 
@@ -77,7 +77,9 @@ def test_planted_wrong_numbers_are_removed_by_the_gate(corpus_services):
     gated = engine._verified(planted, None, [])
     assert gated.answer == "The ORR was 100% [1]." and len(gated.citations) == 1
     wholly_wrong = _answer("The ORR was 64% [1].", ["ORR 100% (19/19)"])
-    query = __import__("assistant.query", fromlist=["analyse"]).analyse("What was the ORR?")
+    query = __import__("assistant.language.query", fromlist=["analyse"]).analyse(
+        "What was the ORR?"
+    )
     assert engine._verified(wholly_wrong, query, []).abstained
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistant.embedding.onnx_embedder import OnnxEmbedder
 from assistant.errors import ConfigError
 from assistant.factory import make_embedder
-from assistant.onnx_embedder import OnnxEmbedder
 from tests.conftest import corpus_embedding_texts, make_settings, pubmedqa_recall
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.packing import encode_packed, pack
+from assistant.embedding.packing import encode_packed, pack
 from tests.conftest import corpus_embedding_texts
 
 

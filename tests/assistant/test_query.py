@@ -1,5 +1,5 @@
-from assistant.query import analyse
-from assistant.text import tokenize
+from assistant.language.query import analyse
+from assistant.language.text import tokenize
 
 
 def terms(question):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.errors import ConfigError
-from assistant.reranker import Reranker, default_folder, load_reranker, pair_text
+from assistant.scoring.reranker import Reranker, default_folder, load_reranker, pair_text
 from tests.conftest import SHARED, run_cli
 
 REPORT = default_folder() / "report.json"
@@ -80,8 +80,8 @@ def test_the_shipped_cascade_scores_its_report_figure_on_a_fixed_sample(embedder
     with this int8 file, within the noise of bfloat16 sentence vectors."""
     if not (SHARED / "data" / "evidence_inference").is_dir():
         pytest.skip("../shared/data is not beside the repository")
-    from assistant.query import analyse
-    from assistant.scorer import load_scorer
+    from assistant.language.query import analyse
+    from assistant.scoring.scorer import load_scorer
     from tests.assistant.ei2_sample import sample
 
     recorded = json.loads(REPORT.read_text())["sample"]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.errors import ConfigError
-from assistant.query import analyse
-from assistant.scorer import (
+from assistant.language.query import analyse
+from assistant.scoring.scorer import (
     SCALAR_FEATURES,
     AnswerScorer,
     Candidate,

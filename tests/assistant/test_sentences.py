@@ -7,9 +7,9 @@ statements itself (the older path, still taken for stores ingested before vector
 import numpy as np
 import pytest
 
-from assistant.answering import ExtractiveEngine
+from assistant.answering.engine import ExtractiveEngine
+from assistant.embedding.sentences import SentenceVectors, digest, embed_statements, statements
 from assistant.models import Chunk
-from assistant.sentences import SentenceVectors, digest, embed_statements, statements
 from tests.conftest import CORPUS
 
 INTERVIEW = CORPUS / "linker-smm1-interview.txt"
@@ -120,7 +120,7 @@ def test_answers_from_stored_vectors_equal_answers_from_embedding_at_question_ti
     Ingestor(services.store, services.embedder, services.settings).ingest([CORPUS])
     stored = CountingEmbedder(services.embedder)
     with monkeypatch.context() as m:  # nor segmented: the stored spans are the statements
-        m.setattr("assistant.answering.statements", None)
+        m.setattr("assistant.answering.engine.statements", None)
         with_stored = [_engine(services, stored).answer(q) for q in QUESTIONS]
     assert stored.documents == 0, "no sentence embedded while answering"
 

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.errors import NotFoundError
 from assistant.models import Chunk, Document, Filters
-from assistant.store import ChromaStore
+from assistant.store.chroma import ChromaStore
 from tests.conftest import ROOT
 
 
@@ -96,7 +96,7 @@ def test_generation_moves_on_every_write_and_delete(store):
 def test_sentence_vectors_are_kept_per_chunk_and_go_with_their_document(store):
     import numpy as np
 
-    from assistant.sentences import SentenceVectors
+    from assistant.embedding.sentences import SentenceVectors
 
     d = doc(text="Alpha beta gamma. Delta epsilon zeta.")
     kept = [SentenceVectors(((0, 17),), np.eye(3, dtype=np.float32)[:1], "one"),
@@ -144,7 +144,7 @@ def test_incomplete_record_is_not_listed(store):
 OTHER_PROCESS = """
 import json, sys
 from assistant.models import Chunk, Document
-from assistant.store import ChromaStore
+from assistant.store.chroma import ChromaStore
 args, action = json.loads(sys.argv[1]), sys.argv[2]
 store = ChromaStore(**args)
 if action == "write":

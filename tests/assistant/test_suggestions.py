@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from assistant.conversation.suggestions import document_facts, kinds_stated, plan
 from assistant.models import DocumentInfo, Filters
-from assistant.suggestions import document_facts, kinds_stated, plan
 
 
 def facts(doc_id: str, text: str, **metadata):

@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from assistant.models import Answer, Citation, Filters
-from assistant.tables import (
+from assistant.answering.tables import (
     NO_FIGURE,
     NOT_STATED,
     arm_in,
@@ -21,6 +20,7 @@ from assistant.tables import (
     table_markdown,
     value_in,
 )
+from assistant.models import Answer, Citation, Filters
 from tests.conftest import assert_answer_contract
 
 
@@ -219,8 +219,8 @@ def test_three_named_trials_make_three_cited_rows_over_the_corpus(corpus_service
 
 
 def test_the_conversation_export_carries_the_table_and_every_marker_resolves():
-    from assistant.conversation_store import Turn
-    from assistant.export import turn_markdown
+    from assistant.conversation.export import turn_markdown
+    from assistant.conversation.history import Turn
 
     quote = "ALPHA-1 | reported an overall response rate of 88% (22/25)."
     question = "Compare the overall response rate of ALPHA-1 and BETA"

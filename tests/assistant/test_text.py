@@ -1,4 +1,4 @@
-from assistant.text import fold, sentence_spans, tokenize
+from assistant.language.text import fold, sentence_spans, tokenize
 
 
 def test_tokenize_keeps_ids_numbers_and_compounds():
@@ -111,7 +111,7 @@ def test_sentence_spans_are_the_same_from_many_threads():
 def test_a_stopword_is_no_term_however_it_folds():
     """ "does" folds to "doe" and "only" to "onli": no question needs a sentence to say them.
     A word placing a figure or a time stays a term ("above 12", "before surgery")."""
-    from assistant.query import analyse
+    from assistant.language.query import analyse
 
     terms = [g.term for g in analyse("How much does it cost only once, above 12 mg?").groups]
     assert terms == ["cost", "abov", "12", "mg"]

@@ -1,9 +1,9 @@
-"""A question about a time point is answered only by a sentence stating it (assistant.timepoints),
+"""A question about a time point is answered only by a sentence stating it (assistant.language.timepoints),
 and declined, saying so, when no sentence does."""
 
 import pytest
 
-from assistant.timepoints import states, time_points, written
+from assistant.language.timepoints import states, time_points, written
 from tests.conftest import services_over
 
 

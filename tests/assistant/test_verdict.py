@@ -1,14 +1,14 @@
-"""The verdict on effect questions with the shipped classifier (assistant/verdict.py), through
+"""The verdict on effect questions with the shipped classifier (assistant/verdicts/verdict.py), through
 the real engine over a paper written here, and on EI2 validation prompts' annotated evidence."""
 
 import json
 
 import pytest
 
-from assistant.effects import Comparison
 from assistant.errors import ConfigError
 from assistant.models import Answer, Citation
-from assistant.verdict import (
+from assistant.verdicts.effects import Comparison
+from assistant.verdicts.verdict import (
     EFFECTS,
     combine,
     document_alpha,
@@ -123,7 +123,7 @@ def test_annotated_evidence_of_ei2_validation_prompts():
 
 
 def test_the_card_reports_validation_figures_only():
-    from assistant.verdict import default_folder
+    from assistant.verdicts.verdict import default_folder
 
     report = json.loads((default_folder() / "report.json").read_text())
     assert set(report["validation"]) >= {"macro_f1_forced", "given", "accuracy_given"}

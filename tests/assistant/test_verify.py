@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.verify import numbers_in, same_number, strip_unsupported, verify
+from assistant.answering.verify import numbers_in, same_number, strip_unsupported, verify
 
 QUOTES = [
     "Of the total 19 patients that were available for response, we see an overall response "

@@ -102,7 +102,7 @@ def test_batched_writes_keep_the_last_record_per_id_and_send_full_batches():
 def test_a_profile_names_our_functions_and_the_library_calls_they_make(tmp_path):
     from bench.query_latency import profile_summary
 
-    answer = "main (x.py:1);ExtractiveEngine.answer (assistant/answering.py:90)"
+    answer = "main (x.py:1);ExtractiveEngine.answer (assistant/answering/engine.py:90)"
     raw = tmp_path / "raw.txt"
     raw.write_text(
         f"{answer};embed (assistant/e.py:3);encode (torch/m.py:9);forward (torch/m.py:20) 6\n"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.claims import CheckResult, Claim
+from assistant.checking.claims import CheckResult, Claim
 from assistant.models import Citation
 from eval import nli4ct
 from tests.conftest import SHARED, run_cli

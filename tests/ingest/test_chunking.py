@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.language.text import sentence_spans
 from assistant.models import Document
-from assistant.text import sentence_spans
 from ingest.chunking import chunk_document, is_heading
 from ingest.loaders import load_file
 

@@ -39,7 +39,7 @@ PUBMEDQA = SHARED / "data" / "pubmedqa" / "pqal_labeled.json"
 CRASH_WRAPPER = r"""
 import json, os, signal, sys, threading
 
-from assistant import store as S
+from assistant.store import chroma as S
 
 plan = json.loads(os.environ.get("CRASH_PLAN") or "{}")
 current = {"doc": None}
@@ -179,9 +179,9 @@ def run_ingest(folder: Path, store: Path, plan: dict | None = None, kill_after=N
 
 def store_snapshot(path: Path) -> dict:
     """Everything compared between the two stores, and the consistency checks of one."""
-    from assistant.lexical import LexicalCache, LexicalIndex
-    from assistant.sentences import statements
-    from assistant.store import ChromaStore
+    from assistant.embedding.sentences import statements
+    from assistant.retrieval.lexical import LexicalCache, LexicalIndex
+    from assistant.store.chroma import ChromaStore
 
     store = ChromaStore(path)
     got = store._chunks.get(include=["documents", "metadatas", "embeddings"])
@@ -342,7 +342,7 @@ def _doc(doc_id: str, source: str, text: str = "Alpha beta. Gamma delta."):
 def test_a_write_interrupted_before_its_record_is_complete_was_already_announced(tmp_path):
     """The generation moves before the record is marked complete: a write that completed is
     never one other processes' lexical indexes were not told about."""
-    from assistant.store import ChromaStore
+    from assistant.store.chroma import ChromaStore
 
     store = ChromaStore(tmp_path / "store")
     store.write_document(*_doc("a", "a.txt"))
@@ -360,7 +360,7 @@ def test_a_write_interrupted_before_its_record_is_complete_was_already_announced
 
 
 def test_a_delete_interrupted_never_leaves_a_complete_record_without_chunks(tmp_path):
-    from assistant.store import ChromaStore
+    from assistant.store.chroma import ChromaStore
 
     store = ChromaStore(tmp_path / "store")
     store.write_document(*_doc("a", "a.txt"))
@@ -389,7 +389,7 @@ def test_abandoned_records_of_vanished_files_are_dropped_and_their_ids_freed(tmp
     """An interrupted write of a file deleted since is removed by the next ingest of its
     folder (only of its folder, and only when the file is gone); its id is free again."""
     from assistant.settings import Settings
-    from assistant.store import ChromaStore
+    from assistant.store.chroma import ChromaStore
     from ingest.loaders import display_source
     from ingest.pipeline import Ingestor
 

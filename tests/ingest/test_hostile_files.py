@@ -205,7 +205,7 @@ def test_folder_of_hostile_and_good_files_through_the_cli(tmp_path, fetch_counte
     assert all(stat.S_ISDIR(after.pop(k)[0]) for k in torch_cache) and len(torch_cache) <= 1
     assert after == before, "nothing written outside the store"
     assert fetched == []
-    from assistant.store import ChromaStore
+    from assistant.store.chroma import ChromaStore
 
     documents = ChromaStore(store).list_documents()
     assert sorted(Path(d.source).name for d in documents) == sorted(readable)

@@ -125,8 +125,8 @@ def test_chunk_vectors_setting(mode, tmp_path, embedder):
     import numpy as np
 
     from assistant.factory import build
-    from assistant.lexical import embedding_header, embedding_text
-    from assistant.text import sentence_spans
+    from assistant.language.text import sentence_spans
+    from assistant.retrieval.lexical import embedding_header, embedding_text
     from tests.assistant.test_sentences import CountingEmbedder
     from tests.conftest import make_settings
 

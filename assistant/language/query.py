@@ -1,0 +1,100 @@
+"""What a question asks about: its weighted term groups and its expanded forms.
+
+A question like "What was the CRS rate?" becomes two term groups, ``crs`` (satisfied by the
+abbreviation or by every word of "cytokine release syndrome") and ``rate``. Retrieval uses the
+expanded text and tokens; answering measures how much of the question's weight a passage
+covers, which is what decides between an answer and an abstention.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from assistant.language.text import is_content, surface_words, tokenize
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, list[str]]:
+    raw = json.loads(resources.files("assistant").joinpath("data/abbreviations.json").read_text())
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, list[str]]:
+    """Alternatives of question words, keyed by the word's folded term."""
+    raw = json.loads(resources.files("assistant").joinpath("data/synonyms.json").read_text())
+    out: dict[str, list[str]] = {}
+    for word, alternatives in raw.items():
+        if not word.startswith("_"):
+            out.setdefault(tokenize(word)[0], []).extend(alternatives)
+    return out
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """One thing the question names; satisfied by ``term`` or by all words of an alternative."""
+
+    surface: str
+    term: str
+    alternatives: tuple[frozenset[str], ...] = ()
+
+    def satisfied_by(self, tokens: set[str]) -> bool:
+        if self.term in tokens:
+            return True
+        return any(alt <= tokens for alt in self.alternatives)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    groups: tuple[TermGroup, ...]
+    dense_text: str = ""
+    lexical_tokens: tuple[str, ...] = field(default=())
+    # (short form, long form) the documents in scope define (assistant.language.defined_terms)
+    defined: tuple[tuple[str, str], ...] = field(default=())
+
+
+@lru_cache(maxsize=1)
+def _abbreviations_by_upper() -> dict[str, list[str]]:
+    return {k.upper(): v for k, v in abbreviations().items()}
+
+
+def _expansions(surface: str) -> list[str]:
+    """Expansions of an abbreviation: exact case, or any case for words of 3+ letters."""
+    exact = abbreviations().get(surface)
+    if exact is not None:
+        return exact
+    return _abbreviations_by_upper().get(surface.upper(), []) if len(surface) >= 3 else []
+
+
+def content_terms(phrase: str) -> frozenset[str]:
+    """The content terms of a phrase (an expansion, a synonym, a long form)."""
+    return frozenset(term for _, term in surface_words(phrase) if is_content(term))
+
+
+def analyse(question: str) -> Query:
+    groups: list[TermGroup] = []
+    seen: set[str] = set()
+    expansions: list[str] = []
+    previous = ""
+    for surface, term in surface_words(question):
+        after_how, previous = previous == "how", term
+        if after_how or not is_content(term) or term in seen:  # "how long", "how often": framing
+            continue
+        seen.add(term)
+        phrases = _expansions(surface)
+        expansions.extend(phrases)
+        alternatives = tuple(content_terms(p) for p in phrases + synonyms().get(term, []))
+        alternatives = tuple(alt for alt in alternatives if alt)
+        groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
+    dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"
+    lexical = tokenize(question) + [t for p in expansions for t in tokenize(p)]
+    return Query(
+        text=question,
+        groups=tuple(groups),
+        dense_text=dense_text,
+        lexical_tokens=tuple(t for t in lexical if is_content(t)),
+    )
