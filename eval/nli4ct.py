@@ -66,7 +66,9 @@ def record_document(record: dict, section: str, role: str):
     from assistant.models import Document
     from ingest.loaders import normalise
 
-    parts, spans, at = [], [], 0
+    parts: list[str] = []
+    spans: list[tuple[int, int] | None] = []
+    at = 0
     for line in record.get(section) or []:
         text = normalise(line)
         if not text:
@@ -138,7 +140,8 @@ def run_nli4ct(
                 documents[doc.doc_id], spans[doc.doc_id] = doc, (role, lines)
     _ingest(services, list(documents.values()), progress)
     checker = checker_for(services.engine)
-    gold, said, forced, verdicts, latencies = [], [], [], Counter(), []
+    gold, said, forced, latencies = [], [], [], []
+    verdicts: Counter[str] = Counter()
     evidence_f1, tp, n_pred, n_gold = [], 0, 0, 0
     for _, item in tqdm(items, desc="nli4ct", unit="statement", disable=not progress):
         section = item["Section_id"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -139,7 +140,9 @@ def remove_furniture(pages: list[Page]) -> None:
 
 
 # -- 4. columns and reading order ---------------------------------------------------------
-def gutters(found: list[Run], known: list[tuple[float, float]] = ()) -> list[tuple[float, float]]:
+def gutters(
+    found: list[Run], known: Sequence[tuple[float, float]] = ()
+) -> list[tuple[float, float]]:
     """x-ranges between columns: covered by no narrow run, with lines of prose (not a
     table's numbers) flush on both sides; or, where a gutter of the document's other pages
     (``known``) lies, flush lines of any kind."""
@@ -155,7 +158,8 @@ def gutters(found: list[Run], known: list[tuple[float, float]] = ()) -> list[tup
         for x in range(max(0, int(r.x0 - left)), min(width, int(r.x1 - left) + 1)):
             cover[x] += 1
     # a wide block's short lines may cross a gutter: "empty" is a third of a column's cover
-    found, x, low = [], 0, max(2, sorted(cover)[3 * width // 4] // 3)
+    gaps: list[tuple[float, float]] = []
+    x, low = 0, max(2, sorted(cover)[3 * width // 4] // 3)
     while x < width:
         if cover[x] <= low:
             end = x
@@ -170,10 +174,10 @@ def gutters(found: list[Run], known: list[tuple[float, float]] = ()) -> list[tup
                 # short lines beside a gutter widen it: the narrowest one seen elsewhere holds
                 overlaps = [(ka, kb) for ka, kb in known if a < kb and ka < b]
                 ka, kb = min(overlaps, key=lambda g: g[1] - g[0], default=(a, b))
-                found.append((max(a, ka), min(b, kb)))
+                gaps.append((max(a, ka), min(b, kb)))
             x = end
         x += 1
-    return found
+    return gaps
 
 
 def _prose_lines(words: list[int]) -> bool:

@@ -113,16 +113,16 @@ def find_tables(
     # a grid lies inside one column or across the page: two columns of prose are no grid
     gaps = gutters(rest) if gaps is None else gaps
     edges = [-1e9] + [x for g in gaps for x in g] + [1e9]
-    groups: dict[int, list[Run]] = {}
+    columns: dict[int, list[Run]] = {}
     for r in rest:
-        inside = [
+        placed = [
             k
             for k in range(len(gaps) + 1)
             if r.x0 >= edges[2 * k] - 3 and r.x1 <= edges[2 * k + 1] + 3
         ]
-        groups.setdefault(inside[0] if inside else -1, []).append(r)
+        columns.setdefault(placed[0] if placed else -1, []).append(r)
     out = None
-    for group in groups.values():
+    for group in columns.values():
         grid, found = _grid_tables(page, group, used, carried)
         items += grid
         out = out or found

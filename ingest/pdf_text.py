@@ -21,7 +21,7 @@ _CLOSING = (".", "!", "?", ":", ";", '"', "\u201d", ")", "]")
 
 
 def body_size(items: list[Item]) -> float:
-    sizes = Counter()
+    sizes: Counter[float] = Counter()
     for it in items:
         if not it.table:
             sizes[it.size] += len(it.text)

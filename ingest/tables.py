@@ -130,7 +130,7 @@ def _layout(text: str, carried: list[tuple[int, str]] | None):
             and _aligned(carried, header)
             and [v for _, v in header] != [v for _, v in carried]
         )
-        top = carried if continues else header
+        top = carried if continues and carried is not None else header
         j = i if continues else i + 1
         if len(top) >= 2:
             while j < len(lines):

@@ -61,7 +61,7 @@ def _add_route(calculator: Calculator) -> None:
     model = calculator.input_model
 
     def run(body: model) -> Calculation:  # type: ignore[valid-type]
-        return calculate(calculator.name, body.model_dump(exclude_unset=True))
+        return calculate(calculator.name, body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
 
     run.__name__ = f"calculate_{calculator.name}"
     router.add_api_route(

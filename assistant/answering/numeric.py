@@ -140,9 +140,9 @@ def read_question(question: str) -> NumericAsk:
     stated = tuple(figures_in(plain).pairs)
     stated_percent = None
     if m := _PERCENT_OF.search(plain):
-        value = m.group("p")
-        decimals = len(value.split(".")[1]) if "." in value else 0
-        stated_percent = (float(value), decimals, _int(m.group("n")))
+        written = m.group("p")
+        decimals = len(written.split(".")[1]) if "." in written else 0
+        stated_percent = (float(written), decimals, _int(m.group("n")))
         stated = tuple(p for p in stated if not (p.start >= m.start() and p.end <= m.end()))
     return NumericAsk(
         interval=bool(_INTERVAL.search(question)),

@@ -152,8 +152,8 @@ def value_in(quote: str) -> tuple[str, int, int] | None:
         p = figures.percents[0]
         return quote[p.start : p.end], p.start, p.end
     if figures.pairs:
-        p = figures.pairs[0]
-        return quote[p.start : p.end], p.start, p.end
+        pair = figures.pairs[0]
+        return quote[pair.start : pair.end], pair.start, pair.end
     if m := _UNIT.search(quote):
         return m.group(0), m.start(), m.end()
     return None
@@ -177,8 +177,8 @@ def n_in(quote: str, start: int, end: int) -> str | None:
     total, else "<N> patients"."""
     near = [m for m in _N_EQUALS.finditer(quote)]
     if near:
-        m = min(near, key=lambda m: abs(m.start() - start))
-        return m.group(1)
+        nearest = min(near, key=lambda m: abs(m.start() - start))
+        return nearest.group(1)
     for pair in figures_in(quote).pairs:
         if pair.start >= end - 1 or abs(pair.start - end) <= 3 or pair.start <= start:
             return str(pair.total)

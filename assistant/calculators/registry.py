@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -119,7 +119,8 @@ class Calculator:
 
     @property
     def example(self) -> dict[str, Any]:
-        return self.input_model.model_config["json_schema_extra"]["examples"][0]
+        extra = cast(dict[str, Any], self.input_model.model_config["json_schema_extra"])  # _inputs
+        return extra["examples"][0]
 
 
 CALCULATORS: dict[str, Calculator] = {

@@ -115,7 +115,7 @@ def _render_compare(r: ArmComparison) -> str:
     )
     if r.number_needed is not None:
         text += f"; {r.number_needed_kind} {math.ceil(round(r.number_needed, 9))}"
-        if r.nn_ci_low is not None:
+        if r.nn_ci_low is not None and r.nn_ci_high is not None:
             text += f" ({level} {_interval(_num(r.nn_ci_low, 1), _num(r.nn_ci_high, 1))})"
         else:
             text += f" ({level} of the difference includes 0)"

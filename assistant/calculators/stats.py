@@ -63,15 +63,21 @@ def _part(name: str, value: Any, whole_name: str, whole: int) -> int:
     return value
 
 
+def _is(value: Any, kind: type) -> bool:
+    """Whether ``value`` is a number of ``kind`` (numbers.Real or Integral), a bool not counting.
+    A plain bool, so the value stays ``Any``: the numbers ABCs declare no comparisons."""
+    return not isinstance(value, bool) and isinstance(value, kind)
+
+
 def _confidence(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < 1:
+    if not _is(value, Real) or not 0 < value < 1:
         raise CalculatorInputError(
             f"confidence must be a fraction strictly between 0 and 1 (e.g. 0.95), got {value!r}"
         )
     return float(value)
 
 
-def _method(value: Any) -> str:
+def _method(value: Any) -> Method:
     if value not in _STATSMODELS_METHOD:
         raise CalculatorInputError(f"method must be 'clopper-pearson' or 'wilson', got {value!r}")
     return value
@@ -114,12 +120,12 @@ def response_rate(
 
 
 def _reported(percent: Any, decimals: Any) -> tuple[Fraction, int]:
-    if isinstance(decimals, bool) or not isinstance(decimals, Integral) or not 0 <= decimals <= 6:
+    if not _is(decimals, Integral) or not 0 <= decimals <= 6:
         raise CalculatorInputError(f"decimals must be a whole number from 0 to 6, got {decimals!r}")
-    if isinstance(percent, bool) or not isinstance(percent, Real) or not 0 <= percent <= 100:
+    if not _is(percent, Real) or not 0 <= percent <= 100:
         raise CalculatorInputError(f"percent must be between 0 and 100, got {percent!r}")
     written = Decimal(str(percent))
-    places = max(0, -written.normalize().as_tuple().exponent)
+    places = max(0, -int(written.normalize().as_tuple().exponent))  # finite: checked above
     if places > decimals:
         raise CalculatorInputError(
             f"percent {percent} has {places} decimal place(s); pass decimals={places}"
@@ -273,7 +279,7 @@ def compare_arms(
     rd_high = min(max(float(high), rd), 1.0)
     notes: list[str] = []
 
-    cells = [[events_a, n_a - events_a], [events_b, n_b - events_b]]
+    cells: list[list[float]] = [[events_a, n_a - events_a], [events_b, n_b - events_b]]
     correction = None
     if 0 in cells[0] or 0 in cells[1]:
         correction = HALDANE

@@ -183,7 +183,7 @@ class ClaimChecker:
             numbers.append(
                 ClaimNumber(
                     text=found.text,
-                    status=found.status,  # type: ignore[arg-type]
+                    status=found.status,
                     source_says=says,
                     cited=[i + 1 for i in found.cited],
                 )

@@ -16,7 +16,7 @@ the reference labels: every marker resolves to the reference of the same number 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,7 +97,7 @@ def calculation(calc: Calculation) -> str:
 def table(t: EvidenceTable) -> list[str]:
     """An evidence table as Markdown lines: cell text escaped, its ``[n]`` markers kept."""
 
-    def cell(text: str, cited: list[int] = ()) -> str:
+    def cell(text: str, cited: Sequence[int] = ()) -> str:
         shown = escape(text).replace("|", "\\|").replace("\n", " ")
         return " ".join([shown, "".join(f"[{n}]" for n in cited)]).strip()
 

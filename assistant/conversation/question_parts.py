@@ -240,10 +240,14 @@ def _scope(body: str, names: Sequence[str]) -> tuple[int, int] | None:
         if word in STOPWORDS and word not in DETERMINERS:
             break
     for _ in range(3):  # "in the final QuiRedex [update]", "of the E3A06 [journal report]"
-        m = re.match(r"\s+([\w/-]+)", body[end:])
-        if not m or m.group(1).lower() in STOPWORDS or m.group(1)[:1].isupper():
+        word_after = re.match(r"\s+([\w/-]+)", body[end:])
+        if (
+            not word_after
+            or word_after.group(1).lower() in STOPWORDS
+            or word_after.group(1)[:1].isupper()
+        ):
             break
-        end += m.end()
+        end += word_after.end()
     return start, end
 
 

@@ -179,8 +179,8 @@ def _qualify(parts: Parts, fragment: str) -> str:
                 body = body[: adjective.start()] + body[adjective.end() :].lstrip()
         return f"{body} {fragment}?"
     for pattern in (GRADE, TIME_ADJ):
-        if pattern.search(fragment) and (old := pattern.search(outside)):
-            return f"{body[: old.start()]}{fragment}{body[old.end() :]}?"
+        if pattern.search(fragment) and (said := pattern.search(outside)):
+            return f"{body[: said.start()]}{fragment}{body[said.end() :]}?"
     if parts.core is None:
         return f"{body} {fragment}?"
     at = parts.core[0]

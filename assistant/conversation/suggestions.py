@@ -144,7 +144,7 @@ def document_facts(info: DocumentInfo, text: str) -> DocumentFacts:
 
 
 def _filter_metadata(info: DocumentInfo) -> dict:
-    meta = {"doc_id": info.doc_id}
+    meta: dict[str, object] = {"doc_id": info.doc_id}
     for key in ("trial", "nct_id", "source_type"):
         meta[f"match_{key}"] = match_values(info.metadata.get(key))
     return meta
@@ -175,8 +175,8 @@ def plan(
             if wanted and key not in wanted:
                 continue  # a document naming several trials: only the trial filtered on
             subject = subjects.setdefault(key, _Subject(name, {}))
-            for kind in doc.stated.get(name, frozenset()):
-                subject.doc_ids.setdefault(kind, []).append(doc.doc_id)
+            for stated_kind in doc.stated.get(name, frozenset()):
+                subject.doc_ids.setdefault(stated_kind, []).append(doc.doc_id)
     ranked = sorted(
         (s for s in subjects.values() if s.doc_ids),
         key=lambda s: (-s.documents, -len(s.doc_ids), (s.name or "").casefold(), s.name or ""),

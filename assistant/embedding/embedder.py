@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.embedding.packing import encode_packed
 from assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 
 @runtime_checkable
@@ -81,7 +84,9 @@ class SentenceTransformerEmbedder(Embeddings):
         hardware = device == "cpu" and precision == "auto" and hardware_bfloat16()
         self.dtype = "bfloat16" if hardware else "float32" if precision == "auto" else precision
         self._model = None
-        self._tokenizer = None  # set when the folder holds a BERT run by assistant.embedding.bert
+        self._tokenizer: Tokenizer | None = (
+            None  # set when the folder holds a BERT run by assistant.embedding.bert
+        )
         self._lock = threading.Lock()
 
     @property

@@ -27,12 +27,16 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.embedding.embedder import packaged_model_path
 from assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 RECIPE = "meanpool-l2-opset17-ort-bert-fused-qint8-per-channel-ffn-out-float-v1"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -184,7 +188,7 @@ class OnnxEmbedder(Embeddings):
         self.cache_dir = cache_dir
         self.threads = threads
         self._session = None
-        self._tokenizer = None
+        self._tokenizer: Tokenizer | None = None
         self._dimension = 0
         self._lock = threading.Lock()
 
@@ -239,6 +243,7 @@ class OnnxEmbedder(Embeddings):
         return self._session
 
     def _run(self, session, texts: list[str]) -> np.ndarray:
+        assert self._tokenizer is not None, "set with the session"
         encoded = self._tokenizer.encode_batch(texts)
         feed = {
             "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),

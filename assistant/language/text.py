@@ -188,7 +188,7 @@ def _segmenter():
         # pysbd passes its patterns to re as strings (hundreds of fixed ones, more made from
         # the text), and re keeps only the last 512 it compiled, so most are compiled again
         # for every paragraph. Room for 4,096 takes about a third off segmenting.
-        re._MAXCACHE = max(getattr(re, "_MAXCACHE", 0), 4096)
+        re._MAXCACHE = max(getattr(re, "_MAXCACHE", 0), 4096)  # type: ignore[attr-defined]
         segmenter = _local.segmenter = _segmenter_class()(
             language="en", clean=False, char_span=True
         )

@@ -117,8 +117,8 @@ def features(question: str, quotes: Sequence[str], probabilities: np.ndarray) ->
         row += [0.0] * 6
     found = [c for q in quotes for c in cues(q)]
     for kind in ("p-value", "interval", "words"):
-        for significant in (True, False):
-            n = sum(1 for c in found if c.kind == kind and c.significant == significant)
+        for said_significant in (True, False):
+            n = sum(1 for c in found if c.kind == kind and c.significant == said_significant)
             row.append(min(n, 3) / 3)
     row += [_share(_NEGATION, quotes), _share(_HEDGE, quotes), _share(_POSITIVE, quotes)]
     row += [_share(_NULL, quotes), float(bool(_NEGATION.search(question or "")))]

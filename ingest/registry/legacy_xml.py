@@ -80,7 +80,8 @@ def from_xml(root: ET.Element) -> Study:
                 s.design.append(f"{child.tag.replace('_', ' ')}: {child.text.strip().lower()}")
     enrol = root.find("enrollment")
     if enrol is not None and enrol.text:
-        kind = f" ({enrol.get('type').lower()})" if enrol.get("type") else ""
+        counted = enrol.get("type")
+        kind = f" ({counted.lower()})" if counted else ""
         s.enrollment = f"{enrol.text.strip()} participants{kind}"
     for iv in root.findall("intervention"):
         s.interventions.append(f"{_t(iv, 'intervention_type')}: {_t(iv, 'intervention_name')}")
@@ -109,20 +110,20 @@ def from_xml(root: ET.Element) -> Study:
         "Last update posted", ""
     )
     for kind in ("primary", "secondary"):
-        for o in root.findall(f"{kind}_outcome"):
-            s.planned_outcomes.append((kind, _t(o, "measure"), _t(o, "time_frame")))
+        for planned in root.findall(f"{kind}_outcome"):
+            s.planned_outcomes.append((kind, _t(planned, "measure"), _t(planned, "time_frame")))
 
     results = root.find("clinical_results")
     flow = results.find("participant_flow") if results is not None else None
     if flow is not None:
         s.flow_groups = {
-            g.get("group_id"): _t(g, "title") or g.get("group_id")
+            g.get("group_id", ""): _t(g, "title") or g.get("group_id", "")
             for g in flow.iterfind("group_list/group")
         }
         for period in flow.iterfind("period_list/period"):
             for ms in period.iterfind("milestone_list/milestone"):
                 counts = {
-                    x.get("group_id"): x.get("count", "")
+                    x.get("group_id", ""): x.get("count", "")
                     for x in ms.iterfind("participants_list/participants")
                 }
                 s.flow.append((_t(period, "title"), _t(ms, "title").lower(), counts))
@@ -139,7 +140,7 @@ def from_xml(root: ET.Element) -> Study:
             param=_t(m, "param").lower(),
             dispersion=_t(m, "dispersion"),
             groups={
-                g.get("group_id"): _t(g, "title") or g.get("group_id")
+                g.get("group_id", ""): _t(g, "title") or g.get("group_id", "")
                 for g in node.iterfind("group_list/group")
             },
         )
@@ -147,7 +148,7 @@ def from_xml(root: ET.Element) -> Study:
             analysed = m.find("analyzed_list/analyzed")
             if analysed is not None:
                 o.analysed = {
-                    c.get("group_id"): c.get("value", "")
+                    c.get("group_id", ""): c.get("value", "")
                     for c in analysed.iterfind("count_list/count")
                 }
             for cls in m.iterfind("class_list/class"):
@@ -157,7 +158,7 @@ def from_xml(root: ET.Element) -> Study:
                             _t(cls, "title"),
                             _t(cat, "title"),
                             {
-                                x.get("group_id"): Measurement(
+                                x.get("group_id", ""): Measurement(
                                     x.get("value", ""),
                                     x.get("lower_limit", ""),
                                     x.get("upper_limit", ""),
@@ -166,7 +167,7 @@ def from_xml(root: ET.Element) -> Study:
                                 for x in cat.iterfind("measurement_list/measurement")
                             },
                             {
-                                x.get("group_id"): x.get("value", "")
+                                x.get("group_id", ""): x.get("value", "")
                                 for x in cls.iterfind("analyzed_list/analyzed[1]/count_list/count")
                             },
                         )
@@ -175,7 +176,7 @@ def from_xml(root: ET.Element) -> Study:
             o.analyses.append(
                 Analysis(
                     groups=[
-                        o.groups.get(g.text, g.text or "")
+                        o.groups.get(g.text or "", g.text or "")
                         for g in a.iterfind("group_id_list/group_id")
                     ],
                     param_type=_t(a, "param_type"),
@@ -193,15 +194,15 @@ def from_xml(root: ET.Element) -> Study:
     if events is not None:
         s.ae_time_frame = _t(events, "time_frame")
         s.ae_groups = {
-            g.get("group_id"): _t(g, "title") or g.get("group_id")
+            g.get("group_id", ""): _t(g, "title") or g.get("group_id", "")
             for g in events.iterfind("group_list/group")
         }
         for serious, tag in ((True, "serious_events"), (False, "other_events")):
             for cat in events.iterfind(f"{tag}/category_list/category"):
                 organ = _t(cat, "title")
                 for ev in cat.iterfind("event_list/event"):
-                    counts = {
-                        c.get("group_id"): (
+                    affected = {
+                        c.get("group_id", ""): (
                             c.get("subjects_affected", ""),
                             c.get("subjects_at_risk", ""),
                         )
@@ -209,7 +210,7 @@ def from_xml(root: ET.Element) -> Study:
                     }
                     term = _t(ev, "sub_title")
                     if organ == "Total":
-                        s.ae_totals.append((_total_label(term, serious), counts))
+                        s.ae_totals.append((_total_label(term, serious), affected))
                     else:
-                        s.events.append(AdverseEvent(serious, term, organ, counts))
+                        s.events.append(AdverseEvent(serious, term, organ, affected))
     return s

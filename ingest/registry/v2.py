@@ -101,8 +101,10 @@ def from_v2(record: dict[str, Any]) -> Study:
         "Last update posted", ""
     )
     for kind, key in (("primary", "primaryOutcomes"), ("secondary", "secondaryOutcomes")):
-        for o in _ds(_d(p.get("outcomesModule")).get(key)):
-            s.planned_outcomes.append((kind, _text(o.get("measure")), _text(o.get("timeFrame"))))
+        for planned in _ds(_d(p.get("outcomesModule")).get(key)):
+            s.planned_outcomes.append(
+                (kind, _text(planned.get("measure")), _text(planned.get("timeFrame")))
+            )
 
     flow = _d(r.get("participantFlowModule"))
     s.flow_groups = _groups(flow.get("groups"))
@@ -176,13 +178,13 @@ def from_v2(record: dict[str, Any]) -> Study:
         ("Serious adverse events", "serious"),
         ("Other (non-serious) adverse events", "other"),
     ):
-        counts = {
+        affected = {
             g["id"]: (_num(g.get(f"{key}NumAffected")), _num(g.get(f"{key}NumAtRisk")))
             for g in groups
             if g.get("id") and g.get(f"{key}NumAtRisk") is not None
         }
-        if counts:
-            s.ae_totals.append((label, counts))
+        if affected:
+            s.ae_totals.append((label, affected))
     for serious, key in ((True, "seriousEvents"), (False, "otherEvents")):
         for ev in _ds(ae.get(key), "term"):
             s.events.append(
