@@ -1,4 +1,5 @@
-"""Wire models of the HTTP API, kept apart from the core's models."""
+"""Wire models of the HTTP API, kept apart from the core's models (the OpenAI-compatible
+chat's are in ``api/openai_schemas.py``)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,7 @@ from assistant.conversation.history import LIST_MAX, TITLE_MAX_CHARS
 from assistant.conversation.service import Conversation, ConversationSummary
 from assistant.conversation.suggestions import KIND_NAMES
 from assistant.conversation.suggestions import LIMIT_MAX as SUGGESTION_LIMIT_MAX
-from assistant.models import (
-    Answer,
-    Calculation,
-    Citation,
-    DocumentInfo,
-    EvidenceTable,
-    Filters,
-)
+from assistant.models import Answer, DocumentInfo, Filters
 
 # Bounds on what a request may hold, so every oversized part is a 422 naming the field. The
 # question's own limit (TRIALQA_ANSWER__MAX_QUESTION_CHARS, 2,000 by default) is checked after
@@ -29,8 +23,6 @@ QUESTION_MAX_CHARS = 100_000
 CONVERSATION_ID_MAX_CHARS = 128
 FILTER_MAX_VALUES = 20
 FILTER_VALUE_MAX_CHARS = 200
-CHAT_MAX_MESSAGES = 100
-CHAT_MAX_PARTS = 100
 MESSAGE_MAX_CHARS = 100_000
 
 # A length bound also makes pydantic refuse a string that is not valid Unicode (a lone surrogate
@@ -279,139 +271,3 @@ class UploadResult(BaseModel):
 class DeleteResult(BaseModel):
     doc_id: str
     deleted: bool = True
-
-
-# -- OpenAI-compatible chat -------------------------------------------------------------------
-
-MODEL_ID = "trialqa-extractive"
-
-
-class ContentPart(BaseModel):
-    """One OpenAI content part; the ``text`` of ``type: "text"`` parts is read."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = Field(max_length=64, description="text, image_url, ...")
-    text: str | None = Field(default=None, max_length=MESSAGE_MAX_CHARS)
-
-
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"] = Field(
-        description="Who wrote the message; the user messages are the questions."
-    )
-    content: (
-        Annotated[str, StringConstraints(max_length=MESSAGE_MAX_CHARS)]
-        | Annotated[list[ContentPart], Field(max_length=CHAT_MAX_PARTS)]
-        | None
-    ) = Field(default=None, description="Text, or OpenAI content parts (the text parts are read).")
-
-
-class ChatCompletionRequest(BaseModel):
-    """OpenAI's chat request. Sampling options (temperature, top_p, max_tokens, n, stop, ...)
-    are accepted and ignored: the extractive engine quotes, it does not sample."""
-
-    model_config = ConfigDict(extra="allow")
-
-    model: str = Field(
-        default=MODEL_ID, max_length=256, description=f"Any value; answered by {MODEL_ID}."
-    )
-    messages: list[ChatMessage] = Field(
-        min_length=1,
-        max_length=CHAT_MAX_MESSAGES,
-        description="The last user message is the question; earlier user messages are the "
-        "conversation its follow-up is resolved against.",
-    )
-    stream: bool = Field(default=False, description="OpenAI-style server-sent chunks.")
-    top_k: int | None = Field(default=None, ge=1, le=50, description="TrialQA: passages.")
-    filters: RequestFilters | None = Field(
-        default=None, description="TrialQA: only these passages."
-    )
-
-
-class ChatResponseMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str = Field(
-        description="The answer, with [n] markers referring to citations[].n; with an evidence "
-        "table, the table follows as Markdown (cells carrying their [n])."
-    )
-    citations: list[Citation] = Field(default_factory=list)
-    calculations: list[Calculation] = Field(default_factory=list)
-    table: EvidenceTable | None = Field(default=None, description="TrialQA: the evidence table.")
-
-
-class ChatChoice(BaseModel):
-    index: int = 0
-    message: ChatResponseMessage
-    finish_reason: str = "stop"
-    logprobs: None = None
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = Field(description="Words of the messages (no tokenizer is involved).")
-    completion_tokens: int = Field(description="Words of the answer.")
-    total_tokens: int
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[ChatChoice]
-    usage: Usage
-    citations: list[Citation] = Field(
-        description="TrialQA: the answer's citations (as in the message); quote == "
-        "document text[start:end]."
-    )
-    calculations: list[Calculation] = Field(description="TrialQA: the answer's calculations.")
-    abstained: bool = Field(description="TrialQA: the documents do not hold the answer.")
-    standalone_question: str = Field(description="TrialQA: the question that was answered.")
-    table: EvidenceTable | None = Field(
-        default=None,
-        description="TrialQA: a comparison's evidence table (as in the message; null otherwise).",
-    )
-
-
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int = 0
-    owned_by: str = "trialqa"
-
-
-class ModelList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[ModelCard]
-
-
-class ChatChunkDelta(BaseModel):
-    role: Literal["assistant"] | None = Field(default=None, description="In the first chunk.")
-    content: str | None = Field(default=None, description="The next answer sentence.")
-    citations: list[Citation] | None = Field(
-        default=None, description="TrialQA: the citations this sentence's markers refer to."
-    )
-
-
-class ChatChunkChoice(BaseModel):
-    index: int = 0
-    delta: ChatChunkDelta
-    finish_reason: Literal["stop"] | None = None
-    logprobs: None = None
-
-
-class ChatCompletionChunk(BaseModel):
-    """One ``data:`` event of ``POST /v1/chat/completions`` with ``stream: true``; the final
-    chunk (``finish_reason: "stop"``) carries the TrialQA fields and the usage."""
-
-    id: str
-    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
-    created: int
-    model: str
-    choices: list[ChatChunkChoice]
-    citations: list[Citation] | None = None
-    calculations: list[Calculation] | None = None
-    abstained: bool | None = None
-    standalone_question: str | None = None
-    usage: Usage | None = None

@@ -99,13 +99,13 @@ def old_loader() -> Loader | None:
     try:
         from pypdf import PdfReader, apply_configuration
 
-        from ingest.loaders import (
+        from ingest.pdf_limits import (
             MAX_PDF_CONTENT_BYTES,
             MAX_PDF_PAGES,
             PDF_BOMB_FLOOR,
             PDF_BOMB_RATIO,
             PDF_LIMITS,
-            _pdf_content_bytes,
+            pdf_content_bytes,
         )
         from ingest.tables import layout_pages
     except ImportError:
@@ -119,7 +119,7 @@ def old_loader() -> Loader | None:
             if len(reader.pages) > MAX_PDF_PAGES:
                 raise ValueError(f"{name}: too many pages")
             limit = min(MAX_PDF_CONTENT_BYTES, max(PDF_BOMB_FLOOR, PDF_BOMB_RATIO * len(data)))
-            if _pdf_content_bytes(reader, limit) > limit:
+            if pdf_content_bytes(reader, limit) > limit:
                 raise ValueError(f"{name}: a decompression bomb")
             pages = [p.extract_text(extraction_mode="layout") or "" for p in reader.pages]
             title = (reader.metadata.title if reader.metadata else None) or None

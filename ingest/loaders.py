@@ -19,7 +19,6 @@ import re
 import stat
 import unicodedata
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -28,33 +27,21 @@ import yaml
 from assistant.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
 from assistant.models import Document
 from ingest import registry
-from ingest.tables import markdown_tables, row_lines
+from ingest.html_text import HTMLText
+from ingest.pdf_limits import (
+    MAX_PDF_CONTENT_BYTES,
+    MAX_PDF_PAGES,
+    PDF_BOMB_FLOOR,
+    PDF_BOMB_RATIO,
+    PDF_LIMITS,
+    pdf_content_bytes,
+)
+from ingest.tables import markdown_tables
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TITLE_CHARS = 300
 MAX_METADATA_KEYS = 100
 MAX_METADATA_VALUE_CHARS = 10_000  # metadata is copied into every chunk's record
-
-# PDFs are compressed: a small file can inflate to gigabytes. pypdf's own limits (75 MB per
-# stream) are lowered, and the page content of one file (its pages' and forms' streams,
-# decompressed) is measured before any text is extracted: at most MAX_PDF_CONTENT_BYTES, and
-# beyond PDF_BOMB_FLOOR at most PDF_BOMB_RATIO times the file's size.
-MAX_PDF_PAGES = 3000
-MAX_PDF_CONTENT_BYTES = 32 * 1024 * 1024
-PDF_BOMB_FLOOR = 8 * 1024 * 1024
-PDF_BOMB_RATIO = 200
-_PDF_STREAM_BYTES = 16 * 1024 * 1024
-PDF_LIMITS = {
-    "zlib_maximum_output_length": _PDF_STREAM_BYTES,
-    "lzw_maximum_output_length": _PDF_STREAM_BYTES,
-    "run_length_maximum_output_length": _PDF_STREAM_BYTES,
-    "brotli_maximum_output_length": _PDF_STREAM_BYTES,
-    "array_based_stream_maximum_output_length": _PDF_STREAM_BYTES,
-    "maximum_declared_stream_length": _PDF_STREAM_BYTES,
-    "stream_decoding_work_maximum_length": 4 * _PDF_STREAM_BYTES,
-    "stream_parsing_work_maximum_count": 500_000,
-    "xform_maximum_invocations_per_extraction": 200,
-}
 
 # What a file that is not text (or not a PDF) starts with, to say what it is instead.
 _MAGIC = (
@@ -186,108 +173,10 @@ def _markdown(data: bytes, name: str) -> tuple[str, str | None]:
     return text, title
 
 
-# <meta name="..."> tags read as document metadata (name -> metadata key).
-HTML_META = {
-    "trial": "trial",
-    "nct_id": "nct_id",
-    "source_type": "source_type",
-    "date": "date",
-    "data_cutoff": "data_cutoff",
-    "publisher": "publisher",
-    "source_page": "source_pages",
-    "source_pages": "source_pages",
-    "id": "id",
-    "date_precision": "date_precision",
-}
-
-
-class _HTMLText(HTMLParser):
-    BLOCKS = {
-        "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "ul", "ol",
-        "li", "table", "thead", "tbody", "tr", "blockquote", "pre", "dl", "dt", "dd", "figure",
-        "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "caption", "form",
-    }  # fmt: skip
-    SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: str | None = None
-        self._skip = 0
-        self._tables = 0  # depth of <table> nesting; rows are kept for the outermost
-        self._rows: list[list[str]] = []
-        self._caption: list[str] = []
-        self.meta: dict[str, list[str]] = {}
-        self._in_title = False
-        self._h1: list[str] | None = None
-        self.first_h1: str | None = None
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag == "meta":
-            found = dict(attrs)
-            key = (found.get("name") or "").strip().lower().replace("-", "_")
-            if key in HTML_META and found.get("content"):
-                self.meta.setdefault(HTML_META[key], []).append(found["content"].strip())
-        if tag == "title":
-            self._in_title = True
-        elif tag in self.SKIP:
-            self._skip += 1
-        elif tag == "table":
-            self._tables += 1
-            if self._tables == 1:
-                self._rows, self._caption = [], []
-        elif self._tables == 1 and tag == "tr":
-            self._rows.append([])
-        elif self._tables == 1 and tag in ("td", "th"):
-            if not self._rows:
-                self._rows.append([])
-            self._rows[-1].append("")
-        elif self._tables:
-            pass
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n" if tag not in ("br", "tr", "li") else "\n")
-        if tag == "h1" and self.first_h1 is None:
-            self._h1 = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in self.SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "table" and self._tables:
-            self._tables -= 1
-            if not self._tables:
-                caption = " ".join("".join(self._caption).split())
-                lines = ([caption] if caption else []) + row_lines(self._rows)
-                self.parts.append("\n\n" + "\n".join(lines) + "\n\n")
-        elif self._tables:
-            pass
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n" if tag not in ("tr", "li") else "\n")
-        if tag == "h1" and self._h1 is not None:
-            self.first_h1 = " ".join("".join(self._h1).split()) or None
-            self._h1 = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title = ((self.title or "") + data).strip()
-        elif self._skip:
-            return
-        elif self._tables:
-            if self._rows and self._rows[-1]:
-                self._rows[-1][-1] += data.replace("\n", " ")
-            elif data.strip():  # a caption, or text outside any cell
-                self._caption.append(data.replace("\n", " "))
-        else:
-            self.parts.append(data.replace("\n", " "))
-            if self._h1 is not None:
-                self._h1.append(data)
-
-
 def _html(data: bytes, name: str) -> Loaded:
     """HTML text; metadata from ``<meta name=... content=...>`` (or a front-matter block)."""
     meta, body = split_front_matter(decode_text(data, name), name)
-    parser = _HTMLText()
+    parser = HTMLText()
     parser.feed(body)
     parser.close()
     for key, values in parser.meta.items():
@@ -320,7 +209,7 @@ def _pdf(data: bytes, name: str) -> Loaded:
                     f"{MAX_PDF_PAGES} pages (split it)"
                 )
             limit = min(MAX_PDF_CONTENT_BYTES, max(PDF_BOMB_FLOOR, PDF_BOMB_RATIO * len(data)))
-            if (content := _pdf_content_bytes(reader, limit)) > limit:
+            if (content := pdf_content_bytes(reader, limit)) > limit:
                 raise IngestError(
                     f"{name}: the PDF's pages inflate to more than {content // 2**20} MB of "
                     f"content from {len(data) // 1024} KB (a decompression bomb?); TrialQA reads "
@@ -344,38 +233,6 @@ def _pdf(data: bytes, name: str) -> Loaded:
             f"{name}: the PDF has no text layer (a scan?); run OCR on it before ingesting"
         )
     return text, title, meta
-
-
-def _pdf_content_bytes(reader, limit: int) -> int:
-    """Decompressed size of the pages' content streams and the forms they draw (each form
-    once per page), counted until it passes ``limit``."""
-    total = 0
-    for page in reader.pages:
-        contents = page.get_contents()
-        total += len(contents.get_data()) if contents is not None else 0
-        total += _form_bytes(page.get("/Resources"), set(), 0)
-        if total > limit:
-            break
-    return total
-
-
-def _form_bytes(resources, seen: set, depth: int) -> int:
-    resources = resources.get_object() if resources is not None else None
-    xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
-    xobjects = xobjects.get_object() if xobjects is not None else None
-    if not isinstance(xobjects, dict) or depth > 20:
-        return 0
-    total = 0
-    for ref in xobjects.values():
-        idnum = getattr(ref, "idnum", None)
-        key = (idnum, getattr(ref, "generation", None)) if idnum is not None else id(ref)
-        if key in seen:
-            continue
-        seen.add(key)
-        form = ref.get_object()
-        if isinstance(form, dict) and form.get("/Subtype") == "/Form" and hasattr(form, "get_data"):
-            total += len(form.get_data()) + _form_bytes(form.get("/Resources"), seen, depth + 1)
-    return total
 
 
 def _ctgov_json(data: bytes, name: str) -> Loaded:

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api import sse
 from api.deps import ServicesDep
 from api.errors import error_body
-from api.schemas import (
+from api.openai_schemas import (
     MODEL_ID,
     ChatChoice,
     ChatCompletion,
@@ -32,12 +32,11 @@ from api.schemas import (
     ChatCompletionRequest,
     ChatMessage,
     ChatResponseMessage,
-    ErrorResponse,
     ModelCard,
     ModelList,
     Usage,
-    error_responses,
 )
+from api.schemas import ErrorResponse, error_responses
 from assistant.answering.tables import table_markdown
 from assistant.composer.streaming import pieces
 from assistant.errors import InputError, NotFoundError, TrialQAError

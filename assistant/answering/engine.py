@@ -27,6 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.answer_settings import AnswerSettings
 from assistant.answering import fields as document_fields
 from assistant.answering import tables
 from assistant.answering.aims import asks_count, findings_first, states_count
@@ -56,7 +57,6 @@ from assistant.scoring import answerable
 from assistant.scoring.answerable import AnswerGate, load_gate
 from assistant.scoring.reranker import Reranker, load_reranker, pair_text
 from assistant.scoring.scorer import AnswerScorer, PoolChunk, build_pool, features, load_scorer
-from assistant.settings import AnswerSettings
 from assistant.verdicts.decision import load_decision_layer, results_for_decision, with_decision
 from assistant.verdicts.effects import outcome_terms
 from assistant.verdicts.verdict import (

@@ -6,7 +6,8 @@ each sentence a calibrated probability that it answers the question. The engine 
 and answers only when the best clears ``threshold``, both chosen on data the model was not
 fitted on (``assistant/data/MODEL_CARD.md``).
 
-The model is a small multilayer perceptron over two kinds of features (``features``):
+The model is a small multilayer perceptron over two kinds of features (``features``; what the
+counted ones look for in the text is in ``assistant/scoring/cues.py``):
 - *read*: the question's and the sentence's vectors multiplied component by component, which
   lets the model learn which directions of meaning make an answer, beyond their cosine;
 - *counted*: cosine to the question and to the neighbours, idf-weighted coverage of the
@@ -21,7 +22,6 @@ the idf table and the calibration live in one ``.npz`` file; nothing here trains
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,55 +33,16 @@ import numpy as np
 from assistant.errors import ConfigError
 from assistant.language.query import Query
 from assistant.language.text import tokenize
+from assistant.scoring.cues import (
+    SECTION_KINDS,
+    headings_in,
+    question_cues,
+    section_flags,
+    sentence_cues,
+)
 from assistant.scoring.model_files import load_once
 
 ARTIFACT = "data/answer_scorer.npz"
-
-# The kinds of section a heading names, in the order of the one-hot features.
-SECTION_KINDS = ("abstract", "background", "methods", "results", "discussion", "back_matter")
-_SECTION_WORDS = {
-    "abstract": r"abstract|summary|title",
-    "background": r"background|introduction|rationale|objective|aim",
-    "methods": r"method|design|patients|participants|subjects|population|procedure|statistic|"
-    r"intervention|treatment|outcome measure|endpoint|randomi[sz]|eligib|setting|protocol|"
-    r"sample size|arm",
-    "results": r"result|finding|efficacy|safety|adverse|toxicit|response|survival|outcome",
-    "discussion": r"discussion|conclusion|interpretation|limitation|implication|comment",
-    "back_matter": r"reference|acknowledg|competing|conflict|contribution|funding|abbreviation|"
-    r"pre-publication|supplementary|disclosure|author|declaration|financial|sponsorship",
-}
-_SECTION_RES = {k: re.compile(v, re.I) for k, v in _SECTION_WORDS.items()}
-_HEADING_LINE = re.compile(r"^[ \t]*([^\n]{2,80}?)[ \t]*$", re.M)
-
-_DIGIT = re.compile(r"\d")
-_PERCENT = re.compile(r"\d\s?%|\bper ?cent\b", re.I)
-_P_VALUE = re.compile(r"\bp\s*[<>=≤≥]|\bp-?value|\bp\s*=", re.I)
-_INTERVAL = re.compile(r"\b(ci|confidence interval|95%|iqr|range|sd|se)\b", re.I)
-_SIGNIFICANT = re.compile(r"significan|did not differ|no difference|similar|comparable", re.I)
-_COUNT = re.compile(
-    r"\b\d+\s*/\s*\d+\b|\bn\s*=\s*\d+|\b\d+\s+(patients|participants|subjects|women|men|"
-    r"children|infants|adults|people|individuals|cases)\b",
-    re.I,
-)
-_IDENTIFIER = re.compile(r"\bNCT\d{8}\b|\bISRCTN\d+|\b(EudraCT|ACTRN|ChiCTR|CTRI)\b", re.I)
-_DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|g|mcg|µg|ug|ml|iu|units?|mg/kg|mg/m2|mmol)\b", re.I)
-
-_Q_NUMBER = re.compile(
-    r"\b(how many|how much|how long|how often|number|rate|percent|percentage|proportion|"
-    r"median|mean|average|incidence|frequency|dose|dosage|duration|age|ratio)\b|%",
-    re.I,
-)
-_Q_EFFECT = re.compile(
-    r"\b(effect|compared?|comparison|versus|vs|reduce|increase|improve|better|worse|differ|"
-    r"difference|lower|higher|superior|inferior)\b",
-    re.I,
-)
-_Q_YESNO = re.compile(r"^\s*(did|does|do|was|were|is|are|can|could|has|have|had|will)\b", re.I)
-_Q_WHO = re.compile(r"\b(who|which patients|population|enrolled|eligible|inclusion|criteria)\b",
-                    re.I)  # fmt: skip
-_Q_SAFETY = re.compile(r"\b(adverse|safety|side effect|toxicit|harm|tolera)", re.I)
-_Q_IDENTIFIER = re.compile(r"\b(identifier|nct|registration|registry|registered|id)\b", re.I)
-_Q_DOSE = re.compile(r"\b(dose|dosage|dosing|regimen|mg|administered|given)\b", re.I)
 
 SCALAR_FEATURES = (
     "cosine",
@@ -132,33 +93,6 @@ class Candidate:
     position: float = 0.5  # where it lies in its document, 0 (start) to 1 (end)
     previous: int | None = None  # the pool index of the sentence before it, if in the pool
     following: int | None = None
-
-
-def section_flags(heading: str) -> list[float]:
-    """One-hot kind of section (the last kind the heading names wins), plus 'in the abstract'."""
-    kinds = [0.0] * len(SECTION_KINDS)
-    best, at = None, -1
-    for i, kind in enumerate(SECTION_KINDS):
-        for m in _SECTION_RES[kind].finditer(heading):
-            if m.start() >= at:
-                best, at = i, m.start()
-    if best is not None:
-        kinds[best] = 1.0
-    in_abstract = 1.0 if re.search(r"abstract", heading, re.I) else 0.0
-    return kinds + [in_abstract]
-
-
-def headings_in(text: str) -> list[tuple[int, str]]:
-    """(offset, line) of the heading-like lines of a text: short, with a letter, without a
-    sentence's closing punctuation (a trailing colon is allowed)."""
-    found = []
-    for m in _HEADING_LINE.finditer(text):
-        line = m.group(1)
-        if not re.search(r"[A-Za-z]", line) or line.endswith((".", ",", ";", ")")):
-            continue
-        if len(line.split()) <= 8:
-            found.append((m.start(1), line.rstrip(":")))
-    return found
 
 
 @lru_cache(maxsize=50_000)
@@ -291,29 +225,12 @@ def features(
         if q_bigrams:
             bigram_share[i] = len(q_bigrams & _bigrams(_token_list(c.text))) / len(q_bigrams)
     q = query.text
-    q_flags = [
-        bool(_Q_NUMBER.search(q)),
-        bool(_Q_EFFECT.search(q)),
-        bool(_Q_YESNO.search(q)),
-        bool(_Q_WHO.search(q)),
-        bool(_Q_SAFETY.search(q)),
-        bool(_Q_IDENTIFIER.search(q)),
-        bool(_Q_DOSE.search(q)),
-    ]
+    q_flags = question_cues(q)
     q_number, q_effect, _, _, q_safety, q_identifier, q_dose = q_flags
     rows = np.zeros((n, len(SCALAR_FEATURES)), np.float32)
     for i, c in enumerate(pool):
         t = c.text
-        has = [
-            bool(_DIGIT.search(t)),
-            bool(_PERCENT.search(t)),
-            bool(_P_VALUE.search(t)),
-            bool(_INTERVAL.search(t)),
-            bool(_SIGNIFICANT.search(t)),
-            bool(_COUNT.search(t)),
-            bool(_IDENTIFIER.search(t)),
-            bool(_DOSE.search(t)),
-        ]
+        has = sentence_cues(t)
         sections = section_flags(c.heading)
         results = sections[SECTION_KINDS.index("results")]
         rows[i] = [

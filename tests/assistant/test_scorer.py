@@ -7,6 +7,7 @@ import pytest
 
 from assistant.errors import ConfigError
 from assistant.language.query import analyse
+from assistant.scoring.cues import headings_in, section_flags
 from assistant.scoring.scorer import (
     SCALAR_FEATURES,
     AnswerScorer,
@@ -14,9 +15,7 @@ from assistant.scoring.scorer import (
     PoolChunk,
     build_pool,
     features,
-    headings_in,
     load_scorer,
-    section_flags,
 )
 from tests.conftest import ROOT, SHARED, run_cli
 
