@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.engine import Candidate, ExtractiveEngine, _citations, _passage_context
+from assistant.answering.candidates import Candidate, _citations, _passage_context
+from assistant.answering.engine import ExtractiveEngine
 from assistant.embedding.sentences import statements
 from assistant.language.query import analyse
 from assistant.language.text import tokenize

@@ -1,99 +1,58 @@
 """Answer engines: the ``AnswerEngine`` seam and the default extractive engine.
 
-The extractive engine answers with sentences it finds, never with text it writes. By default
-(``rank_by`` 'cascade') the learned answer scorer (``assistant/scoring/scorer.py``) ranks every
-statement of the question's *scope* (the documents the filters or the named trials select,
-read whole when they are few enough, else the best retrieved passages) and the reranker
-(``assistant/scoring/reranker.py``) rereads its best few; their mixed probability orders them.
-``rank_by`` 'scorer' uses the scorer alone, 'coverage' the first round's mix of cosine and
-*coverage* (the share of the question's idf-weighted terms the sentence and its context -
-section, title, trial - contain) over the retrieved passages. With ``decline_by`` 'coverage'
-(the default) a sentence may answer when it covers enough of the question and, under a
-learned ranking, is the best or reaches half the bar; with 'probability' when it reaches the
-bar; with 'gate' the answer gate (``assistant/scoring/answerable.py``) first judges whether the
-scope answers the question at all. A question naming a trial is answered only from that trial's
-documents; when nothing answers, the engine abstains, saying what it searched and which of the
-question's terms no passage holds.
+The extractive engine answers with sentences it finds, never with text it writes. It ranks
+every statement of the question's *scope* (the documents the filters or the named trials
+select, read whole when they are few enough, else the best retrieved passages; ranking in
+``assistant/answering/ranking.py``: by default the learned answer scorer, then the reranker
+rereading its best few), chooses the sentences that answer (``assistant/answering/selection.py``:
+by default a sentence covering enough of the question, or with ``decline_by`` 'gate' after the
+answer gate judges the scope answers at all), and attaches calculations over the figures they
+cite (``assistant/answering/calculations.py``). A question naming a trial is answered only from
+that trial's documents; when nothing answers, the engine abstains, saying what it searched and
+which of the question's terms no passage holds (``assistant/answering/abstention.py``). Every
+number the answer states must be one its quotes or calculations state
+(``assistant/answering/verify.py``). Effect and yes/no questions get a verdict and a decision
+(``assistant/verdicts/``).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Literal, Protocol
 
 import numpy as np
 
 from assistant.answer_settings import AnswerSettings
-from assistant.answering import fields as document_fields
 from assistant.answering import tables
-from assistant.answering.aims import asks_count, findings_first, states_count
+from assistant.answering.abstention import Abstention
+from assistant.answering.calculations import from_stated_inputs, with_calculations
+from assistant.answering.candidates import Candidate, _citations, without
+from assistant.answering.citations import renumber, split_sentences
 from assistant.answering.gist import asks_gist, gist
-from assistant.answering.numeric import (
-    HARM,
-    Figures,
-    NumericAsk,
-    Pair,
-    Percent,
-    figures_in,
-    read_question,
-)
+from assistant.answering.numeric import read_question
+from assistant.answering.ranking import Ranking
+from assistant.answering.selection import Selection
 from assistant.answering.verify import strip_unsupported
-from assistant.calculators import calculate
 from assistant.embedding.embedder import Embedder
-from assistant.embedding.sentences import statements
-from assistant.errors import CalculatorInputError, InputError
-from assistant.language import timepoints
-from assistant.language.defined_terms import spelled_out, with_defined
+from assistant.errors import InputError
+from assistant.language.defined_terms import with_defined
 from assistant.language.query import Query
-from assistant.language.text import sentence_spans, tokenize
-from assistant.models import Answer, Calculation, Citation, Filters, Passage
-from assistant.provenance import primary_first, provenance
+from assistant.language.text import tokenize
+from assistant.models import Answer, Filters, Passage
 from assistant.retrieval.hybrid import Retriever
-from assistant.scoring import answerable
 from assistant.scoring.answerable import AnswerGate, load_gate
-from assistant.scoring.reranker import Reranker, load_reranker, pair_text
-from assistant.scoring.scorer import AnswerScorer, PoolChunk, build_pool, features, load_scorer
-from assistant.verdicts.decision import load_decision_layer, results_for_decision, with_decision
-from assistant.verdicts.effects import outcome_terms
-from assistant.verdicts.verdict import (
-    VerdictModel,
-    load_verdict_model,
-    results_first,
-    stating_result,
-    with_verdict,
-)
+from assistant.scoring.reranker import Reranker, load_reranker
+from assistant.scoring.scorer import AnswerScorer, load_scorer
+from assistant.verdicts.decision import load_decision_layer, with_decision
+from assistant.verdicts.verdict import VerdictModel, load_verdict_model, with_verdict
 
-# rank_by 'coverage': how a sentence's rank mixes meaning and coverage.
-W_SIMILARITY, W_COVERAGE, W_CONTEXT = 0.5, 0.3, 0.2
-NUMBER_BONUS = 0.05  # a sentence with a figure, when the question asks for a quantity
-
-_QUANTITY = re.compile(
-    r"\b(how many|how much|rate|rates|percent|percentage|proportion|number|incidence|median|"
-    r"mean|ratio|frequency|count|risk|%)", re.I
-)  # fmt: skip
-
-# A question whose answer is a figure: a count, an amount, a dose, a share, a duration.
-_ASKS_FIGURE = re.compile(
-    r"\b(how many|how much|how often|how long|what (?:percentage|proportion|share|number|"
-    r"doses?)|which doses?)\b", re.I
-)  # fmt: skip
 NOT_SAID = "not_reported"  # the verdict of quotes that do not report the comparison
-FIGURE_SHARE = 0.5  # a figure-bearing sentence at this share of a figureless best leads
-FIELD_PROBABILITY = 0.5  # the least a field line the question asks for is ranked at
 
-
-# How each calculation is introduced in an answer.
-_CALC_LEAD = {
-    "response_rate": "Calculated from the cited counts",
-    "counts_from_percent": "Checked against the cited figures",
-    "compare_arms": "Comparing the two cited arms",
-    "imwg_cumulative": "Calculated from the cited response categories",
-    "ae_incidence": "Calculated from the cited counts",
-}
+# What ``stream`` yields: ("token", text) events, then one ("answer", Answer).
+Event = tuple[Literal["token", "answer"], "str | Answer"]
 
 
 class AnswerEngine(Protocol):
@@ -106,25 +65,20 @@ class AnswerEngine(Protocol):
         conversation_id: str | None = None,
     ) -> Answer: ...
 
-
-@dataclass
-class Candidate:
-    passage: Passage
-    start: int
-    end: int
-    text: str
-    tokens: set[str] = field(default_factory=set)
-    context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
-    vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
-    score: float = 0.0  # the learned probability that it answers (the cascade's or scorer's)
-    similarity: float = 0.0  # cosine to the question
-    coverage: float = 0.0  # idf-weighted share of the question's terms in the sentence
-    context_coverage: float = 0.0  # the same in the sentence and its context
-    rank: float = 0.0  # what orders the candidates (AnswerSettings.rank_by)
-    field: bool = False  # a field line of what the question asks for (assistant.answering.fields)
+    def stream(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        conversation_id: str | None = None,
+    ) -> Iterator[Event]:
+        """``("token", text)`` events, then ``("answer", Answer)``; the texts joined are
+        exactly the answer text."""
+        ...
 
 
-class ExtractiveEngine:
+class ExtractiveEngine(Ranking, Selection, Abstention):
     """Composes answers from verbatim sentences of the question's scope."""
 
     def __init__(
@@ -201,6 +155,27 @@ class ExtractiveEngine:
             question = self.check_question(question)
             return tables.build(question, comparison, ask, store, filters, cid, limit)
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
+        return self._judged(answer)
+
+    def stream(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        conversation_id: str | None = None,
+    ) -> Iterator[Event]:
+        """The finished answer cut at its sentences (``split_sentences``): ``("token", text)``
+        per sentence, then ``("answer", Answer)``."""
+        answer = self.answer(question, k=k, filters=filters, conversation_id=conversation_id)
+        for text in split_sentences(answer.answer):
+            if text:
+                yield ("token", text)
+        yield ("answer", answer)
+
+    def _judged(self, answer: Answer) -> Answer:
+        """The answer with the verdict of an effect question and the decision of a yes/no
+        question, where the settings ask for them."""
         judged = with_verdict(answer, self._verdict_model) if self.settings.verdict else answer
         if not self.settings.decision:
             return judged
@@ -240,7 +215,7 @@ class ExtractiveEngine:
         conversation_id = conversation_id or uuid.uuid4().hex
         ask = read_question(question)
         if ask.stated or ask.stated_percent:
-            return self._from_stated_inputs(question, ask, conversation_id)
+            return from_stated_inputs(question, ask, conversation_id)
         if k is not None and k < 1:
             raise InputError("k must be at least 1")
         query = self.retriever.read(question)
@@ -252,25 +227,10 @@ class ExtractiveEngine:
             wanted = max(wanted, self.settings.pool_passages)
         passages = self.retriever.search(query, wanted, filters)
         if not passages:
-            scope_words = " matching the filters" if filters and filters.active() else ""
-            return Answer(
-                question=question,
-                answer=(
-                    f"No documents{scope_words} are indexed, so there is nothing to answer from."
-                ),
-                abstained=True,
-                conversation_id=conversation_id,
-            )
+            return _nothing_indexed(question, filters, conversation_id)
         pool = self._pool(passages, scope) if learned else self._within(passages, scope)
-        # Within the documents of the trial a question names, the name tells their sentences
-        # apart no more: it leaves the terms the scorer weighs.
         docs = {p.chunk.doc_id for p in pool}
-        if named_docs and docs <= named_docs:
-            query = without(query, set(tokenize(" ".join(written))))
-        # "complete remission" is answered by a sentence saying "CR" where the paper says so.
-        query = with_defined(query, [p.chunk.text for p in pool])
-        # Within one document (or the named trial's), a field line answers for its field.
-        candidates = self._score(query, pool, fields=len(docs) == 1 or docs <= named_docs)
+        query, candidates = self._ranked(query, pool, docs, named_docs, written)
         # "What did this trial find?" within one paper: its conclusion
         # (assistant/answering/gist.py).
         chosen: list[Candidate] = []
@@ -281,21 +241,7 @@ class ExtractiveEngine:
             chosen, why = self._choose(question, query, candidates, learned)
         if not chosen:
             return self._abstain(question, query, candidates, conversation_id, searched, **why)
-        cited = list(chosen)
-        sentences = [f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)]
-        calculations: list[Calculation] = []
-        try:
-            computed = self._calculations(ask, chosen)
-        except CalculatorInputError:  # figures no calculator takes (e.g. millions of patients)
-            computed = []
-        for calc, sources in computed:
-            for source in sources:
-                if source not in cited:
-                    cited.append(source)
-            calc.cited = sorted({cited.index(source) + 1 for source in sources})
-            markers = "".join(f"[{n}]" for n in calc.cited)
-            sentences.append(f"{_CALC_LEAD[calc.name]}: {calc.text} {markers}")
-            calculations.append(calc)
+        sentences, cited, calculations = with_calculations(ask, chosen)
         return self._verified(
             Answer(
                 question=question,
@@ -310,70 +256,24 @@ class ExtractiveEngine:
             searched,
         )
 
-    def _choose(
-        self, question: str, query: Query, candidates: list[Candidate], learned: bool
-    ) -> tuple[list[Candidate], dict]:
-        """The sentences that answer, best first; or none, with why (``_abstain``'s
-        arguments)."""
-        gate, sure = self.gate, False
-        if gate is not None and not (candidates and candidates[0].field):
-            # Whether the documents answer at all, read off the whole ranking (answerable.py):
-            # below the bar the engine declines; from ``answers_at`` up the best sentence
-            # answers when the word checks let none; otherwise the word checks decide.
-            idf = self.retriever.lexical.idf
-            answers = gate.probability(answerable.features(query, candidates, idf))
-            bar = self.settings.gate_bar if self.settings.gate_bar is not None else gate.bar
-            if answers < bar:
-                return [], {"gate": (answers, bar)}
-            sure = answers >= max(bar, gate.answers_at)
-        # A question about a time point is answered only by a sentence stating it.
-        times = timepoints.time_points(question)
-        timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
-                  for c in candidates]  # fmt: skip
-        eligible = [
-            c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
-        ]
-        if not eligible and sure:  # worded unlike its paper: the gate vouches for the best
-            eligible = [c for i, c in enumerate(candidates) if timely[i]][:1]
-        # An effect question about an outcome no passage names is not answered by a result
-        # about another outcome of the same arms.
-        named = {g.term for g in outcome_terms(question)}
-        outcome = [g for g in query.groups if g.term in named]  # as read, misspellings too
-        if outcome and not any(g.satisfied_by(c.context) for c in candidates for g in outcome):
-            return [], {}
-        if not eligible and learned and self.settings.verdict:
-            # An effect question worded unlike its paper: a top sentence the verdict model
-            # reads as stating this comparison's result may answer (assistant.verdicts.verdict).
-            eligible = stating_result(
-                question,
-                [c for i, c in enumerate(candidates) if timely[i]][: self.settings.effect_reads],
-                self._verdict_model,
-                self.settings.effect_answers_at,
-            )
-        # A question wanting a finding is answered by a sentence reporting one, not by the
-        # aim or the method that shares its words (assistant/answering/aims.py).
-        findings = findings_first(question, eligible)
-        if findings is None:
-            return [], {"described": True}
-        eligible = findings
-        if not eligible:
-            unstated = [] if any(timely) else timepoints.written(question)
-            return [], {"when": " and ".join(f"“{w}”" for w in unstated)}
-        chosen = self.companions(eligible)
-        # A primary report before a summary stating the same fact (assistant/provenance.py).
-        chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
-        if learned and self.settings.verdict:
-            chosen = results_first(
-                question,
-                eligible,
-                chosen,
-                self._verdict_model,
-                self.settings.effect_reads,
-                self.settings.max_sentences,
-            )
-        if learned and self.settings.decision:  # a yes/no question: its result is cited
-            chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
-        return chosen, {}
+    def _ranked(
+        self,
+        query: Query,
+        pool: list[Passage],
+        docs: set[str],
+        named_docs: set[str],
+        written: list[str],
+    ) -> tuple[Query, list[Candidate]]:
+        """The query as the pool's sentences are ranked against, and those sentences ranked."""
+        # Within the documents of the trial a question names, the name tells their sentences
+        # apart no more: it leaves the terms the scorer weighs.
+        if named_docs and docs <= named_docs:
+            query = without(query, set(tokenize(" ".join(written))))
+        # "complete remission" is answered by a sentence saying "CR" where the paper says so.
+        query = with_defined(query, [p.chunk.text for p in pool])
+        # Within one document (or the named trial's), a field line answers for its field.
+        candidates = self._score(query, pool, fields=len(docs) == 1 or docs <= named_docs)
+        return query, candidates
 
     def _verified(
         self, answer: Answer, query: Query, candidates: list[Candidate], searched: str = ""
@@ -432,129 +332,6 @@ class ExtractiveEngine:
             if chunk.doc_id not in hidden
         ]
 
-    def _from_stated_inputs(self, question: str, ask: NumericAsk, conversation_id: str) -> Answer:
-        """A question that gives its own figures ("if 10 of 24 patients ...") is computed."""
-        confidence = {"confidence": ask.confidence}
-        if ask.stated_percent and not ask.stated:
-            percent, decimals, total = ask.stated_percent
-            inputs = {"percent": percent, "denominator": total, "decimals": decimals}
-            calcs = [calculate("counts_from_percent", inputs)]
-        elif ask.compare and len(ask.stated) >= 2:
-            a, b = ask.stated[:2]
-            inputs = {"events_a": a.count, "n_a": a.total, "events_b": b.count, "n_b": b.total}
-            inputs["event_is"] = "harm" if ask.harm else "benefit"
-            calcs = [calculate("compare_arms", inputs | confidence)]
-        else:
-            calcs = [
-                calculate(
-                    "response_rate", {"responders": p.count, "evaluable": p.total} | confidence
-                )
-                for p in ask.stated[:2]
-            ]
-        text = " ".join(f"{c.text}." for c in calcs)
-        return Answer(
-            question=question,
-            answer=f"Computed from the figures in the question: {text}",
-            abstained=False,
-            calculations=calcs,
-            conversation_id=conversation_id,
-        )
-
-    def _calculations(
-        self, ask: NumericAsk, chosen: list[Candidate]
-    ) -> list[tuple[Calculation, list[Candidate]]]:
-        """Calculations over the figures the chosen sentences report, each with its sources."""
-        out: list[tuple[Calculation, list[Candidate]]] = []
-        confidence = {"confidence": ask.confidence}
-        for c in chosen:  # a reported percent that its own counts do not round to is flagged
-            figures = figures_in(c.text)
-            for pair in figures.pairs:
-                percent = _percent_beside(figures, pair, c.text)
-                if percent is None:
-                    continue
-                check = calculate(
-                    "counts_from_percent",
-                    {
-                        "percent": percent.value,
-                        "denominator": pair.total,
-                        "decimals": percent.decimals,
-                    },
-                )
-                if ask.consistency or pair.count not in check.result["counts"]:
-                    out.append((check, [c]))
-        if not (ask.wants_calculation or ask.rate):
-            return out
-        for c in chosen:
-            figures = figures_in(c.text)
-            pairs = figures.pairs
-            if ask.compare and len(pairs) >= 2:
-                a, b = pairs[:2]
-                inputs = {"events_a": a.count, "n_a": a.total, "events_b": b.count, "n_b": b.total}
-                inputs["event_is"] = "harm" if ask.harm or HARM.search(c.text) else "benefit"
-                return out + [(calculate("compare_arms", inputs | confidence), [c])]
-            if pairs:
-                return out + [
-                    (
-                        calculate(
-                            "response_rate",
-                            {"responders": p.count, "evaluable": p.total} | confidence,
-                        ),
-                        [c],
-                    )
-                    for p in pairs[:2]
-                ]
-            if figures.percents and (ask.count or ask.interval or ask.consistency):
-                found = self._denominator(c, figures)
-                if found is None:
-                    continue
-                total, source = found
-                percent = figures.percents[0]
-                inputs = {"percent": percent.value, "denominator": total}
-                check = calculate("counts_from_percent", inputs | {"decimals": percent.decimals})
-                sources = [c] if source is c else [c, source]
-                if len(check.result["counts"]) != 1:
-                    continue  # no count, or several, fits: nothing safe to compute from
-                out.append((check, sources))
-                if ask.interval:
-                    count = check.result["counts"][0]
-                    inputs = {"responders": count, "evaluable": total} | confidence
-                    out.append((calculate("response_rate", inputs), sources))
-                return out
-        return out
-
-    def _denominator(self, c: Candidate, figures: Figures) -> tuple[int, Candidate] | None:
-        """What a percent is a percent of: a group size the sentence names, else the nearest
-        sentence of the same passage that names one (which is then cited too)."""
-        if len(figures.denominators) == 1:
-            return figures.denominators[0], c
-        if figures.denominators:
-            return None  # several group sizes in one sentence: ambiguous
-        chunk = c.passage.chunk
-        best: tuple[int, int, Candidate] | None = None
-        for span in sentence_spans(chunk.text):
-            start = chunk.start + span.start
-            if start == c.start:
-                continue
-            text = chunk.text[span.start : span.end]
-            sizes = figures_in(text).denominators
-            if len(sizes) != 1:
-                continue
-            distance = abs(start - c.start) + (0 if start < c.start else 10_000)
-            if best is None or distance < best[0]:
-                source = Candidate(c.passage, start, start + len(text), text)
-                best = (distance, sizes[0], source)
-        return (best[1], best[2]) if best else None
-
-    def companions(self, eligible: list[Candidate]) -> list[Candidate]:
-        """The best sentence that may answer, then the next that may and come close (learned:
-        reach the bar or companion_share of the best's probability; coverage: within a tenth
-        of it), at most ``max_sentences``."""
-        learned = self.settings.rank_by in ("scorer", "cascade")
-        best = eligible[0].rank
-        bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
-        chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
-        return chosen[: self.settings.max_sentences]
-
     def check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InputError("the question is empty")
@@ -566,319 +343,13 @@ class ExtractiveEngine:
             )
         return question
 
-    # -- scoring ----------------------------------------------------------------------------
-    def _may_answer(self, c: Candidate, best: bool = False) -> bool:
-        """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
-        the question, or means nearly the same and covers half as much, and, when a learned
-        model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
-        that only shares the question's words is not an answer; the best needs no coverage at
-        ``waive_coverage_at`` times the bar); or, by probability, it reaches the bar. A field
-        line the question asks for may answer."""
-        if c.field:
-            return True
-        if self.settings.decline_by == "probability":
-            return c.score >= self.threshold
-        if self.settings.rank_by != "coverage":
-            if not best and c.score < self.threshold / 2:
-                return False
-            if best and c.score >= self.settings.waive_coverage_at * self.threshold:
-                return True
-        bar = self.settings.min_coverage
-        return c.context_coverage >= bar or (
-            c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2
-        )
 
-    def _coverage(self, query: Query, candidates: list[Candidate]) -> None:
-        """Each candidate's idf-weighted share of the question's term groups found in it and
-        its context (terms weigh the store's BM25 idf; an expansion its words' mean)."""
-        lexical = self.retriever.lexical
-        weights = []
-        for g in query.groups:
-            forms = [lexical.idf(g.term)]
-            forms += [float(np.mean([lexical.idf(t) for t in a])) for a in g.alternatives if a]
-            weights.append(min(forms))
-        total = sum(weights)
-
-        def share(tokens: set[str]) -> float:
-            found = sum(w for g, w in zip(query.groups, weights, strict=True)
-                        if g.satisfied_by(tokens))  # fmt: skip
-            return found / total if total > 0 else 0.0
-
-        quantitative = bool(_QUANTITY.search(query.text))
-        for c in candidates:
-            c.coverage = share(c.tokens)
-            c.context_coverage = share(c.context)
-            number = NUMBER_BONUS if quantitative and _has_figure(c.text) else 0.0
-            c.rank = (
-                c.score
-                if self.settings.rank_by != "coverage"
-                else W_SIMILARITY * c.similarity
-                + W_COVERAGE * c.coverage
-                + W_CONTEXT * c.context_coverage
-                + number
-            )
-
-    def _score(
-        self, query: Query, passages: list[Passage], fields: bool = False
-    ) -> list[Candidate]:
-        """Every statement of the passages once, ranked (``AnswerSettings.rank_by``), best
-        first; with the scorer's probability where the settings read it. With ``fields``
-        (one document's scope), learned ranking lets the field lines the question asks for
-        lead (``FIELD_PROBABILITY``)."""
-        stored = self.retriever.store.sentence_vectors([p.chunk.chunk_id for p in passages])
-        chunks: list[PoolChunk] = []
-        vectors: list[np.ndarray | None] = []
-        for p in passages:
-            chunk = p.chunk
-            kept = stored.get(chunk.chunk_id)
-            if kept is not None and kept.fits(chunk):
-                spans, rows = kept.spans, kept.vectors
-            else:  # ingested before statements were kept: found and embedded now
-                spans, rows = tuple((s.start, s.end) for s in statements(chunk)), None
-            chunks.append(
-                PoolChunk(chunk.doc_id, chunk.start, chunk.text, chunk.section, p.title, spans)
-            )
-            vectors.append(rows)
-        pool, where = build_pool(chunks)
-        if not pool:
-            return []
-        candidates = []
-        for ci, si in where:
-            p, (a, b) = passages[ci], chunks[ci].spans[si]
-            rows = vectors[ci]
-            text = p.chunk.text[a:b]
-            start = p.chunk.start + a
-            tokens = set(tokenize(text))
-            vector = None if rows is None else rows[si]
-            candidates.append(
-                Candidate(
-                    p, start, start + len(text), text, tokens, tokens | _passage_context(p), vector
-                )
-            )
-        missing = [c for c in candidates if c.vector is None]
-        for c, vec in zip(missing, self._vectors([c.text for c in missing]), strict=True):
-            c.vector = vec
-        q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
-        matrix = np.stack([c.vector for c in candidates]).astype(np.float32)
-        for c, cosine in zip(candidates, matrix @ q_vec, strict=True):
-            c.similarity = float(cosine)
-        # The scorer runs only when something reads its probability (the rank, the bar).
-        if self.settings.rank_by != "coverage" or self.settings.decline_by == "probability":
-            for c, probability in zip(candidates, self._probabilities(query, q_vec, pool, matrix),
-                                      strict=True):  # fmt: skip
-                c.score = float(probability)
-        self._coverage(query, candidates)
-        lines = document_fields.lines_asked(query.text) if fields else ()
-        if lines and self.settings.rank_by != "coverage":
-            for c in candidates:
-                if document_fields.is_line(lines, c.text):
-                    c.field = True
-                    c.score = c.rank = max(c.score, FIELD_PROBABILITY)
-        ranked = sorted(candidates, key=lambda c: (-c.rank, c.passage.chunk.chunk_id, c.start))
-        if self.settings.rank_by != "coverage":
-            ranked = _figures_first(query, ranked)
-        return ranked
-
-    def _probabilities(
-        self, query: Query, q_vec: np.ndarray, pool: list, matrix: np.ndarray
-    ) -> np.ndarray:
-        """The scorer's probability for every sentence of the pool; with the reranker
-        (``rank_by`` 'cascade'), its best ``rerank_top`` reread and their probability mixed
-        from both, the rest kept below them in the scorer's order."""
-        scorer = self.scorer
-        z = scorer.logits(features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense))
-        probabilities = scorer.calibrated(z)
-        reranker = self.reranker
-        if reranker is None or not len(z):
-            return probabilities
-        top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or reranker.top]
-        texts = [pair_text(spelled_out(pool[i].text, query.defined), pool[i].heading) for i in top]
-        asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
-        mixed = reranker.combined(z[top], reranker.logits(asked, texts))
-        floor = float(mixed.min())
-        probabilities = np.minimum(probabilities, floor) * 0.999
-        probabilities[top] = mixed
-        return probabilities
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of sentences the store holds no vectors for (documents ingested before
-        it kept them), cached; the API answers from several threads at once."""
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        with self._cache_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
-        fresh = self.embedder.embed_documents(missing) if missing else []
-        with self._cache_lock:
-            cache = self._sentence_vectors
-            for t, v in zip(missing, fresh, strict=True):
-                cache[t] = np.asarray(v, dtype=np.float32)
-            vectors = np.stack([cache[t] for t in texts])
-            for t in texts:
-                cache.move_to_end(t)
-            while len(cache) > 20_000:
-                cache.popitem(last=False)
-        return vectors
-
-    # -- abstaining --------------------------------------------------------------------------
-    def _abstain(
-        self,
-        question: str,
-        query: Query,
-        candidates: list[Candidate],
-        conversation_id: str,
-        searched: str = "",
-        when: str = "",
-        described: bool = False,
-        gate: tuple[float, float] | None = None,
-    ) -> Answer:
-        """A declined answer saying why (``when``: the question's time points, none stated;
-        ``described``: the sentences that may answer only describe the study), citing the two
-        closest passages."""
-        if described:
-            message = (
-                f"The indexed documents do not answer this{searched}: the passages found say "
-                "what the study set out to measure or how, but report no result for it."
-            )
-        elif when:
-            message = (
-                f"The indexed documents do not answer this{searched}: no passage found states "
-                f"the time point asked about ({when})."
-            )
-        elif not query.groups:
-            message = f"The question names nothing specific to look for in the documents{searched}."
-        else:
-            seen = set().union(*(c.context for c in candidates))
-            missing = [g.surface for g in query.groups if not g.satisfied_by(seen)]
-            if missing:
-                named = ", ".join(f"“{m}”" for m in missing)
-                message = (
-                    f"The indexed documents do not answer this{searched}: no passage found "
-                    f"mentions {named}."
-                )
-            elif gate is not None:
-                message = (
-                    f"The indexed documents do not answer this{searched}: no sentence found "
-                    f"reads as an answer to it (the documents answer it with probability "
-                    f"{gate[0]:.2f} by the answer gate, below its bar of {gate[1]:.2f})."
-                )
-            elif self.settings.decline_by == "coverage":
-                named = ", ".join(f"“{g.surface}”" for g in query.groups)
-                message = (
-                    f"The indexed documents do not answer this{searched}: no passage found "
-                    f"states {named} together."
-                )
-            else:
-                best = candidates[0].score if candidates else 0.0
-                message = (
-                    f"The indexed documents do not answer this{searched}: no sentence found "
-                    f"reads as an answer (the closest scored {best:.2f}, below the bar of "
-                    f"{self.threshold:.2f})."
-                )
-        nearest = closest(candidates)
-        if nearest:
-            markers = " and ".join(f"[{n}]" for n in range(1, len(nearest) + 1))
-            message += f" The closest passages are {markers}."
-        return Answer(
-            question=question,
-            answer=message,
-            abstained=True,
-            citations=_citations(nearest),
-            conversation_id=conversation_id,
-        )
-
-
-def closest(candidates: list[Candidate], n: int = 2) -> list[Candidate]:
-    """The first ``n`` candidates of distinct chunks: where a declined answer points."""
-    nearest: list[Candidate] = []
-    for c in candidates:
-        if c.passage.chunk.chunk_id not in {x.passage.chunk.chunk_id for x in nearest}:
-            nearest.append(c)
-        if len(nearest) == n:
-            break
-    return nearest
-
-
-def _has_figure(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
-
-
-def _figures_first(query: Query, ranked: list[Candidate]) -> list[Candidate]:
-    """For a question that asks for a figure ("how many", "what dose"), a best sentence that
-    states none (an aim, a method) gives way to the next that states one, when the model
-    ranks it at least ``FIGURE_SHARE`` of the best's probability. For "how many patients",
-    the figure is a count of them, not a duration or a dose."""
-    states = states_count if asks_count(query.text) else _has_figure
-    if not ranked or states(ranked[0].text) or not _ASKS_FIGURE.search(query.text):
-        return ranked
-    floor = FIGURE_SHARE * ranked[0].rank
-    for i, c in enumerate(ranked[1:], start=1):
-        if c.rank < floor:
-            break
-        if states(c.text):
-            return [c] + ranked[:i] + ranked[i + 1 :]
-    return ranked
-
-
-def without(query: Query, terms: set[str]) -> Query:
-    """The query less the terms that chose its scope: within the documents of the trial a
-    question names, the name tells their sentences apart no more."""
-    if not terms:
-        return query
-    kept = tuple(g for g in query.groups if g.term not in terms)
-    return replace(query, groups=kept)
-
-
-def _passage_context(p: Passage) -> set[str]:
-    """Tokens of what a passage's sentences are read with: its section, document title and trial."""
-    parts = [str(p.metadata.get(f, "")) for f in ("title", "trial", "nct_id")] + [p.chunk.section]
-    return set(tokenize(" ".join(parts)))
-
-
-def _citations(chosen: list[Candidate]) -> list[Citation]:
-    return [
-        Citation(
-            n=n,
-            doc_id=c.passage.chunk.doc_id,
-            title=c.passage.title,
-            source=c.passage.source,
-            chunk_id=c.passage.chunk.chunk_id,
-            start=c.start,
-            end=c.end,
-            quote=c.text,
-            **provenance(c.passage.metadata),
-        )
-        for n, c in enumerate(chosen, start=1)
-    ]
-
-
-def _percent_beside(figures: Figures, pair: Pair, text: str) -> Percent | None:
-    """The percent written right next to a count: "74% (14/19)" or "14/19 (74%)"."""
-    for p in figures.percents:
-        between = text[pair.end : p.start] if p.start >= pair.end else text[p.end : pair.start]
-        if len(between) <= 3 and set(between) <= set(" ()[],;="):
-            return p
-    return None
-
-
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
-def renumber(answer: Answer) -> Answer:
-    """Drop citations no marker refers to any more and number the rest 1, 2, ... in order."""
-    used = [int(n) for n in _MARKER.findall(answer.answer)]
-    order = list(dict.fromkeys(n for n in used if any(c.n == n for c in answer.citations)))
-    new = {old: i for i, old in enumerate(order, start=1)}
-    text = _MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", answer.answer)
-    citations = [
-        c.model_copy(update={"n": new[c.n]})
-        for c in sorted(answer.citations, key=lambda c: new.get(c.n, 0))
-        if c.n in new
-    ]
-    calculations = [
-        calc.model_copy(update={"cited": sorted(new[n] for n in calc.cited if n in new)})
-        for calc in answer.calculations
-        if calc.text and any(n in new for n in calc.cited) or not calc.cited
-    ]
-    return answer.model_copy(
-        update={"answer": text, "citations": citations, "calculations": calculations}
+def _nothing_indexed(question: str, filters: Filters | None, conversation_id: str) -> Answer:
+    """The answer when retrieval finds no passage at all (within the filters)."""
+    scope_words = " matching the filters" if filters and filters.active() else ""
+    return Answer(
+        question=question,
+        answer=(f"No documents{scope_words} are indexed, so there is nothing to answer from."),
+        abstained=True,
+        conversation_id=conversation_id,
     )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from assistant.language.text import sentence_spans
+from assistant.answering.citations import MARKER_LIST, answer_spans
 
 Kind = Literal["integer", "decimal", "percent", "range", "fraction", "date"]
 
@@ -46,7 +46,6 @@ _MENTION = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
-_MARKER = re.compile(r"\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\]")
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def _date_key(text: str) -> str:
 
 def numbers_in(text: str) -> list[NumberMention]:
     """Every number mention in ``text``, in order, with its span ``text[start:end]``."""
-    markers = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
+    markers = [(m.start(), m.end()) for m in MARKER_LIST.finditer(text)]
     mentions = []
     for m in _MENTION.finditer(text):
         if any(a <= m.start() < b for a, b in markers):
@@ -163,25 +162,6 @@ def verify(answer_text: str, quotes: list[str], calculation_texts: list[str]) ->
     )
 
 
-_LEADING_MARKERS = re.compile(rf"(?:{_MARKER.pattern}\s*)+")
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, each keeping the citation markers that follow it ("... 42%. [1]")."""
-    spans: list[list[int]] = []
-    for span in sentence_spans(text):
-        start = span.start
-        lead = _LEADING_MARKERS.match(text, start, span.end)
-        if lead and spans:
-            spans[-1][1] = start + len(lead.group(0).rstrip())
-            start = lead.end()
-        if start < span.end:
-            spans.append([start, span.end])
-        elif spans:
-            spans[-1][1] = span.end
-    return [(a, b) for a, b in spans]
-
-
 def strip_unsupported(
     answer_text: str, quotes: list[str], calculation_texts: list[str]
 ) -> StripResult:
@@ -191,7 +171,7 @@ def strip_unsupported(
     caller's job.
     """
     result = verify(answer_text, quotes, calculation_texts)
-    spans = _sentences(answer_text)
+    spans = answer_spans(answer_text)
     bad = {i for i, (a, b) in enumerate(spans) for m in result.unsupported if a <= m.start < b}
     kept = [i for i in range(len(spans)) if i not in bad]
     pieces = []

@@ -30,7 +30,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.answering.engine import Candidate, ExtractiveEngine, _citations, closest, without
+from assistant.answering.candidates import Candidate, _citations, closest, without
+from assistant.answering.engine import ExtractiveEngine
 from assistant.answering.verify import verify
 from assistant.checking.claim_numbers import check_numbers
 from assistant.errors import InputError

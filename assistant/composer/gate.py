@@ -26,6 +26,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from assistant.answering.citations import REPLY_MARKER, reply_numbers, reply_spans
 from assistant.answering.verify import numbers_in, verify
 from assistant.language.query import TermGroup, analyse
 from assistant.language.text import fold, is_content, sentence_spans, surface_words, tokenize
@@ -35,12 +36,6 @@ MAX_QUOTES = 3  # most passage sentences one model sentence may be supported by
 NUMBER_GAIN = 2  # a supported number counts like two supported words when choosing quotes
 MIN_EXTRA_GAIN = 2  # a second or third quote must add a number or two words
 
-# "[1]", "[1, 2]", "[1][2]", "[Passage 1]", "[passages 1 and 3]", "【1】"
-_MARKER = re.compile(
-    r"[\[\u3010]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|;|and|&)\s*(?:passage\s*)?\d+)*)\s*[\]\u3011]",
-    re.I,
-)
-_LEAD = re.compile(rf"(?:{_MARKER.pattern}[\s.,;]*)+", re.I)
 _BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]|\d+[.)])[ \t]+", re.M)
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,}?)[\"\u201d]")
 # "No, it is closed." answers a question; its "No" negates nothing the sentence says.
@@ -93,30 +88,6 @@ class _Sentence:
     negations: tuple[frozenset[str], ...]  # what each negation in it governs
 
 
-def _markers(text: str) -> tuple[int, ...]:
-    found: list[int] = []
-    for m in _MARKER.finditer(text):
-        found.extend(int(n) for n in re.findall(r"\d+", m.group(1)))
-    return tuple(dict.fromkeys(found))
-
-
-def reply_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text``; markers that open a sentence belong to the one before
-    ("... 42%. [1] Most were ...")."""
-    pieces: list[list[int]] = []
-    for span in sentence_spans(text):
-        start, end = span.start, span.end
-        lead = _LEAD.match(text, start, end)
-        if lead and pieces:
-            pieces[-1][1] = start + len(lead.group(0).rstrip())
-            start = lead.end()
-        if start < end:
-            pieces.append([start, end])
-        elif pieces:
-            pieces[-1][1] = end
-    return [(a, b) for a, b in pieces]
-
-
 def split_reply(reply: str) -> list[tuple[str, str, tuple[int, ...]]]:
     """The reply's sentences as (sentence as written, text without markers, cited numbers).
 
@@ -126,10 +97,10 @@ def split_reply(reply: str) -> list[tuple[str, str, tuple[int, ...]]]:
     out = []
     for start, end in reply_spans(reply):
         sentence = reply[start:end].strip()
-        text = " ".join(_MARKER.sub(" ", sentence).split())
+        text = " ".join(REPLY_MARKER.sub(" ", sentence).split())
         text = re.sub(r"\s+([.,;:!?)])", r"\1", text)
         text = re.sub(r"([.!?])[.!?]+$", r"\1", text)
-        out.append((sentence, text, _markers(sentence)))
+        out.append((sentence, text, reply_numbers(sentence)))
     return out
 
 
@@ -286,6 +257,5 @@ __all__ = [
     "check_claim",
     "content_groups",
     "ground",
-    "reply_spans",
     "split_reply",
 ]

@@ -6,7 +6,8 @@
    abstention, or a question that states its own figures, is returned as it is: no model is
    asked), runs the calculators, and is the fallback;
 2. retrieves the same passages and gives them to the model numbered ``[1]..[k]`` with the
-   calculation texts as facts to copy (prompt templates in ``assistant/composer/prompts/``);
+   calculation texts as facts to copy (``assistant/composer/messages.py``, templates in
+   ``assistant/composer/prompts/``);
 3. streams the reply through the gate (``assistant.composer.gate``) sentence by sentence: a sentence
    stays only when the passage it cites supports its words and numbers, and it is re-cited
    with exact quotes of that passage, chosen by the gate, never taken from the model;
@@ -29,15 +30,15 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from functools import lru_cache
-from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from assistant.answering.engine import AnswerEngine, ExtractiveEngine
-from assistant.composer.gate import Claim, Quote, check_claim, reply_spans, split_reply
-from assistant.composer.streaming import split_sentences
+from assistant.answering.citations import MARKER, numbers, reply_spans
+from assistant.answering.engine import Event, ExtractiveEngine
+from assistant.composer.composition import Composition
+from assistant.composer.gate import Claim, check_claim, split_reply
+from assistant.composer.messages import build_messages
 from assistant.models import Answer, Calculation, Citation, Filters, Passage, Verdict
-from assistant.provenance import provenance
 from assistant.settings import ComposerSettings
 
 if TYPE_CHECKING:
@@ -45,62 +46,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("trialqa.llm")
 
-Event = tuple[Literal["token", "answer"], "str | Answer"]
-_MARKER = re.compile(r"\[(\d+)\]")
 _ABSTAIN = re.compile(
     r"\b(?:do(?:es)? not|don't|doesn't|cannot|can't|no information|not (?:stated|mentioned|"
     r"provided|reported|given))\b[^.]*\b(?:answer|say|state|mention|contain|provide|report|"
     r"include)",
     re.I,
 )
-
-
-@lru_cache(maxsize=8)
-def prompt(name: str) -> str:
-    """A prompt template of ``assistant/composer/prompts/`` (package data)."""
-    return resources.files("assistant.composer").joinpath(f"prompts/{name}.txt").read_text("utf-8")
-
-
-def examples() -> list[tuple[str, str]]:
-    """The worked examples of ``prompts/examples.txt`` as (role, text) chat turns; a line
-    starting ``user:`` or ``assistant:`` opens a turn, other lines continue it."""
-    turns: list[tuple[str, str]] = []
-    for line in prompt("examples").splitlines():
-        role, sep, text = line.partition(":")
-        if sep and role in ("user", "assistant"):
-            turns.append((role, text.strip()))
-        elif turns:
-            turns[-1] = (turns[-1][0], f"{turns[-1][1]}\n{line}")
-    return [(role, text.strip()) for role, text in turns]
-
-
-# Chat-template control tokens (``<|im_start|>``, ``<|eot_id|>``...) and the passages' own fence:
-# document text holding them could open a turn of its own or close the quoted block early.
-_CONTROL = re.compile(r"<\|[^<>|\s]{1,40}\|>|</?\s*passages\s*>", re.I)
-
-
-def quoted(text: str) -> str:
-    """Document text as the prompt quotes it: one line, no control tokens, no fence tags."""
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def build_messages(
-    question: str, passages: list[Passage], facts: list[str], max_sentences: int
-) -> list[tuple[str, str]]:
-    """(role, text) messages: the rules, worked examples, then the passages numbered from 1
-    inside a ``<passages>`` fence (quoted data, never instructions), the computed facts and
-    the question."""
-    blocks = []
-    for n, p in enumerate(passages, start=1):
-        title = p.title or p.chunk.doc_id
-        section = p.chunk.section.strip()
-        heading = quoted(f"{title}, {section}" if section and section not in title else title)
-        text = quoted(p.chunk.text)
-        blocks.append(prompt("passage").format(n=n, heading=heading, text=text))
-    fact_block = prompt("facts").format(facts="\n".join(f"- {f}" for f in facts)) if facts else ""
-    user = prompt("user").format(passages="".join(blocks), facts=fact_block, question=question)
-    system = prompt("system").format(max_sentences=max_sentences)
-    return [("system", system), *examples(), ("user", user)]
 
 
 def _text_of(chunk) -> str:
@@ -134,53 +85,17 @@ def _complete(buffer: str) -> tuple[str, str]:
     return buffer[:start], buffer[start:]
 
 
-class _Composition:
-    """The verified sentences so far, and the citations they number in order."""
+@dataclass
+class _Reply:
+    """One run of the model: the passages it was given, the calculation texts it may state, what
+    it wrote, the sentences the gate kept and removed, and why the reply ended early."""
 
-    def __init__(self) -> None:
-        self.sentences: list[str] = []
-        self.said: set[str] = set()  # the claims' texts, before markers
-        self.citations: list[Citation] = []
-        self._numbers: dict[tuple[str, int, int], int] = {}
-
-    def cite(self, quote: Quote | Citation) -> int:
-        key = (quote.doc_id, quote.start, quote.end) if isinstance(quote, Citation) else quote.key
-        if key not in self._numbers:
-            n = self._numbers[key] = len(self.citations) + 1
-            if isinstance(quote, Citation):
-                self.citations.append(quote.model_copy(update={"n": n}))
-            else:
-                p = quote.passage
-                self.citations.append(
-                    Citation(
-                        n=n,
-                        doc_id=p.chunk.doc_id,
-                        title=p.title,
-                        source=p.source,
-                        chunk_id=p.chunk.chunk_id,
-                        start=quote.start,
-                        end=quote.end,
-                        quote=quote.text,
-                        **provenance(p.metadata),
-                    )
-                )
-        return self._numbers[key]
-
-    def add(self, text: str, numbers: list[int]) -> str:
-        """Append a sentence; returns the token to stream (with its leading space)."""
-        text = text.rstrip()
-        self.said.add(text)
-        if not re.search(r"[.!?:;)\]\"'\u201d]$", text):
-            text += "."
-        markers = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-        sentence = f"{text} {markers}"
-        token = (" " if self.sentences else "") + sentence
-        self.sentences.append(sentence)
-        return token
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.sentences)
+    passages: list[Passage]
+    calc_texts: list[str]
+    composition: Composition = field(default_factory=Composition)
+    removed: list[Claim] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    failure: str | None = None
 
 
 class LLMEngine:
@@ -238,144 +153,135 @@ class LLMEngine:
             yield from _emit(base.model_copy(update={"composer": "extractive"}))
             return
         passages = self.retriever.search(self.retriever.read(question), k, filters)
-        calc_texts = [c.text for c in base.calculations if c.text]
+        reply = _Reply(passages, [c.text for c in base.calculations if c.text])
         facts = _facts(base, passages)
         messages = build_messages(question, passages, facts, self.extractive.settings.max_sentences)
+        yield from self._verified(messages, reply)
+        if not reply.composition.sentences:
+            yield from _emit(_fallback(base, reply))
+            return
+        yield from _finished(question, conversation_id, base, reply)
 
-        composition = _Composition()
-        removed: list[Claim] = []
-        reply: list[str] = []
-        failure: str | None = None
+    def _verified(self, messages: list[tuple[str, str]], reply: _Reply) -> Iterator[Event]:
+        """``("token", text)`` for each sentence of the model's reply the gate keeps, as soon as
+        the model has finished it, until the reply or the sentence limit ends; a model failure
+        ends the reply too, noted in ``reply.failure``."""
         started = time.monotonic()
         buffer = ""
-
         limit = self.extractive.settings.max_sentences
-
-        def judge(text: str) -> Iterator[str]:
-            for sentence, claim_text, cited in split_reply(text):
-                if len(composition.sentences) >= limit:
-                    return
-                claim = check_claim(
-                    Claim(sentence, claim_text, cited),
-                    passages,
-                    calc_texts,
-                    self.settings.min_support,
-                )
-                if not claim.kept:
-                    removed.append(claim)
-                    log.info("removed %r: %s", claim.sentence, claim.reason)
-                elif claim.text not in composition.said:  # a model repeating itself
-                    numbers = [composition.cite(q) for q in claim.quotes]
-                    yield composition.add(claim.text, numbers)
-
         chunks = self.chat_model.stream(messages)
         try:
             for chunk in chunks:
                 piece = _text_of(chunk)
-                reply.append(piece)
+                reply.written.append(piece)
                 buffer += piece
                 if time.monotonic() - started > self.settings.timeout:
                     raise TimeoutError(f"no complete answer within {self.settings.timeout:g} s")
                 done, buffer = _complete(buffer)
                 if done:
-                    for token in judge(done):
+                    for token in self._judge(done, reply):
                         yield ("token", token)
-                if len(composition.sentences) >= limit:
+                if len(reply.composition.sentences) >= limit:
                     break  # enough: stop the model writing
             else:
-                for token in judge(buffer):
+                for token in self._judge(buffer, reply):
                     yield ("token", token)
         except Exception as exc:  # any model failure falls back; it never becomes a 500
-            failure = _describe(exc)
-            log.warning("model failed: %s", failure)
+            reply.failure = _describe(exc)
+            log.warning("model failed: %s", reply.failure)
         finally:
             close = getattr(chunks, "close", None)
             if close:
                 close()
 
-        full_reply = "".join(reply)
-        if not composition.sentences:
-            if failure:
-                reason = f"the language model failed ({failure})"
-            elif not full_reply.strip():
-                reason = "the language model's reply was empty"
-            elif _ABSTAIN.search(full_reply):
-                reason = "the language model said the passages do not answer"
-            else:
-                reason = (
-                    f"no sentence of the language model's answer passed the check against "
-                    f"its cited passages ({len(removed)} removed)"
-                )
-            fallback = base.model_copy(
-                update={
-                    "composer": "extractive-fallback",
-                    "warnings": [f"{reason}; this is the extractive answer"],
-                }
+    def _judge(self, text: str, reply: _Reply) -> Iterator[str]:
+        """The tokens of the sentences of ``text`` the gate keeps (each said once, at most the
+        sentence limit in all); the rest are noted in ``reply.removed``."""
+        composition = reply.composition
+        limit = self.extractive.settings.max_sentences
+        for sentence, claim_text, cited in split_reply(text):
+            if len(composition.sentences) >= limit:
+                return
+            claim = check_claim(
+                Claim(sentence, claim_text, cited),
+                reply.passages,
+                reply.calc_texts,
+                self.settings.min_support,
             )
-            yield from _emit(fallback)
-            return
+            if not claim.kept:
+                reply.removed.append(claim)
+                log.info("removed %r: %s", claim.sentence, claim.reason)
+            elif claim.text not in composition.said:  # a model repeating itself
+                cited_numbers = [composition.cite(q) for q in claim.quotes]
+                yield composition.add(claim.text, cited_numbers)
 
-        warnings = []
-        if failure:
-            warnings.append(f"the language model's reply was cut short ({failure})")
-        if removed:
-            count = len(removed)
-            warnings.append(
-                f"{count} sentence{'s' if count > 1 else ''} of the language model's answer "
-                f"{'were' if count > 1 else 'was'} removed: the cited passages do not support "
-                f"{'them' if count > 1 else 'it'}"
-            )
-        calculations: list[Calculation] = []
-        for sentence, calcs in _calculation_sentences(base):
-            by_old = {c.n: c for c in base.citations}
-            new = {
-                int(old): composition.cite(by_old[int(old)])
-                for old in _MARKER.findall(sentence)
-                if int(old) in by_old
-            }
-            body = _MARKER.sub("", sentence).rstrip()
-            yield ("token", composition.add(body, list(new.values())))
-            for calc in calcs:
-                cited = sorted({new[n] for n in calc.cited if n in new})
-                calculations.append(calc.model_copy(update={"cited": cited}))
-        yield (
-            "answer",
-            Answer(
-                question=question,
-                answer=composition.text,
-                abstained=False,
-                citations=composition.citations,
-                calculations=calculations,
-                conversation_id=conversation_id,
-                composer="llm",
-                warnings=warnings,
-                verdict=_carried(base, composition.citations),
-                decision=_carried(base, composition.citations, "decision"),
-            ),
+
+def _fallback(base: Answer, reply: _Reply) -> Answer:
+    """The extractive answer, when no sentence of the model's survived, saying why."""
+    full_reply = "".join(reply.written)
+    if reply.failure:
+        reason = f"the language model failed ({reply.failure})"
+    elif not full_reply.strip():
+        reason = "the language model's reply was empty"
+    elif _ABSTAIN.search(full_reply):
+        reason = "the language model said the passages do not answer"
+    else:
+        reason = (
+            f"no sentence of the language model's answer passed the check against "
+            f"its cited passages ({len(reply.removed)} removed)"
         )
+    return base.model_copy(
+        update={
+            "composer": "extractive-fallback",
+            "warnings": [f"{reason}; this is the extractive answer"],
+        }
+    )
 
 
-def stream_answer(
-    engine: AnswerEngine,
-    question: str,
-    *,
-    k: int | None = None,
-    filters: Filters | None = None,
-    conversation_id: str | None = None,
-) -> Iterator[Event]:
-    """``("token", text)`` events then ``("answer", Answer)`` from any engine: its own
-    ``stream`` when it has one (the LLM engine sends each verified sentence as the model
-    finishes it), else its finished answer cut at its sentences. The texts joined are exactly
-    the answer text."""
-    own = getattr(engine, "stream", None)
-    if own is not None:
-        yield from own(question, k=k, filters=filters, conversation_id=conversation_id)
-        return
-    answer = engine.answer(question, k=k, filters=filters, conversation_id=conversation_id)
-    for text in split_sentences(answer.answer):
-        if text:
-            yield ("token", text)
-    yield ("answer", answer)
+def _warnings(reply: _Reply) -> list[str]:
+    """What the composed answer warns of: a reply cut short, sentences the gate removed."""
+    warnings = []
+    if reply.failure:
+        warnings.append(f"the language model's reply was cut short ({reply.failure})")
+    if reply.removed:
+        count = len(reply.removed)
+        warnings.append(
+            f"{count} sentence{'s' if count > 1 else ''} of the language model's answer "
+            f"{'were' if count > 1 else 'was'} removed: the cited passages do not support "
+            f"{'them' if count > 1 else 'it'}"
+        )
+    return warnings
+
+
+def _finished(question: str, conversation_id: str, base: Answer, reply: _Reply) -> Iterator[Event]:
+    """The extractive answer's calculation sentences as tokens (re-cited in the composition's
+    numbering), then the composed ``("answer", Answer)``."""
+    composition = reply.composition
+    warnings = _warnings(reply)
+    calculations: list[Calculation] = []
+    for sentence, calcs in _calculation_sentences(base):
+        by_old = {c.n: c for c in base.citations}
+        new = {old: composition.cite(by_old[old]) for old in numbers(sentence) if old in by_old}
+        body = MARKER.sub("", sentence).rstrip()
+        yield ("token", composition.add(body, list(new.values())))
+        for calc in calcs:
+            cited = sorted({new[n] for n in calc.cited if n in new})
+            calculations.append(calc.model_copy(update={"cited": cited}))
+    yield (
+        "answer",
+        Answer(
+            question=question,
+            answer=composition.text,
+            abstained=False,
+            citations=composition.citations,
+            calculations=calculations,
+            conversation_id=conversation_id,
+            composer="llm",
+            warnings=warnings,
+            verdict=_carried(base, composition.citations),
+            decision=_carried(base, composition.citations, "decision"),
+        ),
+    )
 
 
 def _emit(answer: Answer) -> Iterator[Event]:
@@ -427,4 +333,4 @@ def _calculation_sentences(base: Answer) -> list[tuple[str, list[Calculation]]]:
     return out
 
 
-__all__ = ["LLMEngine", "build_messages", "examples", "prompt", "quoted", "stream_answer"]
+__all__ = ["LLMEngine"]

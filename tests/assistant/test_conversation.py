@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.composer.streaming import pieces, split_sentences
+from assistant.answering.citations import split_sentences
+from assistant.composer.streaming import pieces
 from assistant.conversation.service import (
     Conversations,
     ConversationStore,

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from assistant.answering import fields
-from assistant.answering.engine import Candidate, _figures_first
+from assistant.answering.candidates import Candidate
+from assistant.answering.ranking import _figures_first
 from assistant.language.query import analyse
 from tests.conftest import services_over
 

@@ -169,7 +169,7 @@ def test_extractive_answers_ignore_injected_documents(question, corpus_services,
 
 
 def test_the_prompt_quotes_passages_inside_a_fence_without_control_tokens(injected_services):
-    from assistant.composer.llm import build_messages
+    from assistant.composer.messages import build_messages
     from assistant.language.query import analyse
 
     question = "What was the overall response rate in LINKER-SMM1?"

@@ -14,7 +14,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answering.verify import verify
 from assistant.composer.gate import split_reply
-from assistant.composer.llm import LLMEngine, build_messages, stream_answer
+from assistant.composer.llm import LLMEngine
+from assistant.composer.messages import build_messages
 from assistant.errors import ConfigError
 from assistant.settings import ComposerSettings, Settings
 from tests.conftest import assert_answer_contract
@@ -246,8 +247,8 @@ def test_stream_yields_verified_sentences_that_join_to_the_answer(corpus_service
     check_guarantees(corpus_services, answer)
 
 
-def test_stream_answer_streams_any_engine(corpus_services):
-    events = list(stream_answer(corpus_services.engine, CRS))
+def test_the_extractive_engine_streams_too(corpus_services):
+    events = list(corpus_services.engine.stream(CRS))
     answer = events[-1][1]
     assert events[-1][0] == "answer" and len(events) > 2
     assert "".join(text for _, text in events[:-1]) == answer.answer

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answering.engine import renumber
+from assistant.answering.citations import renumber
 from assistant.answering.numeric import figures_in, read_question
 from assistant.answering.verify import verify
 from assistant.models import Answer, Calculation, Citation

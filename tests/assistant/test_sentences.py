@@ -120,7 +120,7 @@ def test_answers_from_stored_vectors_equal_answers_from_embedding_at_question_ti
     Ingestor(services.store, services.embedder, services.settings).ingest([CORPUS])
     stored = CountingEmbedder(services.embedder)
     with monkeypatch.context() as m:  # nor segmented: the stored spans are the statements
-        m.setattr("assistant.answering.engine.statements", None)
+        m.setattr("assistant.answering.ranking.statements", None)
         with_stored = [_engine(services, stored).answer(q) for q in QUESTIONS]
     assert stored.documents == 0, "no sentence embedded while answering"
 

@@ -1,0 +1,77 @@
+"""Candidates: the sentences the extractive engine ranks, and the citations it makes of them.
+
+A ``Candidate`` is one statement of a passage, as an exact span of its document, with what the
+ranking found out about it (``assistant.answering.ranking``). The sentences that answer, and
+the closest ones a declined answer points at, become the answer's numbered citations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from assistant.language.query import Query
+from assistant.language.text import tokenize
+from assistant.models import Citation, Passage
+from assistant.provenance import provenance
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    tokens: set[str] = field(default_factory=set)
+    context: set[str] = field(default_factory=set)  # tokens plus section, title and trial
+    vector: np.ndarray | None = None  # stored at ingest, else embedded when scored
+    score: float = 0.0  # the learned probability that it answers (the cascade's or scorer's)
+    similarity: float = 0.0  # cosine to the question
+    coverage: float = 0.0  # idf-weighted share of the question's terms in the sentence
+    context_coverage: float = 0.0  # the same in the sentence and its context
+    rank: float = 0.0  # what orders the candidates (AnswerSettings.rank_by)
+    field: bool = False  # a field line of what the question asks for (assistant.answering.fields)
+
+
+def closest(candidates: list[Candidate], n: int = 2) -> list[Candidate]:
+    """The first ``n`` candidates of distinct chunks: where a declined answer points."""
+    nearest: list[Candidate] = []
+    for c in candidates:
+        if c.passage.chunk.chunk_id not in {x.passage.chunk.chunk_id for x in nearest}:
+            nearest.append(c)
+        if len(nearest) == n:
+            break
+    return nearest
+
+
+def without(query: Query, terms: set[str]) -> Query:
+    """The query less the terms that chose its scope: within the documents of the trial a
+    question names, the name tells their sentences apart no more."""
+    if not terms:
+        return query
+    kept = tuple(g for g in query.groups if g.term not in terms)
+    return replace(query, groups=kept)
+
+
+def _passage_context(p: Passage) -> set[str]:
+    """Tokens of what a passage's sentences are read with: its section, document title and trial."""
+    parts = [str(p.metadata.get(f, "")) for f in ("title", "trial", "nct_id")] + [p.chunk.section]
+    return set(tokenize(" ".join(parts)))
+
+
+def _citations(chosen: list[Candidate]) -> list[Citation]:
+    return [
+        Citation(
+            n=n,
+            doc_id=c.passage.chunk.doc_id,
+            title=c.passage.title,
+            source=c.passage.source,
+            chunk_id=c.passage.chunk.chunk_id,
+            start=c.start,
+            end=c.end,
+            quote=c.text,
+            **provenance(c.passage.metadata),
+        )
+        for n, c in enumerate(chosen, start=1)
+    ]

@@ -1,0 +1,133 @@
+"""Selection: which ranked sentences answer the question, or why none does.
+
+With ``decline_by`` 'coverage' (the default) a sentence may answer when it covers enough of the
+question and, under a learned ranking, is the best or reaches half the bar; with 'probability'
+when it reaches the bar; with 'gate' the answer gate (``assistant/scoring/answerable.py``) first
+judges whether the scope answers the question at all. A question about a time point is answered
+only by a sentence stating it, an effect question only by a result about its outcome, a question
+wanting a finding by a sentence reporting one. The best sentence that may answer leads, with
+the next that come close, a primary report before a summary stating the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.answer_settings import AnswerSettings
+from assistant.answering.aims import findings_first
+from assistant.answering.candidates import Candidate
+from assistant.language import timepoints
+from assistant.language.query import Query
+from assistant.provenance import primary_first
+from assistant.retrieval.hybrid import Retriever
+from assistant.scoring import answerable
+from assistant.scoring.answerable import AnswerGate
+from assistant.verdicts.decision import results_for_decision
+from assistant.verdicts.effects import outcome_terms
+from assistant.verdicts.verdict import VerdictModel, results_first, stating_result
+
+
+class Selection:
+    """The extractive engine's choice of answering sentences (a part of ``ExtractiveEngine``)."""
+
+    retriever: Retriever
+    settings: AnswerSettings
+    gate: AnswerGate | None
+    threshold: float
+    _verdict_model: Callable[[], VerdictModel]
+
+    def _choose(
+        self, question: str, query: Query, candidates: list[Candidate], learned: bool
+    ) -> tuple[list[Candidate], dict]:
+        """The sentences that answer, best first; or none, with why (``_abstain``'s
+        arguments)."""
+        gate, sure = self.gate, False
+        if gate is not None and not (candidates and candidates[0].field):
+            # Whether the documents answer at all, read off the whole ranking (answerable.py):
+            # below the bar the engine declines; from ``answers_at`` up the best sentence
+            # answers when the word checks let none; otherwise the word checks decide.
+            idf = self.retriever.lexical.idf
+            answers = gate.probability(answerable.features(query, candidates, idf))
+            bar = self.settings.gate_bar if self.settings.gate_bar is not None else gate.bar
+            if answers < bar:
+                return [], {"gate": (answers, bar)}
+            sure = answers >= max(bar, gate.answers_at)
+        # A question about a time point is answered only by a sentence stating it.
+        times = timepoints.time_points(question)
+        timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
+                  for c in candidates]  # fmt: skip
+        eligible = [
+            c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
+        ]
+        if not eligible and sure:  # worded unlike its paper: the gate vouches for the best
+            eligible = [c for i, c in enumerate(candidates) if timely[i]][:1]
+        # An effect question about an outcome no passage names is not answered by a result
+        # about another outcome of the same arms.
+        named = {g.term for g in outcome_terms(question)}
+        outcome = [g for g in query.groups if g.term in named]  # as read, misspellings too
+        if outcome and not any(g.satisfied_by(c.context) for c in candidates for g in outcome):
+            return [], {}
+        if not eligible and learned and self.settings.verdict:
+            # An effect question worded unlike its paper: a top sentence the verdict model
+            # reads as stating this comparison's result may answer (assistant.verdicts.verdict).
+            eligible = stating_result(
+                question,
+                [c for i, c in enumerate(candidates) if timely[i]][: self.settings.effect_reads],
+                self._verdict_model,
+                self.settings.effect_answers_at,
+            )
+        # A question wanting a finding is answered by a sentence reporting one, not by the
+        # aim or the method that shares its words (assistant/answering/aims.py).
+        findings = findings_first(question, eligible)
+        if findings is None:
+            return [], {"described": True}
+        eligible = findings
+        if not eligible:
+            unstated = [] if any(timely) else timepoints.written(question)
+            return [], {"when": " and ".join(f"“{w}”" for w in unstated)}
+        chosen = self.companions(eligible)
+        # A primary report before a summary stating the same fact (assistant/provenance.py).
+        chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
+        if learned and self.settings.verdict:
+            chosen = results_first(
+                question,
+                eligible,
+                chosen,
+                self._verdict_model,
+                self.settings.effect_reads,
+                self.settings.max_sentences,
+            )
+        if learned and self.settings.decision:  # a yes/no question: its result is cited
+            chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
+        return chosen, {}
+
+    def _may_answer(self, c: Candidate, best: bool = False) -> bool:
+        """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
+        the question, or means nearly the same and covers half as much, and, when a learned
+        model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
+        that only shares the question's words is not an answer; the best needs no coverage at
+        ``waive_coverage_at`` times the bar); or, by probability, it reaches the bar. A field
+        line the question asks for may answer."""
+        if c.field:
+            return True
+        if self.settings.decline_by == "probability":
+            return c.score >= self.threshold
+        if self.settings.rank_by != "coverage":
+            if not best and c.score < self.threshold / 2:
+                return False
+            if best and c.score >= self.settings.waive_coverage_at * self.threshold:
+                return True
+        bar = self.settings.min_coverage
+        return c.context_coverage >= bar or (
+            c.similarity >= self.settings.min_similarity and c.context_coverage >= bar / 2
+        )
+
+    def companions(self, eligible: list[Candidate]) -> list[Candidate]:
+        """The best sentence that may answer, then the next that may and come close (learned:
+        reach the bar or companion_share of the best's probability; coverage: within a tenth
+        of it), at most ``max_sentences``."""
+        learned = self.settings.rank_by in ("scorer", "cascade")
+        best = eligible[0].rank
+        bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
+        chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
+        return chosen[: self.settings.max_sentences]
