@@ -20,14 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from assistant.answering.citations import MARKER
 from assistant.conversation.history import Conversation, Turn
 from assistant.models import Calculation, Citation, EvidenceTable
 
 Provenance = Callable[[str], Mapping[str, Any]]  # doc_id -> the document's metadata
 
 FORMATS = ("markdown",)
-_INLINE = re.compile(r"()([\\`*_\[\]<>])")
-_KEPT_MARKER = re.compile(r"(\[\d+\])|([\\`*_\[\]<>])")
+_SPECIAL = r"[\\`*_\[\]<>]"
+_INLINE = re.compile(rf"(?P<kept>)(?P<char>{_SPECIAL})")
+_KEPT_MARKER = re.compile(rf"(?P<kept>{MARKER.pattern})|(?P<char>{_SPECIAL})")
 _LINE_START = re.compile(r"^(\s*)([#>+|-]|\d+[.)])", re.M)
 
 
@@ -40,7 +42,7 @@ def escape(text: str, *, markers: bool = False) -> str:
     """``text`` shown as itself by a Markdown reader: no emphasis, links, HTML, headings or
     lists. With ``markers``, its ``[n]`` citation markers are kept as they are."""
     pattern = _KEPT_MARKER if markers else _INLINE
-    text = pattern.sub(lambda m: m.group(1) or "\\" + m.group(2), text)
+    text = pattern.sub(lambda m: m.group("kept") or "\\" + m.group("char"), text)
     return _LINE_START.sub(_line_start, text)
 
 
