@@ -18,7 +18,8 @@ from assistant.conversation.service import (
 from assistant.embedding.embedder import Embedder, SentenceTransformerEmbedder
 from assistant.retrieval.hybrid import Retriever
 from assistant.settings import Settings
-from assistant.store.chroma import ChromaStore, VectorStore
+from assistant.store.chroma import ChromaStore
+from assistant.store.protocol import VectorStore
 
 if TYPE_CHECKING:
     from assistant.embedding.process import EmbeddingProcesses

@@ -232,18 +232,6 @@ class Filters(BaseModel):
     def active(self) -> dict[str, list[str]]:
         return {k: v for k, v in self.model_dump().items() if v}
 
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        for key, values in self.active().items():
-            if key == "doc_id":
-                clauses.append({"doc_id": {"$in": values}})
-                continue
-            found = [{f"match_{key}": {"$contains": match_key(v)}} for v in values]
-            clauses.append(found[0] if len(found) == 1 else {"$or": found})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
     def matches(self, metadata: dict[str, Any]) -> bool:
         for key, values in self.active().items():
             if key == "doc_id":

@@ -86,7 +86,7 @@ def trialqa_texts(files: list[Path], settings) -> list[str]:
     and context header of a document (``chunk_vectors="sentences"``), or every chunk in its
     document's context and each distinct statement (``"whole"``)."""
     from assistant.embedding.sentences import chunk_pieces, statements
-    from assistant.retrieval.lexical import embedding_header, embedding_text
+    from assistant.embedding.texts import embedding_header, embedding_text
     from assistant.store.chroma import chunk_metadata
     from ingest.chunking import chunk_and_segment
     from ingest.loaders import load_file

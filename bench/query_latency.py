@@ -93,7 +93,7 @@ class Base:
 
 
 def build_base(work: Path, unique: int, fill_backend: str) -> Base:
-    from assistant.retrieval.lexical import embedding_text
+    from assistant.embedding.texts import embedding_text
     from assistant.store.chroma import chunk_metadata
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file

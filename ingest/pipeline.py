@@ -23,12 +23,13 @@ from tqdm import tqdm
 
 from assistant.embedding.embedder import Embedder
 from assistant.embedding.sentences import SentenceVectors, embed_chunks, embed_statements
+from assistant.embedding.texts import embedding_header, embedding_text
 from assistant.errors import IngestError, TrialQAError
 from assistant.language.text import Span
 from assistant.models import Chunk, Document
-from assistant.retrieval.lexical import embedding_header, embedding_text
 from assistant.settings import Settings
-from assistant.store.chroma import FORMAT, VectorStore, chunk_metadata
+from assistant.store.chroma import chunk_metadata
+from assistant.store.protocol import FORMAT, VectorStore
 from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
 
@@ -143,18 +144,21 @@ class _Write:
 
 
 class _Flow:
-    """Groups being embedded and documents being written, each in file order.
+    """One ingest under way: its report, the group being gathered, groups being embedded and
+    documents being written, each in file order.
 
-    ``embed`` hands a group to a worker thread, so the next group is read and chunked while it
-    is embedded (with ``trialqa ingest``'s child processes the encode holds no interpreter lock
-    in this process); once the group before it is embedded, that one's documents go to the
-    writer. One group is embedded at a time. Leaving the ``with`` block waits for every group
-    and write; each file's result goes to its slot of the report.
+    ``gather`` keeps a changed document's slot in the report and adds it to the group; a full
+    group goes to ``embed``, which hands it to a worker thread, so the next group is read and
+    chunked while it is embedded (with ``trialqa ingest``'s child processes the encode holds
+    no interpreter lock in this process); once the group before it is embedded, that one's
+    documents go to the writer. One group is embedded at a time. Leaving the ``with`` block
+    waits for every group and write; each file's result goes to its slot of the report.
     """
 
     def __init__(self, ingestor: Ingestor, report: IngestReport) -> None:
         self.ingestor = ingestor
         self.report = report
+        self.group: list[tuple[int, _Plan]] = []  # (result slot, plan), not yet embedded
         self.embedding: deque[tuple[list[tuple[int, _Plan]], Future[list[_Write]]]] = deque()
         self.writing: deque[tuple[int, str, Future[FileResult]]] = deque()
         self._stack = ExitStack()
@@ -180,6 +184,24 @@ class _Flow:
         """Ids of the documents in a group being embedded or a write under way."""
         embedding = {p.document.doc_id for group, _ in self.embedding for _, p in group}
         return embedding | {doc_id for _, doc_id, _ in self.writing}
+
+    def gather(self, plan: _Plan) -> None:
+        """Keep ``plan``'s slot in the report and add it to the group, embedded once full."""
+        self.report.results.append(plan.failed(""))  # until its write settles
+        self.group.append((len(self.report.results) - 1, plan))
+        if sum(len(p.chunks) for _, p in self.group) >= GROUP_CHUNKS:
+            self.embed_gathered()
+
+    def wait_for(self, doc_id: str) -> None:
+        """Embed and write everything under way when ``doc_id`` is among it: a document's id
+        and whether it changed depend on its stored record."""
+        if doc_id in self.busy() | {p.document.doc_id for _, p in self.group}:
+            self.embed_gathered()
+            self.finish()
+
+    def embed_gathered(self) -> None:
+        self.embed(self.group)
+        self.group = []
 
     def embed(self, group: list[tuple[int, _Plan]]) -> None:
         if not group:
@@ -235,28 +257,27 @@ class Ingestor:
         self.drop_abandoned(paths)
         files = list(expand_paths(paths))
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False)
-        group: list[tuple[int, _Plan]] = []  # (result slot, plan)
         with _Flow(self, report) as flow:
             for path, problem in bar:
                 bar.set_postfix_str(path.name[:40])
-                loaded = self._load(path, problem)
-                if isinstance(loaded, FileResult):
-                    report.results.append(loaded)
-                    continue
-                if loaded.doc_id in flow.busy() | {p.document.doc_id for _, p in group}:
-                    flow.embed(group)
-                    group = []
-                    flow.finish()
-                step = self._guarded(loaded, self._plan)
-                report.results.append(step if isinstance(step, FileResult) else step.failed(""))
-                if isinstance(step, _Plan):
-                    group.append((len(report.results) - 1, step))
-                    if sum(len(p.chunks) for _, p in group) >= GROUP_CHUNKS:
-                        flow.embed(group)
-                        group = []
-            flow.embed(group)
+                self._take(flow, path, problem)
+            flow.embed_gathered()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _take(self, flow: _Flow, path: Path, problem: str | None) -> None:
+        """One file of an ingest: its result at once when it fails or is unchanged, else its
+        plan gathered to be embedded and written."""
+        loaded = self._load(path, problem)
+        if isinstance(loaded, FileResult):
+            flow.report.results.append(loaded)
+            return
+        flow.wait_for(loaded.doc_id)
+        step = self._guarded(loaded, self._plan)
+        if isinstance(step, FileResult):
+            flow.report.results.append(step)
+        else:
+            flow.gather(step)
 
     def ingest_file(self, path: Path) -> FileResult:
         loaded = self._load(path)
@@ -306,11 +327,11 @@ class Ingestor:
         state = self.store.document_state(document.doc_id)
         if (
             state
-            and state.get("complete")
-            and state.get("sha256") == document.sha256
-            and state.get("format", 1) >= FORMAT  # older records lack sentence vectors
+            and state.complete
+            and state.sha256 == document.sha256
+            and state.format >= FORMAT  # older records lack sentence vectors
         ):
-            return FileResult(document.source, "unchanged", document.doc_id, state.get("chunks", 0))
+            return FileResult(document.source, "unchanged", document.doc_id, state.chunks)
         chunks, spans = chunk_and_segment(document, self.settings.chunking.max_chars)
         if not chunks:
             raise IngestError(f"{document.source}: produced no chunks")
@@ -346,10 +367,10 @@ class Ingestor:
         """
         roots = [display_source(p) for p in paths]
         dropped = []
-        for doc_id, source in self.store.incomplete_documents():
-            if any(_below(source, root) for root in roots) and not _exists(source):
-                self.store.delete_document(doc_id)
-                dropped.append(doc_id)
+        for record in self.store.incomplete_documents():
+            if any(_below(record.source, root) for root in roots) and not _exists(record.source):
+                self.store.delete_document(record.doc_id)
+                dropped.append(record.doc_id)
         return dropped
 
     def _resolve_id(self, document: Document) -> Document:
@@ -358,9 +379,9 @@ class Ingestor:
         An id held only by an interrupted write of a file that no longer exists is free.
         """
         state = self.store.document_state(document.doc_id)
-        if state is None or state.get("source") == document.source:
+        if state is None or state.source == document.source:
             return document
-        if not state.get("complete") and not _exists(str(state.get("source", ""))):
+        if not state.complete and not _exists(state.source):
             return document  # write_document replaces the record and drops its chunks
         suffix = hashlib.sha1(document.source.encode()).hexdigest()[:6]
         return document.model_copy(update={"doc_id": f"{document.doc_id}-{suffix}"})

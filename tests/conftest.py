@@ -62,7 +62,7 @@ def float32_embedder():
 
 def corpus_embedding_texts() -> list[str]:
     """What ingest embeds for the shipped corpus's chunks: each in its document's context."""
-    from assistant.retrieval.lexical import embedding_text
+    from assistant.embedding.texts import embedding_text
     from assistant.store.chroma import chunk_metadata
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file

@@ -47,13 +47,13 @@ def list_documents(services: ServicesDep) -> DocumentList:
 )
 def get_document(doc_id: str, services: ServicesDep) -> DocumentDetail:
     document = services.store.get_document(doc_id)
-    state = services.store.document_state(doc_id) or {}
+    state = services.store.document_state(doc_id)
     return DocumentDetail(
         doc_id=document.doc_id,
         title=document.title,
         source=document.source,
         sha256=document.sha256,
-        chunks=state.get("chunks", 0),
+        chunks=state.chunks if state else 0,
         chars=len(document.text),
         metadata=document.metadata,
         text=document.text,
@@ -162,10 +162,10 @@ def _store_and_ingest(services, name: str, data: bytes) -> UploadResult:
                 os.replace(backup, target)
             raise IngestError(result.error or f"{name}: could not be ingested")
         backup.unlink(missing_ok=True)
-    document = services.store.document_state(result.doc_id) or {}
+    record = services.store.document_state(result.doc_id)
     return UploadResult(
         doc_id=result.doc_id,
-        title=document.get("title", ""),
+        title=record.title if record else "",
         status=result.status,
         chunks=result.chunks,
         filename=name,
@@ -184,7 +184,7 @@ def delete_document(doc_id: str, services: ServicesDep) -> DeleteResult:
     state = services.store.document_state(doc_id)
     services.store.delete_document(doc_id)  # NotFoundError -> 404
     folder = upload_folder(services.settings)
-    source = Path(str((state or {}).get("source", "")))
+    source = Path(state.source if state else "")
     if source.name and _inside(folder, source) and not source.is_symlink():
         with _UPLOAD_LOCK:
             source.unlink(missing_ok=True)

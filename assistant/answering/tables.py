@@ -204,7 +204,7 @@ def design_quote(
     a design section, and naming no other trial the question names)."""
     whole = store.chunks_matching(Filters(doc_id=sorted(docs)), limit) or []
     key = _key(name)
-    for chunk, meta in sorted(whole, key=lambda cm: (cm[0].doc_id, cm[0].start)):
+    for chunk, meta in sorted(whole, key=lambda found: (found.chunk.doc_id, found.chunk.start)):
         for span in sentence_spans(chunk.text):
             text = chunk.text[span.start : span.end]
             about = key in _key(text) or "design" in chunk.section.casefold()

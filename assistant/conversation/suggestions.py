@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from assistant.errors import NotFoundError
 from assistant.language.text import PARAGRAPH
 from assistant.models import DocumentInfo, Filters, match_key, match_values
-from assistant.store.chroma import VectorStore
+from assistant.store.protocol import VectorStore
 
 THIS_STUDY = "this study"
 LIMIT_MAX = 20

@@ -17,7 +17,7 @@ from assistant.language.query import Query, TermGroup, analyse
 from assistant.models import Filters, Passage
 from assistant.retrieval.lexical import LexicalCache, LexicalIndex
 from assistant.settings import RetrievalSettings
-from assistant.store.chroma import VectorStore
+from assistant.store.protocol import VectorStore
 
 
 class Retriever:

@@ -41,21 +41,6 @@ def lexical_text(chunk: Chunk) -> str:
     return chunk.text
 
 
-def embedding_header(chunk: Chunk, meta: dict[str, Any]) -> str:
-    """The context a chunk is read in: its document's title, trial and id, and its section
-    where the text does not begin with it."""
-    context = [meta.get("title"), meta.get("trial"), meta.get("nct_id")]
-    if chunk.section and not chunk.text.startswith(chunk.section):
-        context.append(chunk.section)
-    return "\n".join(str(part) for part in context if part)
-
-
-def embedding_text(chunk: Chunk, meta: dict[str, Any]) -> str:
-    """The chunk as one text in its context (``embedding_header``), for
-    ``chunk_vectors="whole"``."""
-    return "\n".join(part for part in (embedding_header(chunk, meta), chunk.text) if part)
-
-
 class LexicalIndex:
     """BM25 over every chunk, holding only what searching needs: the chunks' ids, the fields
     filters select on (one dict per document, shared by its chunks) and the term counts. The

@@ -1,14 +1,15 @@
 """Where chunks, their embeddings and the documents' texts live.
 
-``VectorStore`` is the seam; ``ChromaStore`` keeps three collections in Chroma (an embedded
-``PersistentClient``, or a Chroma server through ``HttpClient``): ``<prefix>_chunks`` (one
-record per chunk, cosine space), ``<prefix>_documents`` (one record per document holding its
-full normalised text, so quotes can be checked against it) and ``<prefix>_sentences`` (one
-record per chunk holding its statements and their vectors, ``assistant.embedding.sentences``). A
-document is written in an order that survives a crash: its record is first marked incomplete,
-then its old chunks (and their statements) are deleted and the new ones added, and only then
-is the record marked complete with the new hash. An incomplete record is never "unchanged",
-so the next ingest redoes it.
+``VectorStore`` (``assistant.store.protocol``) is the seam; ``ChromaStore`` keeps three
+collections in Chroma (an embedded ``PersistentClient``, or a Chroma server through
+``HttpClient``): ``<prefix>_chunks`` (one record per chunk, cosine space),
+``<prefix>_documents`` (one record per document holding its full normalised text, so quotes
+can be checked against it) and ``<prefix>_sentences`` (one record per chunk holding its
+statements and their vectors, ``assistant.embedding.sentences``). A document is written in
+an order that survives a crash: its record is first marked incomplete, then its old chunks
+(and their statements) are deleted and the new ones added, and only then is the record marked
+complete with the new hash. An incomplete record is never "unchanged", so the next ingest
+redoes it. The filters' ``where`` clause is made in ``assistant.store.where``.
 """
 
 from __future__ import annotations
@@ -17,57 +18,21 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.embedding.sentences import SentenceVectors
 from assistant.errors import ConfigError, NotFoundError, RetrievalError
 from assistant.models import MATCH_FIELDS, Chunk, Document, DocumentInfo, Filters, match_values
-
-# What a document record's ``format`` says its chunks carry: 2, statement vectors beside them.
-# Ingest redoes an unchanged document whose record is older than FORMAT.
-FORMAT = 2
+from assistant.store.protocol import (
+    FORMAT,
+    ChunkHit,
+    IncompleteDocument,
+    StoredChunk,
+    StoredDocument,
+)
+from assistant.store.where import chroma_where
 
 _RESERVED = {"doc_id", "start", "end", "section", "index", "doc_sha256", "title", "source"}
-
-
-class VectorStore(Protocol):
-    def document_state(self, doc_id: str) -> dict[str, Any] | None: ...
-
-    def write_document(
-        self,
-        document: Document,
-        chunks: Sequence[Chunk],
-        embeddings: Sequence[Sequence[float]],
-        sentences: Sequence[SentenceVectors] | None = None,
-    ) -> None: ...
-
-    def delete_document(self, doc_id: str) -> None: ...
-
-    def incomplete_documents(self) -> list[tuple[str, str]]: ...
-
-    def unfinished(self, doc_ids: Iterable[str]) -> set[str]: ...
-
-    def get_document(self, doc_id: str) -> Document: ...
-
-    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]: ...
-
-    def list_documents(self) -> list[DocumentInfo]: ...
-
-    def similarity_search_by_vector(
-        self, embedding: Sequence[float], k: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, dict[str, Any], float]]: ...
-
-    def get_chunks(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, dict[str, Any]]]: ...
-
-    def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]: ...
-
-    def chunks_matching(
-        self, filters: Filters, limit: int
-    ) -> list[tuple[Chunk, dict[str, Any]]] | None: ...
-
-    def generation(self) -> int: ...
-
-    def count_chunks(self) -> int: ...
 
 
 def chunk_metadata(document: Document, chunk: Chunk, index: int) -> dict[str, Any]:
@@ -104,6 +69,20 @@ def _chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         start=meta["start"],
         end=meta["end"],
         section=meta.get("section", ""),
+    )
+
+
+def _record_from(doc_id: str, meta: dict[str, Any]) -> StoredDocument:
+    """A document record as stored (a record from before statement vectors has no format)."""
+    return StoredDocument(
+        doc_id=doc_id,
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        sha256=meta.get("sha256", ""),
+        chunks=meta.get("chunks", 0),
+        chars=meta.get("chars", 0),
+        format=meta.get("format", 1),
+        complete=bool(meta.get("complete", False)),
     )
 
 
@@ -177,7 +156,11 @@ class ChromaStore:
         self._write_lock = threading.Lock()
 
     # -- documents -------------------------------------------------------------------------
-    def document_state(self, doc_id: str) -> dict[str, Any] | None:
+    def document_state(self, doc_id: str) -> StoredDocument | None:
+        meta = self._record_metadata(doc_id)
+        return _record_from(doc_id, meta) if meta is not None else None
+
+    def _record_metadata(self, doc_id: str) -> dict[str, Any] | None:
         got = self._docs.get(ids=[doc_id], include=["metadatas"])
         return got["metadatas"][0] if got["ids"] else None
 
@@ -243,7 +226,7 @@ class ChromaStore:
         self._sentences.delete(where={"doc_id": doc_id})
 
     def delete_document(self, doc_id: str) -> None:
-        state = self.document_state(doc_id)
+        state = self._record_metadata(doc_id)
         if state is None:
             raise NotFoundError(f"no document with id '{doc_id}'")
         with self._write_lock:
@@ -263,11 +246,11 @@ class ChromaStore:
         pairs = zip(got["ids"], got["metadatas"], strict=True)
         return set(ids) - {doc_id for doc_id, meta in pairs if meta.get("complete") is True}
 
-    def incomplete_documents(self) -> list[tuple[str, str]]:
-        """(doc_id, source) of every record whose write or delete was interrupted."""
+    def incomplete_documents(self) -> list[IncompleteDocument]:
+        """Every record whose write or delete was interrupted."""
         got = self._docs.get(where={"complete": False}, include=["metadatas"])
         pairs = zip(got["ids"], got["metadatas"], strict=True)
-        return [(doc_id, str(meta.get("source", ""))) for doc_id, meta in pairs]
+        return [IncompleteDocument(doc_id, str(meta.get("source", ""))) for doc_id, meta in pairs]
 
     def get_document(self, doc_id: str) -> Document:
         got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
@@ -303,11 +286,11 @@ class ChromaStore:
     # -- chunks ----------------------------------------------------------------------------
     def similarity_search_by_vector(
         self, embedding: Sequence[float], k: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, dict[str, Any], float]]:
+    ) -> list[ChunkHit]:
         n = self.count_chunks()
         if n == 0:
             return []
-        where = filters.chroma_where() if filters else None
+        where = chroma_where(filters) if filters else None
         try:
             got = self._chunks.query(
                 query_embeddings=[list(map(float, embedding))],
@@ -318,7 +301,7 @@ class ChromaStore:
         except Exception as exc:
             raise RetrievalError(f"dense search failed: {exc}") from exc
         return [
-            (_chunk_from(cid, text, meta), meta, 1.0 - float(dist))
+            ChunkHit(_chunk_from(cid, text, meta), meta, 1.0 - float(dist))
             for cid, text, meta, dist in zip(
                 got["ids"][0],
                 got["documents"][0],
@@ -342,7 +325,7 @@ class ChromaStore:
                 found[cid] = vectors
         return found
 
-    def get_chunks(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, dict[str, Any]]]:
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """Those chunks, in the order asked, leaving out any the store no longer holds."""
         if not chunk_ids:
             return []
@@ -351,17 +334,15 @@ class ChromaStore:
         except Exception as exc:
             raise RetrievalError(f"reading chunks failed: {exc}") from exc
         found = {
-            cid: (_chunk_from(cid, text, meta), meta)
+            cid: StoredChunk(_chunk_from(cid, text, meta), meta)
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
         return [found[cid] for cid in chunk_ids if cid in found]
 
-    def chunks_matching(
-        self, filters: Filters, limit: int
-    ) -> list[tuple[Chunk, dict[str, Any]]] | None:
+    def chunks_matching(self, filters: Filters, limit: int) -> list[StoredChunk] | None:
         """Every chunk the filters select, in document order, or None when there are more
         than ``limit`` of them (a question scoped to one paper reads the whole paper)."""
-        where = filters.chroma_where()
+        where = chroma_where(filters)
         if where is None:
             return None
         try:
@@ -371,18 +352,18 @@ class ChromaStore:
         if len(got["ids"]) > limit:
             return None
         found = [
-            (_chunk_from(cid, text, meta), meta)
+            StoredChunk(_chunk_from(cid, text, meta), meta)
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
-        return sorted(found, key=lambda pair: (pair[0].doc_id, pair[0].start))
+        return sorted(found, key=lambda found: (found.chunk.doc_id, found.chunk.start))
 
-    def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]:
+    def iter_chunks(self) -> Iterator[StoredChunk]:
         total = self.count_chunks()
         page = 5000
         for offset in range(0, total, page):
             got = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                yield _chunk_from(cid, text, meta), meta
+                yield StoredChunk(_chunk_from(cid, text, meta), meta)
 
     def count_chunks(self) -> int:
         return self._chunks.count()

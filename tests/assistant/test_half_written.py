@@ -8,7 +8,7 @@ QUESTION = "What was the response rate with linvoseltamab in LINKER-SMM1?"
 
 
 def _mark(store, doc_id: str, complete: bool) -> None:
-    state = store.document_state(doc_id)
+    state = store._record_metadata(doc_id)
     store._docs.update(ids=[doc_id], metadatas=[{**state, "complete": complete}])
 
 

@@ -81,7 +81,7 @@ def test_ingest_keeps_every_chunks_statement_vectors(fresh_services):
     chunks = [c for c, _ in services.store.iter_chunks()]
     kept = services.store.sentence_vectors([c.chunk_id for c in chunks])
     assert sorted(kept) == sorted(c.chunk_id for c in chunks)
-    assert services.store.document_state(chunks[0].doc_id)["format"] == 2
+    assert services.store.document_state(chunks[0].doc_id).format == 2
     total = 0
     for chunk in chunks:
         spans = [(s.start, s.end) for s in statements(chunk)]
@@ -148,7 +148,7 @@ def test_an_older_record_without_vectors_is_redone_by_the_next_ingest(fresh_serv
     chunks = chunk_document(document, services.settings.chunking.max_chars)
     vectors = [[1.0] + [0.0] * 383] * len(chunks)
     services.store.write_document(document, chunks, vectors)  # as an older version wrote it
-    assert services.store.document_state(document.doc_id)["format"] == 1
+    assert services.store.document_state(document.doc_id).format == 1
     [result] = ingestor.ingest([INTERVIEW]).results
     assert result.status == "updated"
     ids = [c.chunk_id for c, _ in services.store.iter_chunks()]

@@ -12,6 +12,7 @@ import pytest
 from assistant.errors import NotFoundError
 from assistant.models import Chunk, Document, Filters
 from assistant.store.chroma import ChromaStore
+from assistant.store.protocol import StoredDocument
 from tests.conftest import ROOT
 
 
@@ -53,7 +54,22 @@ def test_write_is_idempotent(store):
         write(store, d, [11, 24], [[1, 0, 0], [0, 1, 0]])
     assert store.count_chunks() == 2
     assert [i.doc_id for i in store.list_documents()] == ["d1"]
-    assert store.document_state("d1")["complete"] is True
+    assert store.document_state("d1").complete is True
+
+
+def test_records_and_results_are_typed(store):
+    write(store, doc(), [11, 24], [[1, 0, 0], [0, 1, 0]])
+    assert store.document_state("d1") == StoredDocument(
+        doc_id="d1", title="T d1", source="d1.txt", sha256="h1", chunks=2, chars=24,
+        format=1, complete=True,
+    )  # fmt: skip
+    assert store.document_state("nope") is None
+    hit = store.similarity_search_by_vector([0, 1, 0], k=1)[0]
+    assert hit.chunk.chunk_id == "d1#0001" and hit.meta["doc_id"] == "d1"
+    assert hit.similarity == pytest.approx(1.0)
+    [found] = store.get_chunks(["d1#0000"])
+    assert found.chunk.text == "Alpha beta." and found.meta["index"] == 0
+    assert sorted(found.chunk.start for found in store.iter_chunks()) == [0, 11]
 
 
 def test_rewrite_leaves_no_stale_chunks(store):
@@ -108,10 +124,10 @@ def test_sentence_vectors_are_kept_per_chunk_and_go_with_their_document(store):
     assert got["d1#0000"].vectors.shape == (1, 3)
     assert np.allclose(got["d1#0000"].vectors, [[1, 0, 0]], atol=1e-2)
     assert got["d1#0001"].vectors.shape[0] == 0
-    assert store.document_state("d1")["format"] == 2
+    assert store.document_state("d1").format == 2
     write(store, d, [37], [[0, 0, 1]])  # rewritten without them: none left, older format
     assert store.sentence_vectors(["d1#0000", "d1#0001"]) == {}
-    assert store.document_state("d1")["format"] == 1
+    assert store.document_state("d1").format == 1
     store.write_document(d, chunks_of(d, [18, 37]), [[1, 0, 0], [0, 1, 0]], kept)
     store.delete_document("d1")
     assert store.sentence_vectors(["d1#0000", "d1#0001"]) == {}

@@ -355,7 +355,7 @@ def test_a_write_interrupted_before_its_record_is_complete_was_already_announced
     with pytest.raises(Interrupted):
         store.write_document(*_doc("a", "a.txt", "Alpha beta. Gamma delta epsilon."))
     assert store.generation() > before
-    assert store.document_state("a")["complete"] is False, "redone by the next ingest"
+    assert store.document_state("a").complete is False, "redone by the next ingest"
     assert [d.doc_id for d in store.list_documents()] == []
 
 
@@ -380,7 +380,7 @@ def test_a_delete_interrupted_never_leaves_a_complete_record_without_chunks(tmp_
     with pytest.raises(Interrupted):
         store.delete_document("a")
     assert store.count_chunks() == 0 and store.generation() > before
-    assert store.document_state("a")["complete"] is False
+    assert store.document_state("a").complete is False
     assert store.incomplete_documents() == [("a", "a.txt")]
     assert store.list_documents() == []
 
@@ -403,7 +403,7 @@ def test_abandoned_records_of_vanished_files_are_dropped_and_their_ids_freed(tmp
                          ("elsewhere", other / "gone.txt")):  # fmt: skip
         document, chunks, vectors = _doc(doc_id, display_source(path))
         store.write_document(document, chunks, vectors)
-        store._put_record(document, {**store.document_state(doc_id), "complete": False})
+        store._put_record(document, {**store._record_metadata(doc_id), "complete": False})
     ingestor = Ingestor(store, embedder=None, settings=Settings())
     assert ingestor.drop_abandoned([folder]) == ["report"]
     assert sorted(i for i, _ in store.incomplete_documents()) == ["elsewhere", "kept"]

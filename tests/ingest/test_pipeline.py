@@ -124,9 +124,9 @@ def test_chunk_vectors_setting(mode, tmp_path, embedder):
     sentences' vectors, and no chunk is embedded whole; ``whole``: the chunk in its context."""
     import numpy as np
 
+    from assistant.embedding.texts import embedding_header, embedding_text
     from assistant.factory import build
     from assistant.language.text import sentence_spans
-    from assistant.retrieval.lexical import embedding_header, embedding_text
     from tests.assistant.test_sentences import CountingEmbedder
     from tests.conftest import make_settings
 
