@@ -68,7 +68,8 @@ def cited_quotes(items: list[dict], progress: bool = True) -> list[list[str]]:
     """The quotes TrialQA cites for each item's question asked within its own ingested
     abstract (the same set-up as ``trialqa bench-eval pubmedqa``)."""
     from assistant.models import Filters
-    from eval.public import _ingest, pubmedqa_documents, temporary_services
+    from eval.public import _ingest, temporary_services
+    from eval.pubmedqa import pubmedqa_documents
 
     out = []
     with temporary_services() as services:

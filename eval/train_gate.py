@@ -65,7 +65,8 @@ def pubmedqa_dev(data: Path, limit: int | None) -> list[dict]:
 
 def asked(data: Path, args, rng: random.Random) -> tuple[list, list[tuple]]:
     """The documents to ingest and the rows to ask: (question, doc_id, label, kind, key)."""
-    from eval.public import _document, article_title, evidence_question, pubmedqa_documents
+    from eval.public import _document, article_title, evidence_question
+    from eval.pubmedqa import pubmedqa_documents
 
     articles, prompts = ei2_calibrate(data, args.ei2_articles)
     docs = [

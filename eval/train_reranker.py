@@ -5,7 +5,7 @@ The reranker is the second stage of a cascade: the learned scorer (``make train`
 sentence of the question's scope, and the reranker reads the question with each of its best
 ``--top`` sentences. So it is trained where it will work, on the scorer's own top sentences:
 
-- data and splits are the scorer's (``eval.train_scorer.prepare``, the same cached feature
+- data and splits are the scorer's (``eval.prepared.prepare``, the same cached feature
   rows): EI2 training prompts, COVID-QA minus the held-out articles, NLI4CT training
   statements and the weakly labelled question kinds, *fit* articles for training;
 - each training group is one question, one sentence that answers it and ``--negatives`` of
@@ -25,26 +25,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import random
-import shutil
-import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from eval.train_scorer import (
-    SAMPLE,
-    SEED,
-    Prepared,
-    Scored,
-    add_data_arguments,
-    data_missing,
-    prepare,
-)
+from eval.cards import reranker_card
+from eval.feature_rows import Scored
+from eval.fine_tuning import export, optimise
+from eval.prepared import Prepared, add_data_arguments, data_missing, prepare
+from eval.training_data import SAMPLE, SEED
 
 OUT = Path(__file__).resolve().parents[1] / "assistant" / "data" / "reranker"
 CARD = OUT.parent / "RERANKER_CARD.md"
@@ -68,7 +60,7 @@ def training_groups(
     split; with ``near``, that share of EI2 prompts also asked with another paper's outcome
     this paper never mentions, over the same sentences, none of which answers it."""
     from assistant.scoring.reranker import pair_text
-    from eval.train_scorer import near_miss
+    from eval.feature_rows import near_miss
 
     fit = prepared.by_split.get("fit", [])
     outcomes = [(s.question.doc, s.question.parts[3]) for s in fit if s.question.parts]
@@ -134,41 +126,6 @@ def fine_tune(groups: list, args) -> tuple:
     return model, tokenizer, optimise(model, steps, args, loss_at, floor=0.05)
 
 
-def optimise(model, steps: int, args, loss_at, floor: float) -> dict:
-    """Fine-tune ``model`` for ``steps`` steps (or until ``args.minutes`` run out): AdamW at
-    ``args.lr`` with a warm-up over the first twentieth, then a linear decay to ``floor``,
-    gradients clipped at 1; ``loss_at(step, bfloat16)`` gives a step's loss. Leaves the model
-    in eval mode and says how far it got."""
-    import torch
-
-    from assistant.embedding.embedder import hardware_bfloat16
-
-    model.train()
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warm = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda i: min((i + 1) / warm, max(floor, 1 - i / steps))
-    )
-    bf16 = hardware_bfloat16()
-    deadline = time.perf_counter() + args.minutes * 60
-    bar = tqdm(range(steps), desc="fine-tune", unit="step")
-    done = 0
-    for step in bar:
-        if time.perf_counter() > deadline:
-            break
-        loss = loss_at(step, bf16)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
-        optimiser.zero_grad()
-        done = step + 1
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-    bar.close()
-    model.eval()
-    return {"steps": done, "planned_steps": steps, "bfloat16": bf16}
-
-
 # --- measuring -----------------------------------------------------------------------------
 
 
@@ -199,7 +156,7 @@ def unanswerable(prepared: Prepared, scorer, items: list[Scored], top: int, read
     from assistant.factory import make_embedder
     from assistant.scoring.reranker import pair_text
     from assistant.settings import Settings
-    from eval.train_scorer import near_miss, question_rows
+    from eval.feature_rows import near_miss, question_rows
 
     embedder = make_embedder(Settings())
 
@@ -292,128 +249,6 @@ def choose_bar(own: list, absent: dict, weights) -> float:
         np.mean((best >= t) & within3) + np.mean([np.mean(d < t) for d in declined]) for t in bars
     ]
     return round(float(bars[int(np.argmax(score))]), 3)
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def export(model, folder: Path, out: Path, max_length: int) -> Path:
-    """int8 ONNX of the fine-tuned model at ``out/model.onnx`` (fused, per-channel weights,
-    the feed-forward outputs kept in float, as for the embedder)."""
-    import torch
-    from onnx import TensorProto
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    from assistant.embedding.onnx_embedder import _feed_forward_outputs
-    from assistant.scoring.reranker import INPUTS
-
-    class Logit(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).logits  # fmt: skip
-
-    model = model.float().eval()
-    sample = torch.ones((2, 8), dtype=torch.long)
-    mask = sample.clone()
-    mask[1, 5:] = 0
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as work:
-        fp32 = Path(work) / "fp32.onnx"
-        fused = Path(work) / "fused.onnx"
-        axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Logit(model), (sample, mask, torch.zeros_like(sample)), str(fp32),
-                              input_names=list(INPUTS), output_names=["logit"],
-                              dynamic_axes={**axes, "logit": {0: "batch"}}, opset_version=17,
-                              dynamo=False, external_data=False)  # fmt: skip
-        root = logging.getLogger()
-        level, handlers = root.level, list(root.handlers)
-        root.setLevel(logging.ERROR)
-        try:
-            config = model.config
-            heads, hidden = config.num_attention_heads, config.hidden_size
-            optimize_model(
-                str(fp32), model_type="bert", num_heads=heads, hidden_size=hidden
-            ).save_model_to_file(str(fused))
-            quantize_dynamic(str(fused), str(out / "model.onnx"), weight_type=QuantType.QInt8,
-                             per_channel=True, nodes_to_exclude=_feed_forward_outputs(fused),
-                             extra_options={"DefaultTensorType": TensorProto.FLOAT})  # fmt: skip
-        finally:
-            root.setLevel(level)
-            root.handlers[:] = handlers
-    shutil.copy(folder / "tokenizer.json", out / "tokenizer.json")
-    return out / "model.onnx"
-
-
-def model_card(r: dict) -> str:
-    lines = [
-        "# Model card: the answer reranker (`assistant/data/reranker/`)",
-        "",
-        "Written by `make train-reranker` (`eval/train_reranker.py`); do not edit by hand.",
-        "",
-        "- **What**: all-MiniLM-L6-v2 (the packaged weights) with a one-logit head, fine-tuned as "
-        "a cross-encoder: it reads a question with one candidate sentence (its section heading "
-        "first) and gives a logit. Used by `TRIALQA_ANSWER__RANK_BY=cascade` to reread the "
-        f"learned scorer's best {r['arguments']['top']} sentences; the probability mixes both "
-        f"logits: sigmoid({r['combine'][0]:.3f} scorer + {r['combine'][1]:.3f} reranker "
-        f"{r['combine'][2]:+.3f}), decline bar {r['threshold']:.2f}.",
-        "- **Data**: the answer scorer's (see `MODEL_CARD.md`): EI2 training prompts on *fit* "
-        "articles, COVID-QA minus the held-out articles (every fifth document id), NLI4CT "
-        "training statements, weakly labelled question kinds on EI2 training articles. "
-        f"{r['groups']} groups (one answer sentence and {r['arguments']['negatives']} of the "
-        "scorer's best-ranked wrong sentences of the same document). The mixing weights and the "
-        "bar were fitted on the *calibrate* articles. No test split was read.",
-        f"- **Training**: softmax over each group plus half a pointwise log loss, AdamW lr "
-        f"{r['arguments']['lr']}, {r['arguments']['batch']} groups a step, "
-        f"{r['trained']['steps']} of {r['trained']['planned_steps']} planned steps within "
-        f"{r['arguments']['minutes']} minutes (bfloat16: {r['trained']['bfloat16']}), seed "
-        f"{SEED}, at most {r['arguments']['max_length']} tokens a pair; "
-        f"{r['seconds']:.0f} s in all.",
-        f"- **Artifact**: int8 ONNX (per-channel weights, feed-forward outputs in float), "
-        f"{r['artifact_bytes'] / 1e6:.1f} MB, with the tokenizer and `reranker.json`.",
-        "",
-        "## Validation (data never trained on; recall of the evidence within the shortlist)",
-        "",
-        "| set | questions | scorer r@1 | r@3 | reranker r@1 | r@3 | cascade r@1 | r@3 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for src, v in r["validation"].items():
-        cells = [f"{v[k]['recall@1']:.3f} | {v[k]['recall@3']:.3f}"
-                 for k in ("scorer", "reranker", "cascade")]  # fmt: skip
-        lines.append(f"| {src} | {v['questions']} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "## Declining (validation; the bar chosen on the calibrate split)",
-        "",
-        "Each validation question is also asked within another document of its kind (*other*) "
-        "and, for EI2, with another paper's outcome its paper never mentions (*near*); those "
-        "must be declined.",
-        "",
-        "| set | answered own | answered own, best sentence right | declined other | "
-        "declined near |",
-        "|---|---|---|---|---|",
-    ]
-    for src, v in r["validation"].items():
-        d = v["decline"]
-        cells = [d.get(k) for k in ("answered_own", "answered_own_and_right", "declined_other",
-                                    "declined_near")]  # fmt: skip
-        lines.append(f"| {src} | " + " | ".join("-" if x is None else f"{x:.3f}" for x in cells)
-                     + " |")  # fmt: skip
-    s = r["sample"]
-    lines += [
-        "",
-        f"All figures are of the shipped int8 file. Fixed sample re-scored by "
-        f"`tests/assistant/test_reranker.py` (first {s['ei2_validation_first']} EI2 validation "
-        f"prompts): r@1 {s['recall@1']:.3f}, r@3 {s['recall@3']:.3f}.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -531,7 +366,7 @@ def write(report: dict, args) -> None:
     report["artifact_bytes"] = (args.out / "model.onnx").stat().st_size
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     if args.out == OUT:
-        CARD.write_text(model_card(report))
+        CARD.write_text(reranker_card(report))
     print(json.dumps(report["validation"], indent=2))
     print(f"wrote {args.out} ({report['artifact_bytes'] / 1e6:.1f} MB)")
 

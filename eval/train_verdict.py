@@ -20,10 +20,8 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
-import re
 import time
 from pathlib import Path
 
@@ -31,103 +29,14 @@ import numpy as np
 from tqdm import tqdm
 
 from eval import splits
-from eval.train_scorer import PARAPHRASES, SEED, TEMPLATE
+from eval.cards import verdict_card
+from eval.fine_tuning import export, optimise
+from eval.training_data import SEED, TEMPLATE
+from eval.verdict_examples import LABEL_OF, SWAP_SHARE, _clean, examples, load
 
 OUT = Path(__file__).resolve().parents[1] / "assistant" / "data" / "verdict"
 CARD = OUT.parent / "VERDICT_CARD.md"
-LABEL_OF = {
-    "significantly increased": 1,
-    "significantly decreased": 2,
-    "no significant difference": 3,
-}
-FLIPPED = {1: 2, 2: 1, 3: 3}
-FORMS = PARAPHRASES + (
-    "Did {i} reduce {o} compared with {c}?",
-    "Was {i} more effective than {c} on {o}?",
-    "What was the difference in {o} with {i} versus {c}?",
-)
-SWAP_SHARE = 0.3  # of evidence examples asked with the arms the other way round
 PRECISION = 0.87  # verdicts given on the calibrate prompts must be right this often
-
-
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _words(text: str) -> set[str]:
-    from assistant.language.text import is_content, tokenize
-
-    return {t for t in tokenize(text) if is_content(t)}
-
-
-def load(data: Path, validation: bool = False) -> tuple[dict, list]:
-    if validation:
-        return _unpack(
-            json.loads((data / "evidence_inference" / "ei2_validation.json").read_text())
-        )
-    with gzip.open(data / "evidence_inference" / "ei2_train.json.gz") as raw:
-        return _unpack(json.load(raw))
-
-
-def _unpack(dataset: dict) -> tuple[dict, list]:
-    prompts = [p for p in dataset["prompts"] if p["label"] in LABEL_OF and p["evidence"]]
-    return dataset["articles"], prompts
-
-
-def examples(
-    articles: dict, prompts: list, rng: random.Random, swap_share: float = SWAP_SHARE
-) -> list[tuple[str, str, int]]:
-    """(question, text, label) rows: each evidence span with its effect, and as ``none``: a
-    sentence of the article that is no prompt's evidence, another prompt's evidence about a
-    different outcome, and (for some prompts) the evidence asked about another article's
-    outcome."""
-    from assistant.language.text import sentence_spans
-    from eval.train_scorer import _locate, _normalised
-
-    by_article: dict[str, list] = {}
-    for p in prompts:
-        by_article.setdefault(p["pmcid"], []).append(p)
-    outcomes = [p["outcome"] for p in prompts]
-    rows = []
-
-    def ask(p: dict, swap: bool = False, outcome: str | None = None) -> str:
-        i, c = (
-            (p["comparator"], p["intervention"]) if swap else (p["intervention"], p["comparator"])
-        )
-        return rng.choice(FORMS).format(i=i, c=c, o=outcome or p["outcome"])
-
-    for pmcid, group in tqdm(sorted(by_article.items()), desc="examples", unit="article"):
-        text = _normalised(articles[pmcid])
-        taken = [w for p in group for ev in p["evidence"] if (w := _locate(ev["text"], text))]
-        spare = [
-            s for s in sentence_spans(text)
-            if 40 <= s.end - s.start <= 400 and not any(s.start < b and a < s.end for a, b in taken)
-        ]  # fmt: skip
-        for p in group:
-            label = LABEL_OF[p["label"]]
-            evidence = [_clean(ev["text"]) for ev in p["evidence"]]
-            for ev in evidence:
-                swap = rng.random() < swap_share
-                rows.append((ask(p, swap), ev, FLIPPED[label] if swap else label))
-            if spare:
-                outcome = _words(p["outcome"])
-                alike = [s for s in spare if outcome & _words(text[s.start : s.end])]
-                pool = alike if alike and rng.random() < 0.5 else spare
-                s = rng.choice(pool)
-                rows.append((ask(p), _clean(text[s.start : s.end]), 0))
-            others = [
-                _clean(ev["text"]) for o in group
-                if _words(o["outcome"]) != _words(p["outcome"]) for ev in o["evidence"]
-            ]  # fmt: skip
-            others = [t for t in others if t not in evidence]
-            if others:
-                rows.append((ask(p, rng.random() < 0.5), rng.choice(others), 0))
-            if rng.random() < 0.3:
-                elsewhere = rng.choice(outcomes)
-                if not _words(elsewhere) & _words(" ".join(evidence)):
-                    rows.append((ask(p, outcome=elsewhere), rng.choice(evidence), 0))
-    rng.shuffle(rows)
-    return rows
 
 
 def classifier(folder, labels: int):
@@ -167,7 +76,6 @@ def fine_tune(rows: list, args) -> tuple:
 
     from assistant.embedding.embedder import packaged_model_path
     from assistant.verdicts.verdict import LABELS
-    from eval.train_reranker import optimise
 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
@@ -333,7 +241,6 @@ def main(argv: list[str] | None = None) -> int:
     trained = {}
     if not args.recalibrate:
         from assistant.embedding.embedder import packaged_model_path
-        from eval.train_reranker import export
 
         rows = examples(articles, fit, rng, args.swap_share)
         print(f"{len(rows)} training pairs from {len(fit)} prompts", flush=True)
@@ -407,62 +314,8 @@ def write(report: dict, args) -> None:
     report["artifact_bytes"] = (args.out / "model.onnx").stat().st_size
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     if args.out == OUT:
-        CARD.write_text(model_card(report))
+        CARD.write_text(verdict_card(report))
     print(f"wrote {args.out} ({report['artifact_bytes'] / 1e6:.1f} MB)")
-
-
-def _table(r: dict) -> str:
-    head = ("| | prompts | macro-F1, always a label | accuracy | verdict given | accuracy when "
-            "given | macro-F1, withheld counted wrong |\n" + "|---" * 7 + "|")  # fmt: skip
-    keys = ("macro_f1_forced", "accuracy_forced", "given", "accuracy_given",
-            "macro_f1_withheld_as_wrong")  # fmt: skip
-    rows = [head]
-    for name, key in (("classifier + cues", "validation"), ("cues alone", "validation_cues_only"),
-                      ("calibrate split (for reference)", "calibrate")):  # fmt: skip
-        figures = " | ".join(f"{r[key][k]:.3f}" for k in keys)
-        rows.append(f"| {name} | {r[key]['prompts']} | {figures} |")
-    rows.append("\nThe classifier is MiniLM's token vectors averaged over the pair, then one "
-                "linear layer. *Cues alone*: the same layer with the classifier's logits "
-                "switched off.")  # fmt: skip
-    return "\n".join(rows)
-
-
-def model_card(r: dict) -> str:
-    t = r["trained"]
-    return f"""# Model card: the verdict classifier (`assistant/data/verdict/`)
-
-Written by `make train-verdict` (`eval/train_verdict.py`); do not edit by hand.
-
-- **What**: all-MiniLM-L6-v2 (the packaged weights) with a four-way head (`none`,
-  `significantly_increased`, `significantly_decreased`, `no_significant_difference`),
-  fine-tuned as a cross-encoder: it reads an effect question with one quote and says whether
-  the quote states the comparison's result and which way it went, for the question's first
-  arm relative to its second. A softmax layer mixes its logits with the quote's statistical
-  cues (`assistant/verdicts/effects.py`: p-values against the stated alpha, intervals against their
-  null value, significance wording) and its direction words ("lower", "increased") signed by
-  which arm the sentence is about (the arm after "than", "compared with" is the reference).
-  Below a pooled probability of {r["threshold"]:.2f} no
-  verdict is given (the lowest bar at which {PRECISION:.0%} of the calibrate split's verdicts
-  are right).
-- **Data**: Evidence Inference 2.0 training prompts on the *fit* articles
-  ({r["counts"]["fit_prompts"]} prompts, {t.get("pairs", "?")} pairs: each annotated evidence
-  span with its label, some with the arms named in the other order and the direction flipped;
-  as `none`, per prompt, a sentence of the same article that is no prompt's evidence, another
-  prompt's evidence about a different outcome, and for some prompts the evidence asked about
-  another article's outcome). The cue layer and
-  the bar were fitted on the *calibrate* articles ({r["counts"]["calibrate_prompts"]} prompts).
-  No validation or test data was trained on.
-- **Training**: cross-entropy with label smoothing 0.05, AdamW, {t["steps"]} of
-  {t["planned_steps"]} planned steps (bfloat16: {t["bfloat16"]}); {r["seconds"]:.0f} s in all.
-- **Artifact**: int8 ONNX, {r["artifact_bytes"] / 1e6:.1f} MB, with the tokenizer and
-  `verdict.json` (the cue layer and the bar).
-
-## Validation: EI2 `ei2_validation.json`, with the annotated evidence
-
-{_table(r)}
-
-End to end (on the quotes TrialQA cites): `trialqa bench-eval evidence-inference`.
-"""
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from eval import public
+from eval import public, pubmedqa
 from tests.conftest import SHARED
 
 DATA = SHARED / "data"
@@ -41,12 +41,12 @@ def test_pubmedqa_on_five_questions(embedder, tmp_path):
 
 def test_pubmedqa_scores_test_items_only():
     items = [{"pmid": 1, "split": "dev"}, {"pmid": 2, "split": "test"}, {"pmid": 3}]
-    assert [i["pmid"] for i in public.pubmedqa_test_items(items)] == [2]
-    assert public.pubmedqa_test_items([{"pmid": 4}]) == [{"pmid": 4}]  # a file with no splits
+    assert [i["pmid"] for i in pubmedqa.pubmedqa_test_items(items)] == [2]
+    assert pubmedqa.pubmedqa_test_items([{"pmid": 4}]) == [{"pmid": 4}]  # a file with no splits
 
 
 def test_decision_scores_count_withheld_apart_from_forced():
-    scores = public.decision_scores(
+    scores = pubmedqa.decision_scores(
         ["yes", "no", "yes", "maybe"], ["yes", None, "no", None], ["yes", "no", "no", "yes"],
         ["yes", "no", "yes", "maybe"],
     )  # fmt: skip
