@@ -30,6 +30,7 @@ def _features_key(args) -> str:
         (root / f).read_bytes()
         for f in (
             "assistant/scoring/scorer.py",
+            "assistant/scoring/cues.py",
             "assistant/embedding/sentences.py",
             "assistant/language/query.py",
             "assistant/language/text.py",
