@@ -96,7 +96,7 @@ def _filters(args):
 def _print_answer(answer) -> None:
     print(answer.answer)
     if answer.table is not None:  # a comparison across named trials: its evidence table
-        from assistant.answering.tables import table_markdown
+        from assistant.answering import table_markdown
 
         print(f"\n{table_markdown(answer.table)}")
     for c in answer.citations:
@@ -106,7 +106,7 @@ def _print_answer(answer) -> None:
 
 def cmd_ingest(args) -> int:
     from assistant.factory import build, make_ingest_embedder
-    from assistant.store.lock import holding
+    from assistant.store import holding
     from ingest.pipeline import Ingestor
 
     settings = _settings(args)
@@ -129,15 +129,15 @@ def cmd_ingest(args) -> int:
 def _check_models(settings) -> None:
     """Load the answer models the settings ask for: a missing or unreadable file stops here,
     in one line naming it, before anything is served or asked."""
-    from assistant.scoring.scorer import load_scorer
+    from assistant.scoring import load_scorer
 
     load_scorer(settings.answer.scorer_path)
     if settings.answer.rank_by == "cascade":
-        from assistant.scoring.reranker import load_reranker
+        from assistant.scoring import load_reranker
 
         load_reranker(settings.answer.reranker_path)
     if settings.answer.decline_by == "gate":
-        from assistant.scoring.answerable import load_gate
+        from assistant.scoring import load_gate
 
         load_gate(settings.answer.gate_path)
 
@@ -208,7 +208,7 @@ def cmd_serve(args) -> int:
 
     from api.main import create_app
     from api.security import check_listen
-    from assistant.store.lock import holding
+    from assistant.store import holding
 
     settings = _settings(args)
     host = args.host or settings.api.host

@@ -73,7 +73,7 @@ def print_result(result) -> None:
 
 def run(args) -> int:
     from api.cli import _filters, _settings
-    from assistant.checking.claims import check_text, checker_for
+    from assistant.checking import check_text, checker_for
     from assistant.factory import build
 
     text = check_text(_read(args.file))  # refused before the model loads

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from assistant.checking.claims import ClaimChecker
-from assistant.conversation.suggestions import Suggestions
+from assistant.checking import ClaimChecker
+from assistant.conversation import Suggestions
 from assistant.factory import Services
 
 

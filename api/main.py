@@ -21,11 +21,11 @@ from api.routes import (
     search,
     suggestions,
 )
-from assistant.checking.claims import checker_for
-from assistant.conversation.suggestions import Suggestions
+from assistant.checking import checker_for
+from assistant.conversation import Suggestions
 from assistant.factory import build, warm_up
 from assistant.settings import Settings
-from assistant.store.lock import holding
+from assistant.store import holding
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

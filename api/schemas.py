@@ -8,12 +8,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from assistant.checking.claims import MAX_TEXT_CHARS, CheckResult
-from assistant.composer.streaming import Piece
-from assistant.conversation.history import LIST_MAX, TITLE_MAX_CHARS
-from assistant.conversation.service import Conversation, ConversationSummary
-from assistant.conversation.suggestions import KIND_NAMES
-from assistant.conversation.suggestions import LIMIT_MAX as SUGGESTION_LIMIT_MAX
+from assistant.checking import MAX_TEXT_CHARS, CheckResult
+from assistant.composer import Piece
+from assistant.conversation import (
+    KIND_NAMES,
+    LIST_MAX,
+    TITLE_MAX_CHARS,
+    Conversation,
+    ConversationSummary,
+)
+from assistant.conversation import LIMIT_MAX as SUGGESTION_LIMIT_MAX
 from assistant.models import Answer, DocumentInfo, Filters
 
 # Bounds on what a request may hold, so every oversized part is a 422 naming the field. The

@@ -28,11 +28,11 @@ class Scored:
 
 
 def question_rows(q: Question, doc: Doc, idf, embed_query, dense: bool = True) -> np.ndarray:
-    from assistant.language.query import analyse
-    from assistant.scoring.scorer import features
+    from assistant.language import analyse
+    from assistant.scoring import sentence_features
 
     query = analyse(q.text)
-    return features(query, embed_query(query), doc.pool, doc.vectors, idf, dense=dense)
+    return sentence_features(query, embed_query(query), doc.pool, doc.vectors, idf, dense=dense)
 
 
 def labels_for(q: Question, doc: Doc) -> np.ndarray:
@@ -44,7 +44,7 @@ def labels_for(q: Question, doc: Doc) -> np.ndarray:
 def near_miss(q: Question, doc: Doc, outcomes: list[tuple[str, str]], rng) -> Question | None:
     """The question with its outcome swapped for another paper's that this paper does not
     mention (fewer than half of its content words occur in the text): must be declined."""
-    from assistant.language.text import is_content, tokenize
+    from assistant.language import is_content, tokenize
 
     if q.parts is None:
         return None

@@ -21,7 +21,7 @@ def optimise(model, steps: int, args, loss_at, floor: float) -> dict:
     in eval mode and says how far it got."""
     import torch
 
-    from assistant.embedding.embedder import hardware_bfloat16
+    from assistant.embedding import hardware_bfloat16
 
     model.train()
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -57,8 +57,8 @@ def export(model, folder: Path, out: Path, max_length: int) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    from assistant.embedding.onnx_embedder import _feed_forward_outputs
-    from assistant.scoring.reranker import INPUTS
+    from assistant.embedding import feed_forward_outputs
+    from assistant.scoring import INPUTS
 
     class Logit(torch.nn.Module):
         def __init__(self, inner):
@@ -94,7 +94,7 @@ def export(model, folder: Path, out: Path, max_length: int) -> Path:
                 str(fp32), model_type="bert", num_heads=heads, hidden_size=hidden
             ).save_model_to_file(str(fused))
             quantize_dynamic(str(fused), str(out / "model.onnx"), weight_type=QuantType.QInt8,
-                             per_channel=True, nodes_to_exclude=_feed_forward_outputs(fused),
+                             per_channel=True, nodes_to_exclude=feed_forward_outputs(fused),
                              extra_options={"DefaultTensorType": TensorProto.FLOAT})  # fmt: skip
         finally:
             root.setLevel(level)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.answering.verify import NumberMention, Quantity, numbers_in, verify
+from assistant.answering import NumberMention, Quantity, numbers_in, verify
 
 # Every dash and hyphen-like character reads as "-"; curly quotes read as straight ones.
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")

@@ -127,7 +127,7 @@ def run_nli4ct(
     progress: bool = False,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    from assistant.checking.claims import checker_for
+    from assistant.checking import checker_for
     from assistant.models import Filters
     from eval.public import _ingest
 

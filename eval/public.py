@@ -130,7 +130,7 @@ EI2_LABELS = {
 def verdict_reader(services):
     """The label the verdict model gives a question over given quotes (the annotated
     evidence), or None when verdicts are switched off."""
-    from assistant.verdicts.verdict import combine, document_alpha, load_verdict_model
+    from assistant.verdicts import combine, document_alpha, load_verdict_model
 
     if not services.settings.answer.verdict:
         return None

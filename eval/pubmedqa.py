@@ -52,8 +52,7 @@ def pubmedqa_test_items(items: list[dict]) -> list[dict]:
 def decision_reader(services):
     """(question, quotes) -> the decision layer's reading (``assistant.verdicts.decision.read``), or
     None when decisions are switched off."""
-    from assistant.verdicts.decision import load_decision_layer, read
-    from assistant.verdicts.verdict import load_verdict_model
+    from assistant.verdicts import load_decision_layer, load_verdict_model, read
 
     answer = services.settings.answer
     if not answer.decision:
@@ -90,7 +89,7 @@ def decision_scores(gold: list[str], given: list, forced: list, oracle: list) ->
 
 
 def _most_likely(reading) -> str:
-    from assistant.verdicts.decision import DECISIONS
+    from assistant.verdicts import DECISIONS
 
     p = reading.probabilities
     return DECISIONS[max(range(len(p)), key=p.__getitem__)]
@@ -100,7 +99,7 @@ def run_pubmedqa(items: list[dict], services, progress: bool = False) -> dict[st
     """Retrieval of each question's own abstract among all ingested, then the answer asked
     within its own abstract (a ``doc_id`` filter) and its yes/no decision."""
     from assistant.models import Filters
-    from assistant.verdicts.decision import DECISIONS
+    from assistant.verdicts import DECISIONS
     from eval.train_decision import context_sentences
 
     _ingest(services, pubmedqa_documents(items), progress)

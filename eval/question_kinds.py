@@ -69,7 +69,7 @@ def kind_questions(docs: dict[str, Doc], rng: random.Random, per_doc: int = 3) -
     intervention the article's prompts name) over EI2 training articles."""
     import re
 
-    from assistant.language.text import is_content, tokenize
+    from assistant.language import is_content, tokenize
 
     out = []
     for doc in docs.values():

@@ -14,9 +14,9 @@ from eval.training_data import Doc
 
 
 def build_pools(docs: dict[str, Doc], max_chars: int) -> None:
-    from assistant.embedding.sentences import statements
+    from assistant.embedding import statements
     from assistant.models import Document
-    from assistant.scoring.scorer import PoolChunk, build_pool
+    from assistant.scoring import PoolChunk, build_pool
     from ingest.chunking import chunk_and_segment
 
     for doc in tqdm(docs.values(), desc="split", unit="doc", leave=False):
@@ -69,7 +69,7 @@ def embed_pools(docs: dict[str, Doc], cache: Path) -> None:
 
 
 def idf_table(docs: list[Doc]) -> tuple[list[str], np.ndarray, float]:
-    from assistant.language.text import tokenize
+    from assistant.language import tokenize
 
     df: dict[str, int] = {}
     for doc in docs:

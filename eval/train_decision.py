@@ -9,7 +9,7 @@
   contexts, and one over the quotes TrialQA itself cites when the question is asked within the
   ingested abstract, so the layer is fitted on what it will read in the engine.
 - Layer: a three-way softmax (logistic regression, L2) over standardised features
-  (``assistant.verdicts.decision.features``: the verdict classifier's readings pooled over the
+  (``assistant.verdicts.decision_features``: the verdict classifier's readings pooled over the
   quotes, statistical cues, negation and hedging words).
 - Output: ``assistant/data/decision.json`` and ``DECISION_CARD.md``.
 """
@@ -44,7 +44,7 @@ def dev_items(data: Path) -> list[dict]:
 
 def context_sentences(item: dict) -> list[str]:
     """The sentences of an item's contexts (not its long answer)."""
-    from assistant.language.text import sentence_spans
+    from assistant.language import sentence_spans
 
     out = []
     for context in item["contexts"]:
@@ -53,14 +53,13 @@ def context_sentences(item: dict) -> list[str]:
 
 
 def gold_rows(items: list[dict], model) -> np.ndarray:
-    from assistant.verdicts.decision import features
-    from assistant.verdicts.verdict import document_alpha
+    from assistant.verdicts import decision_features, document_alpha
 
     rows = []
     for item in tqdm(items, desc="contexts", unit="item", leave=False):
         quotes = context_sentences(item)
         probs = model.probabilities(item["question"], quotes, document_alpha(quotes))
-        rows.append(features(item["question"], quotes, probs))
+        rows.append(decision_features(item["question"], quotes, probs))
     return np.asarray(rows)
 
 
@@ -84,8 +83,7 @@ def cited_quotes(items: list[dict], progress: bool = True) -> list[list[str]]:
 
 
 def cited_rows(items: list[dict], quotes: list[list[str]], model) -> np.ndarray:
-    from assistant.verdicts.decision import features
-    from assistant.verdicts.verdict import document_alpha
+    from assistant.verdicts import decision_features, document_alpha
 
     rows = []
     for item, qs in zip(items, quotes, strict=True):
@@ -94,14 +92,14 @@ def cited_rows(items: list[dict], quotes: list[list[str]], model) -> np.ndarray:
             if qs
             else np.zeros((0, 4))
         )
-        rows.append(features(item["question"], qs, probs))
+        rows.append(decision_features(item["question"], qs, probs))
     return np.asarray(rows)
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float):
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.verdicts.decision import DecisionLayer
+    from assistant.verdicts import DecisionLayer
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -115,7 +113,7 @@ def fit(x: np.ndarray, y: np.ndarray, c: float):
 
 
 def scores(layer, x: np.ndarray, y: np.ndarray, bar: float) -> dict:
-    from assistant.verdicts.decision import DECISIONS
+    from assistant.verdicts import DECISIONS
     from eval.metrics import macro_f1
 
     p = layer.probabilities(x)
@@ -148,7 +146,7 @@ def choose_bar(layer, x: np.ndarray, y: np.ndarray) -> float:
 def sample(layer, items: list[dict], x: np.ndarray, held: list[bool], n: int = SAMPLE) -> dict:
     """The labels the layer gives the first ``n`` held-apart items (by PMID) over their
     contexts, and its accuracy there: what the tests re-score."""
-    from assistant.verdicts.decision import DECISIONS
+    from assistant.verdicts import DECISIONS
 
     chosen = sorted((str(i["pmid"]), k) for k, i in enumerate(items) if held[k])[:n]
     p = layer.probabilities(x[[k for _, k in chosen]])
@@ -176,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "pubmedqa" / "pqal_labeled.json").is_file():
         print(f"train-decision: no data at {args.data / 'pubmedqa'}; pass --data PATH")
         return 2
-    from assistant.verdicts.decision import DECISIONS
-    from assistant.verdicts.verdict import load_verdict_model
+    from assistant.verdicts import DECISIONS, load_verdict_model
 
     started = time.perf_counter()
     items = dev_items(args.data)

@@ -9,7 +9,7 @@
 - Rows: each question asked within its own document (the documents answer it: 1) and, the way
   users fail, within another document of the same kind (0), and for EI2 about an outcome
   taken from another article, within its own article (a near miss: 0). Each row is the
-  ``answerable.features`` of the engine's ranking, read where the engine decides.
+  ``answerable.gate_features`` of the engine's ranking, read where the engine decides.
 - Split: a quarter of the documents (``splits.gate_held_apart``, by a hash of their id) is
   held apart; the logistic model is fitted on the rest, and the bar and ``answers_at`` are
   chosen on the held-apart rows as the pair that best balances answering the answerable
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.scoring.answerable import NAMES
+from assistant.scoring import NAMES
 from eval import splits
 
 OUT = Path(__file__).resolve().parents[1] / "assistant" / "data" / "answer_gate.json"
@@ -115,7 +115,7 @@ def read_rows(services, rows: list[tuple], progress: bool):
     checks alone (``decline_by`` 'coverage') let it answer; rows where the engine decided
     before ranking (nothing retrieved, a paper's gist) are marked unread."""
     from assistant.models import Filters
-    from assistant.scoring.answerable import features
+    from assistant.scoring import gate_features
 
     engine = services.engine
     seen: list = []
@@ -123,7 +123,7 @@ def read_rows(services, rows: list[tuple], progress: bool):
 
     def recording(question, query, candidates, learned):
         chosen, why = original(question, query, candidates, learned)
-        seen.append((features(query, candidates, engine.retriever.lexical.idf), bool(chosen)))
+        seen.append((gate_features(query, candidates, engine.retriever.lexical.idf), bool(chosen)))
         return chosen, why
 
     engine._choose = recording  # a seam for reading, not a change of what the engine does

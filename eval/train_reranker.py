@@ -59,7 +59,7 @@ def training_groups(
     """(question, [answer, hard negatives...], answered) with sentence texts, over the fit
     split; with ``near``, that share of EI2 prompts also asked with another paper's outcome
     this paper never mentions, over the same sentences, none of which answers it."""
-    from assistant.scoring.reranker import pair_text
+    from assistant.scoring import pair_text
     from eval.feature_rows import near_miss
 
     fit = prepared.by_split.get("fit", [])
@@ -91,7 +91,7 @@ def fine_tune(groups: list, args) -> tuple:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from assistant.embedding.embedder import packaged_model_path
+    from assistant.embedding import packaged_model_path
 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
@@ -131,7 +131,7 @@ def fine_tune(groups: list, args) -> tuple:
 
 def shortlisted(prepared: Prepared, scorer, items: list[Scored], top: int, read) -> list:
     """Per question: the scorer's logits and the reranker's over the shortlist, and labels."""
-    from assistant.scoring.reranker import pair_text
+    from assistant.scoring import pair_text
 
     out = []
     for s in tqdm(items, desc="rerank", unit="q", leave=False):
@@ -144,7 +144,7 @@ def shortlisted(prepared: Prepared, scorer, items: list[Scored], top: int, read)
 
 def dense(question: str) -> str:
     """The question as the engine gives it to the reranker (abbreviations expanded)."""
-    from assistant.language.query import analyse
+    from assistant.language import analyse
 
     return analyse(question).dense_text or question
 
@@ -154,7 +154,7 @@ def unanswerable(prepared: Prepared, scorer, items: list[Scored], top: int, read
     of its kind ('other'), and each EI2 prompt with another paper's outcome that its paper
     never mentions ('near'), the way users fail."""
     from assistant.factory import make_embedder
-    from assistant.scoring.reranker import pair_text
+    from assistant.scoring import pair_text
     from assistant.settings import Settings
     from eval.feature_rows import near_miss, question_rows
 
@@ -284,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     if data_missing(args, "train-reranker"):
         return 2
     started = time.perf_counter()
-    from assistant.embedding.embedder import packaged_model_path
-    from assistant.scoring.scorer import load_scorer
+    from assistant.embedding import packaged_model_path
+    from assistant.scoring import load_scorer
 
     prepared = prepare(args)
     scorer = load_scorer()
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
 def measure(prepared: Prepared, scorer, args) -> dict:
     """Fit the mixing weights and the decline bar on the calibrate split and measure the
     validation sets, all with the shipped int8 file."""
-    from assistant.scoring.reranker import Reranker
+    from assistant.scoring import Reranker
 
     rng = random.Random(SEED + 1)
     (args.out / "reranker.json").write_text(

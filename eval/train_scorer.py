@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_artifact(path, params, ab, threshold, dense, terms, values, default) -> None:
-    from assistant.scoring.scorer import SCALAR_FEATURES
+    from assistant.scoring import SCALAR_FEATURES
 
     arrays = {
         "mean": params["mean"].astype(np.float32),

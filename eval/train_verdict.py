@@ -74,8 +74,8 @@ def fine_tune(rows: list, args) -> tuple:
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from assistant.embedding.embedder import packaged_model_path
-    from assistant.verdicts.verdict import LABELS
+    from assistant.embedding import packaged_model_path
+    from assistant.verdicts import LABELS
 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
@@ -142,8 +142,7 @@ def fit_layer(z: np.ndarray, features: np.ndarray, y: np.ndarray) -> tuple[list,
 def per_prompt(model, prompts: list, articles: dict, layer_params, question=None) -> list:
     """For each prompt: its gold label and the label probabilities of each evidence span, read
     with the question in the template wording."""
-    from assistant.verdicts.effects import comparison, cue_features
-    from assistant.verdicts.verdict import layer
+    from assistant.verdicts import comparison, cue_features, layer
 
     weights, bias = layer_params
     out = []
@@ -159,14 +158,14 @@ def per_prompt(model, prompts: list, articles: dict, layer_params, question=None
 
 
 def macro_f1(gold: list[str], predicted: list[str | None]) -> float:
-    from assistant.verdicts.verdict import EFFECTS
+    from assistant.verdicts import EFFECTS
     from eval.metrics import macro_f1 as f1
 
     return f1(gold, predicted, EFFECTS)
 
 
 def outcomes(readings: list, threshold: float) -> dict:
-    from assistant.verdicts.verdict import EFFECTS, combine
+    from assistant.verdicts import EFFECTS, combine
 
     gold, forced, kept = [], [], []
     for label, probs in readings:
@@ -188,7 +187,7 @@ def outcomes(readings: list, threshold: float) -> dict:
 def choose_threshold(readings: list) -> float:
     """The lowest bar at which the verdicts given on the calibrate prompts are right at least
     ``PRECISION`` of the time (so the most verdicts at that precision)."""
-    from assistant.verdicts.verdict import EFFECTS, combine
+    from assistant.verdicts import EFFECTS, combine
 
     for t in np.arange(0.34, 0.96, 0.02):
         given = right = 0
@@ -240,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         fit = [p for p in fit if p["pmcid"] in keep]
     trained = {}
     if not args.recalibrate:
-        from assistant.embedding.embedder import packaged_model_path
+        from assistant.embedding import packaged_model_path
 
         rows = examples(articles, fit, rng, args.swap_share)
         print(f"{len(rows)} training pairs from {len(fit)} prompts", flush=True)
@@ -260,8 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args, articles: dict, calibrate: list, rng: random.Random) -> dict:
-    from assistant.verdicts.effects import FEATURES, comparison, cue_features
-    from assistant.verdicts.verdict import LABELS, VerdictModel
+    from assistant.verdicts import FEATURES, LABELS, VerdictModel, comparison, cue_features
 
     k = len(LABELS)
     identity = (np.eye(k, k + FEATURES).tolist(), [0.0] * k)

@@ -34,7 +34,7 @@ def _clean(text: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    from assistant.language.text import is_content, tokenize
+    from assistant.language import is_content, tokenize
 
     return {t for t in tokenize(text) if is_content(t)}
 
@@ -60,7 +60,7 @@ def examples(
     sentence of the article that is no prompt's evidence, another prompt's evidence about a
     different outcome, and (for some prompts) the evidence asked about another article's
     outcome."""
-    from assistant.language.text import sentence_spans
+    from assistant.language import sentence_spans
     from eval.training_data import _locate, _normalised
 
     by_article: dict[str, list] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.language.text import Span, sentence_spans
+from assistant.language import Span, sentence_spans
 from assistant.models import Chunk, Document
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")

@@ -21,15 +21,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from assistant.embedding.embedder import Embedder
-from assistant.embedding.sentences import SentenceVectors, embed_chunks, embed_statements
-from assistant.embedding.texts import embedding_header, embedding_text
+from assistant.embedding import (
+    Embedder,
+    SentenceVectors,
+    embed_chunks,
+    embed_statements,
+    embedding_header,
+    embedding_text,
+)
 from assistant.errors import IngestError, TrialQAError
-from assistant.language.text import Span
+from assistant.language import Span
 from assistant.models import Chunk, Document
 from assistant.settings import Settings
-from assistant.store.chroma import chunk_metadata
-from assistant.store.protocol import FORMAT, VectorStore
+from assistant.store import FORMAT, VectorStore, chunk_metadata
 from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
 

@@ -1,5 +1,7 @@
-"""Each package exports a short, sorted, pinned ``__all__``; the README documents every setting."""
+"""Each package and each of assistant's families exports a short, sorted, pinned ``__all__``;
+the README documents every setting."""
 
+import ast
 import importlib
 from pathlib import Path
 
@@ -15,6 +17,33 @@ PINNED = {
     "ingest": ["IngestReport", "Ingestor", "chunk_document", "load_file"],
     "api": ["create_app"],
     "eval": [],
+    # assistant's families: what api/, ingest/ and eval/ import from them (and calculators' own
+    # public surface), checked against the imports themselves below
+    "assistant.answering": ["NumberMention", "Quantity", "numbers_in", "table_markdown", "verify"],
+    "assistant.calculators": ["AEIncidence", "ArmComparison", "CALCULATORS", "Calculator",
+                              "CountCandidate", "CountsFromPercent", "IMWG_CATEGORIES",
+                              "ImwgCumulative", "MAX_PATIENTS", "Proportion", "ae_incidence",
+                              "calculate", "compare_arms", "counts_from_percent",
+                              "imwg_cumulative", "render", "response_rate"],
+    "assistant.checking": ["CheckResult", "ClaimChecker", "MAX_TEXT_CHARS", "check_text",
+                           "checker_for"],
+    "assistant.composer": ["Piece", "pieces"],
+    "assistant.conversation": ["Conversation", "ConversationSummary", "KIND_NAMES", "LIMIT_MAX",
+                               "LIST_MAX", "Suggestions", "TITLE_MAX_CHARS",
+                               "conversation_markdown"],
+    "assistant.embedding": ["Embedder", "SentenceVectors", "embed_chunks", "embed_statements",
+                            "embedding_header", "embedding_text", "feed_forward_outputs",
+                            "hardware_bfloat16", "packaged_model_path", "statements"],
+    "assistant.language": ["Span", "analyse", "is_content", "sentence_spans", "tokenize"],
+    "assistant.retrieval": [],
+    "assistant.scoring": ["INPUTS", "NAMES", "PoolChunk", "Reranker", "SCALAR_FEATURES",
+                          "build_pool", "gate_features", "load_gate", "load_reranker",
+                          "load_scorer", "pair_text", "sentence_features"],
+    "assistant.store": ["FORMAT", "VectorStore", "chunk_metadata", "holding"],
+    "assistant.verdicts": ["DECISIONS", "DecisionLayer", "EFFECTS", "FEATURES", "LABELS",
+                           "VerdictModel", "combine", "comparison", "cue_features",
+                           "decision_features", "document_alpha", "layer", "load_decision_layer",
+                           "load_verdict_model", "read"],
 }  # fmt: skip
 
 
@@ -24,6 +53,30 @@ def test_all_is_pinned_sorted_and_importable(package):
     assert module.__all__ == PINNED[package] == sorted(PINNED[package])
     for name in module.__all__:
         assert hasattr(module, name)
+
+
+FAMILIES = sorted(name for name in PINNED if name.startswith("assistant."))
+
+
+def outer_imports() -> dict[str, set[str]]:
+    """The names api/, ingest/ and eval/ import from each of assistant's families."""
+    found: dict[str, set[str]] = {name: set() for name in FAMILIES}
+    for room in ("api", "ingest", "eval"):
+        for path in (ROOT / room).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module in found:
+                    found[node.module] |= {a.name for a in node.names}
+    return found
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_family_exports_what_the_outer_rooms_import(family):
+    exported, used = set(PINNED[family]), outer_imports()[family]
+    assert used <= exported, f"imported but not exported: {sorted(used - exported)}"
+    if family != "assistant.calculators":  # its results and functions are public on their own
+        assert exported <= used, (
+            f"exported but imported by no outer room: {sorted(exported - used)}"
+        )
 
 
 def setting_env_names():

@@ -19,7 +19,7 @@ from api.schemas import (
     StreamSentence,
     error_responses,
 )
-from assistant.composer.streaming import pieces
+from assistant.composer import pieces
 from assistant.errors import TrialQAError
 
 router = APIRouter(prefix="/v1", tags=["answers"])

@@ -22,7 +22,7 @@ from api.schemas import (
     error_responses,
 )
 from api.security import require_write_access
-from assistant.conversation.export import conversation_markdown
+from assistant.conversation import conversation_markdown
 from assistant.errors import NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["conversations"])

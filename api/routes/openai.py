@@ -37,8 +37,8 @@ from api.openai_schemas import (
     Usage,
 )
 from api.schemas import ErrorResponse, error_responses
-from assistant.answering.tables import table_markdown
-from assistant.composer.streaming import pieces
+from assistant.answering import table_markdown
+from assistant.composer import pieces
 from assistant.errors import InputError, NotFoundError, TrialQAError
 from assistant.models import Answer
 

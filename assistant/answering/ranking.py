@@ -29,7 +29,7 @@ from assistant.language.text import tokenize
 from assistant.models import Passage
 from assistant.retrieval.hybrid import Retriever
 from assistant.scoring.reranker import Reranker, pair_text
-from assistant.scoring.scorer import AnswerScorer, PoolChunk, build_pool, features
+from assistant.scoring.scorer import AnswerScorer, PoolChunk, build_pool, sentence_features
 
 # rank_by 'coverage': how a sentence's rank mixes meaning and coverage.
 W_SIMILARITY, W_COVERAGE, W_CONTEXT = 0.5, 0.3, 0.2
@@ -158,7 +158,9 @@ class Ranking:
         (``rank_by`` 'cascade'), its best ``rerank_top`` reread and their probability mixed
         from both, the rest kept below them in the scorer's order."""
         scorer = self.scorer
-        z = scorer.logits(features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense))
+        z = scorer.logits(
+            sentence_features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense)
+        )
         probabilities = scorer.calibrated(z)
         reranker = self.reranker
         if reranker is None or not len(z):

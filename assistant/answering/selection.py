@@ -47,7 +47,7 @@ class Selection:
             # below the bar the engine declines; from ``answers_at`` up the best sentence
             # answers when the word checks let none; otherwise the word checks decide.
             idf = self.retriever.lexical.idf
-            answers = gate.probability(answerable.features(query, candidates, idf))
+            answers = gate.probability(answerable.gate_features(query, candidates, idf))
             bar = self.settings.gate_bar if self.settings.gate_bar is not None else gate.bar
             if answers < bar:
                 return [], {"gate": (answers, bar)}

@@ -70,7 +70,7 @@ def _check_mean_pooling(folder: Path) -> None:
             raise ConfigError(f"the onnx-int8 backend needs a mean-pooled model; {folder} is not")
 
 
-def _feed_forward_outputs(model: Path) -> list[str]:
+def feed_forward_outputs(model: Path) -> list[str]:
     """The matrix products after each layer's GELU: their inputs have outliers that 8 bits
     cannot hold, so they stay in float (cosine to PyTorch: 0.997 on average instead of 0.994,
     retrieval recall the same as PyTorch's, for a small part of the speed)."""
@@ -159,7 +159,7 @@ def export_int8(folder: Path, target: Path) -> Path:
                 str(int8),
                 weight_type=QuantType.QInt8,
                 per_channel=True,
-                nodes_to_exclude=_feed_forward_outputs(fused),
+                nodes_to_exclude=feed_forward_outputs(fused),
                 # the fused operators are outside ONNX's shape inference: their outputs are float
                 extra_options={"DefaultTensorType": TensorProto.FLOAT},
             )

@@ -51,7 +51,7 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def features(query: Query, candidates: Sequence, idf: Callable[[str], float]) -> np.ndarray:
+def gate_features(query: Query, candidates: Sequence, idf: Callable[[str], float]) -> np.ndarray:
     """What the ranking of one question shows (``NAMES``); ``candidates`` best first, each
     with ``score``, ``similarity``, ``coverage``, ``context_coverage`` and ``context``."""
     if not candidates:

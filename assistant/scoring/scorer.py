@@ -6,8 +6,8 @@ each sentence a calibrated probability that it answers the question. The engine 
 and answers only when the best clears ``threshold``, both chosen on data the model was not
 fitted on (``assistant/data/MODEL_CARD.md``).
 
-The model is a small multilayer perceptron over two kinds of features (``features``; what the
-counted ones look for in the text is in ``assistant/scoring/cues.py``):
+The model is a small multilayer perceptron over two kinds of features (``sentence_features``;
+what the counted ones look for in the text is in ``assistant/scoring/cues.py``):
 - *read*: the question's and the sentence's vectors multiplied component by component, which
   lets the model learn which directions of meaning make an answer, beyond their cosine;
 - *counted*: cosine to the question and to the neighbours, idf-weighted coverage of the
@@ -152,8 +152,8 @@ class AnswerScorer:
         """Each pool sentence's probability of answering ``query`` (``vectors``: its rows)."""
         if not pool:
             return np.zeros(0, dtype=np.float32)
-        x = features(query, np.asarray(question_vector, np.float32), pool, vectors, self.idf,
-                     dense=self.dense)  # fmt: skip
+        x = sentence_features(query, np.asarray(question_vector, np.float32), pool, vectors,
+                              self.idf, dense=self.dense)  # fmt: skip
         return self.calibrated(self.logits(x))
 
     def logits(self, x: np.ndarray) -> np.ndarray:
@@ -175,7 +175,7 @@ def load_scorer(path: Path | None = None) -> AnswerScorer:
     return load_once(AnswerScorer, where)
 
 
-def features(
+def sentence_features(
     query: Query,
     q_vec: np.ndarray,
     pool: list[Candidate],

@@ -95,7 +95,9 @@ def _share(pattern: re.Pattern, quotes: Sequence[str]) -> float:
     return float(n / (n + len(quotes))) if quotes else 0.0
 
 
-def features(question: str, quotes: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
+def decision_features(
+    question: str, quotes: Sequence[str], probabilities: np.ndarray
+) -> np.ndarray:
     """The decision's inputs: the verdict classifier's label probabilities for each quote
     (``probabilities``, one row per quote: none, increased, decreased, no difference) pooled
     over the quotes, then the quotes' cues and wording, then the question's negation."""
@@ -213,7 +215,7 @@ def read(question: str, quotes: Sequence[str], verdict_model, layer: DecisionLay
         probs = verdict_model.probabilities(question, quotes, document_alpha(quotes))
     else:
         probs = np.zeros((0, 4))
-    p = layer.probabilities(features(question, quotes, probs))[0]
+    p = layer.probabilities(decision_features(question, quotes, probs))[0]
     best = int(np.argmax(p))
     label = DECISIONS[best] if p[best] >= layer.threshold else None
     return Reading(label, float(p[best]), tuple(float(v) for v in p))

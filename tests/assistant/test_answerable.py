@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import ConfigError
 from assistant.language.query import analyse
-from assistant.scoring.answerable import NAMES, AnswerGate, default_path, features
+from assistant.scoring.answerable import NAMES, AnswerGate, default_path, gate_features
 from tests.conftest import assert_answer_contract, run_cli
 
 
@@ -29,7 +29,7 @@ def test_features_read_the_whole_ranking():
         candidate(0.2, 0.8, 0.1, 0.9, {"patient"}),
         candidate(0.1, 0.3, 0.0, 0.2, {"relaps"}),
     ]
-    x = dict(zip(NAMES, features(query, ranked, lambda term: 1.0), strict=True))
+    x = dict(zip(NAMES, gate_features(query, ranked, lambda term: 1.0), strict=True))
     assert x["best_logit"] == pytest.approx(np.log(0.6 / 0.4), abs=1e-5)
     assert x["lead_over_second"] == pytest.approx(np.log(0.6 / 0.4) - np.log(0.2 / 0.8), abs=1e-5)
     assert x["top3_context_coverage"] == pytest.approx(0.9)
@@ -40,7 +40,7 @@ def test_features_read_the_whole_ranking():
 
 
 def test_no_candidates_read_as_zeros():
-    assert not features(analyse("What was the ORR?"), [], lambda term: 1.0).any()
+    assert not gate_features(analyse("What was the ORR?"), [], lambda term: 1.0).any()
 
 
 def test_the_shipped_gate_rescores_its_held_apart_sample():

@@ -12,8 +12,8 @@ from assistant.models import Answer, Citation, Decision
 from assistant.verdicts.decision import (
     DECISIONS,
     FEATURE_NAMES,
+    decision_features,
     default_path,
-    features,
     is_yes_no,
     load_decision_layer,
     read,
@@ -57,11 +57,11 @@ def test_other_questions_are_not_yes_no(question):
 
 
 def test_features_have_the_layer_width_with_no_quote_and_with_several():
-    empty = features("Is it safe?", [], np.zeros((0, 4)))
+    empty = decision_features("Is it safe?", [], np.zeros((0, 4)))
     assert empty.shape == (len(FEATURE_NAMES),) and empty[0] == 0.0
     probs = np.array([[0.1, 0.8, 0.05, 0.05], [0.9, 0.03, 0.03, 0.04]])
     quotes = ["Mortality was significantly lower (p = 0.01).", "Patients were enrolled in 2010."]
-    row = features("Is it safe?", quotes, probs)
+    row = decision_features("Is it safe?", quotes, probs)
     assert row.shape == (len(FEATURE_NAMES),)
     assert row[FEATURE_NAMES.index("p_significant")] > 0
     assert row[FEATURE_NAMES.index("p_not_significant")] == 0

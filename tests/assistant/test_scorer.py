@@ -14,8 +14,8 @@ from assistant.scoring.scorer import (
     Candidate,
     PoolChunk,
     build_pool,
-    features,
     load_scorer,
+    sentence_features,
 )
 from tests.conftest import ROOT, SHARED, run_cli
 
@@ -96,7 +96,9 @@ def test_features_see_british_and_american_spelling_alike():
     query = analyse("How many patients were randomised?")
     pool = [Candidate("In all, 120 patients were randomized."), Candidate("Tea was served.")]
     vectors = np.eye(2, 384, dtype=np.float32)
-    rows = features(query, np.eye(1, 384, dtype=np.float32)[0], pool, vectors, lambda t: 1.0)
+    rows = sentence_features(
+        query, np.eye(1, 384, dtype=np.float32)[0], pool, vectors, lambda t: 1.0
+    )
     coverage = SCALAR_FEATURES.index("coverage")
     assert rows.shape[1] >= len(SCALAR_FEATURES)
     assert rows[0, coverage] == 1.0 and rows[1, coverage] == 0.0
