@@ -43,6 +43,7 @@ run: install
 	$(VENV)/bin/trialqa serve --host $(HOST) --port $(PORT)
 
 test: install llm browser
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 test-fast: install
@@ -104,6 +105,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check assistant ingest api eval tests
 	$(VENV)/bin/ruff format --check assistant ingest api eval tests
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf .trialqa .pytest_cache .trialqa-train

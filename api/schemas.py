@@ -41,10 +41,12 @@ class RequestFilters(Filters):
 
     model_config = ConfigDict(extra="forbid")
 
-    doc_id: FilterValues | FilterValue | None = None
-    trial: FilterValues | FilterValue | None = None
-    nct_id: FilterValues | FilterValue | None = None
-    source_type: FilterValues | FilterValue | None = None
+    # Wider than Filters' fields on the wire (one value or a list); Filters' before-validator
+    # makes each value a list, so the core sees Filters' types.
+    doc_id: FilterValues | FilterValue | None = None  # type: ignore[assignment]
+    trial: FilterValues | FilterValue | None = None  # type: ignore[assignment]
+    nct_id: FilterValues | FilterValue | None = None  # type: ignore[assignment]
+    source_type: FilterValues | FilterValue | None = None  # type: ignore[assignment]
 
 
 class AskRequest(BaseModel):

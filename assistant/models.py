@@ -198,7 +198,7 @@ class DocumentInfo(BaseModel):
     chars: int
     metadata: dict[str, Any] = Field(default_factory=dict)
 
-    @computed_field(description="What the document states of where it comes from.")
+    @computed_field(description="What the document states of where it comes from.")  # type: ignore[prop-decorator]
     @property
     def provenance(self) -> Provenance:
         return Provenance(**provenance(self.metadata))

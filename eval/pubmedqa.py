@@ -72,7 +72,7 @@ def decision_scores(gold: list[str], given: list, forced: list, oracle: list) ->
     kept = [(g, s) for g, s in zip(gold, given, strict=True) if s is not None]
     majority = max(labels, key=gold.count)
 
-    def accuracy(said: list) -> float:
+    def accuracy(said: list) -> float | None:
         return m.mean(float(g == s) for g, s in zip(gold, said, strict=True))
 
     return {

@@ -3,6 +3,8 @@ content once inflated, measured before any text is extracted (``ingest.loaders._
 
 from __future__ import annotations
 
+from typing import Any
+
 # PDFs are compressed: a small file can inflate to gigabytes. pypdf's own limits (75 MB per
 # stream) are lowered, and the page content of one file (its pages' and forms' streams,
 # decompressed) is measured before any text is extracted: at most MAX_PDF_CONTENT_BYTES, and
@@ -12,7 +14,7 @@ MAX_PDF_CONTENT_BYTES = 32 * 1024 * 1024
 PDF_BOMB_FLOOR = 8 * 1024 * 1024
 PDF_BOMB_RATIO = 200
 _PDF_STREAM_BYTES = 16 * 1024 * 1024
-PDF_LIMITS = {
+PDF_LIMITS: dict[str, Any] = {
     "zlib_maximum_output_length": _PDF_STREAM_BYTES,
     "lzw_maximum_output_length": _PDF_STREAM_BYTES,
     "run_length_maximum_output_length": _PDF_STREAM_BYTES,

@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from assistant.embedding import (
@@ -36,40 +37,7 @@ from assistant.settings import Settings
 from assistant.store import FORMAT, VectorStore, chunk_metadata
 from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
-
-
-@dataclass
-class FileResult:
-    path: str
-    status: str  # added | updated | unchanged | failed
-    doc_id: str | None = None
-    chunks: int = 0
-    error: str | None = None
-
-
-@dataclass
-class IngestReport:
-    results: list[FileResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def counts(self) -> Counter[str]:
-        return Counter(r.status for r in self.results)
-
-    @property
-    def chunks_written(self) -> int:
-        return sum(r.chunks for r in self.results if r.status in ("added", "updated"))
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def summary(self) -> str:
-        c = self.counts
-        return (
-            f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, "
-            f"{c['failed']} failed; {self.chunks_written} chunks written in {self.seconds:.1f}s"
-        )
+from ingest.report import FileResult, IngestReport
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
@@ -143,7 +111,7 @@ class _Write:
     """A document with its vectors, ready to be written."""
 
     plan: _Plan
-    vectors: Sequence[Sequence[float]]
+    vectors: Sequence[Sequence[float]] | np.ndarray
     sentences: list[SentenceVectors]
 
 
@@ -347,6 +315,7 @@ class Ingestor:
         chunks = [c for p in plans for c in p.chunks]
         spans = [s for p in plans for s in p.spans]
         metas = [m for p in plans for m in p.metas]
+        vectors: Sequence[Sequence[float]] | np.ndarray
         if self.settings.embedding.chunk_vectors == "sentences":
             headers = [embedding_header(c, m) for c, m in zip(chunks, metas, strict=True)]
             vectors, sentences = embed_chunks(chunks, headers, self.embedder, spans)

@@ -6,6 +6,7 @@ import threading
 import unicodedata
 import uuid
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -79,7 +80,7 @@ def _inside(folder: Path, path: Path) -> bool:
     return path.resolve().parent == folder.resolve()
 
 
-_WRITE_ERRORS = {
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "An API key is configured and was not given."},
     403: {"model": ErrorResponse, "description": "No API key is configured: loopback only."},
 }

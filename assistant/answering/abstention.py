@@ -9,6 +9,8 @@ closest passages.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.answer_settings import AnswerSettings
 from assistant.answering.candidates import Candidate, _citations, closest
 from assistant.language.query import Query
@@ -19,14 +21,18 @@ class Abstention:
     """The extractive engine's declined answers (a part of ``ExtractiveEngine``)."""
 
     settings: AnswerSettings
-    threshold: float
+
+    if TYPE_CHECKING:  # the engine's property, read-only
+
+        @property
+        def threshold(self) -> float: ...
 
     def _abstain(
         self,
         question: str,
         query: Query,
         candidates: list[Candidate],
-        conversation_id: str,
+        conversation_id: str | None,
         searched: str = "",
         when: str = "",
         described: bool = False,

@@ -10,6 +10,8 @@ from (``with_calculations``), which may add a sentence naming the group size a p
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant.answering.candidates import Candidate
 from assistant.answering.numeric import HARM, Figures, NumericAsk, Pair, Percent, figures_in
 from assistant.calculators import calculate
@@ -55,7 +57,7 @@ def from_stated_inputs(question: str, ask: NumericAsk, conversation_id: str) -> 
     confidence = {"confidence": ask.confidence}
     if ask.stated_percent and not ask.stated:
         percent, decimals, total = ask.stated_percent
-        inputs = {"percent": percent, "denominator": total, "decimals": decimals}
+        inputs: dict[str, Any] = {"percent": percent, "denominator": total, "decimals": decimals}
         calcs = [calculate("counts_from_percent", inputs)]
     elif ask.compare and len(ask.stated) >= 2:
         a, b = ask.stated[:2]
@@ -106,7 +108,8 @@ def calculations_of(
         pairs = figures.pairs
         if ask.compare and len(pairs) >= 2:
             a, b = pairs[:2]
-            inputs = {"events_a": a.count, "n_a": a.total, "events_b": b.count, "n_b": b.total}
+            inputs: dict[str, Any] = {"events_a": a.count, "n_a": a.total, "events_b": b.count}
+            inputs["n_b"] = b.total
             inputs["event_is"] = "harm" if ask.harm or HARM.search(c.text) else "benefit"
             return out + [(calculate("compare_arms", inputs | confidence), [c])]
         if pairs:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -56,7 +57,12 @@ class Ranking:
     embedder: Embedder
     settings: AnswerSettings
     scorer: AnswerScorer
-    reranker: Reranker | None
+
+    if TYPE_CHECKING:  # the engine's properties, read-only
+
+        @property
+        def reranker(self) -> Reranker | None: ...
+
     _sentence_vectors: OrderedDict[str, np.ndarray]
     _cache_lock: threading.Lock
 
@@ -131,7 +137,7 @@ class Ranking:
         for c, vec in zip(missing, self._vectors([c.text for c in missing]), strict=True):
             c.vector = vec
         q_vec = np.asarray(self.retriever.query_vector(query.dense_text or query.text))
-        matrix = np.stack([c.vector for c in candidates]).astype(np.float32)
+        matrix = np.stack([c.vector for c in candidates]).astype(np.float32)  # type: ignore[misc]
         for c, cosine in zip(candidates, matrix @ q_vec, strict=True):
             c.similarity = float(cosine)
         # The scorer runs only when something reads its probability (the rank, the bar).

@@ -12,6 +12,7 @@ the next that come close, a primary report before a summary stating the same.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.answer_settings import AnswerSettings
 from assistant.answering.aims import findings_first
@@ -32,8 +33,15 @@ class Selection:
 
     retriever: Retriever
     settings: AnswerSettings
-    gate: AnswerGate | None
-    threshold: float
+
+    if TYPE_CHECKING:  # the engine's properties, read-only
+
+        @property
+        def gate(self) -> AnswerGate | None: ...
+
+        @property
+        def threshold(self) -> float: ...
+
     _verdict_model: Callable[[], VerdictModel]
 
     def _choose(

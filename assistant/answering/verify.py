@@ -106,6 +106,7 @@ def numbers_in(text: str) -> list[NumberMention]:
             continue
         a_pct, b_pct = bool(m.group("apct")), bool(m.group("bpct"))
         first = m.group("a")
+        kind: Kind
         if m.group("b") is None:
             quantity = _quantity(first, a_pct)
             kind = "percent" if a_pct else "decimal" if quantity.decimal_point else "integer"

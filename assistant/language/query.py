@@ -9,6 +9,7 @@ covers, which is what decides between an answer and an abstention.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -41,7 +42,7 @@ class TermGroup:
     term: str
     alternatives: tuple[frozenset[str], ...] = ()
 
-    def satisfied_by(self, tokens: set[str]) -> bool:
+    def satisfied_by(self, tokens: AbstractSet[str]) -> bool:
         if self.term in tokens:
             return True
         return any(alt <= tokens for alt in self.alternatives)

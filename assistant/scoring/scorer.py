@@ -286,7 +286,8 @@ def build_pool(chunks: list[PoolChunk]) -> tuple[list[Candidate], list[tuple[int
     pool: list[Candidate] = []
     where: list[tuple[int, int]] = []
     seen: set[tuple[str, int]] = set()
-    last_doc, last_heading, last_index, last_end = None, "", None, 0
+    last_index: int | None = None  # the pool index of the sentence before, in reading order
+    last_doc, last_heading, last_end = None, "", 0
     for ci in order:
         ch = chunks[ci]
         if ch.doc_id != last_doc:
@@ -306,7 +307,7 @@ def build_pool(chunks: list[PoolChunk]) -> tuple[list[Candidate], list[tuple[int
                 heading = lines[at][1]
                 at += 1
             index = len(pool)
-            previous = last_index if last_index is not None else None
+            previous: int | None = last_index
             pool.append(
                 Candidate(
                     text=ch.text[a:b],

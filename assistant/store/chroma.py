@@ -29,6 +29,7 @@ from assistant.store.protocol import (
     IncompleteDocument,
     StoredChunk,
     StoredDocument,
+    Vectors,
 )
 from assistant.store.where import chroma_where
 
@@ -168,7 +169,7 @@ class ChromaStore:
         self,
         document: Document,
         chunks: Sequence[Chunk],
-        embeddings: Sequence[Sequence[float]],
+        embeddings: Vectors,
         sentences: Sequence[SentenceVectors] | None = None,
     ) -> None:
         if len(chunks) != len(embeddings) or (
@@ -195,7 +196,8 @@ class ChromaStore:
                     documents=[c.text for c in part],
                     metadatas=[chunk_metadata(document, c, lo + i) for i, c in enumerate(part)],
                 )
-            for lo in range(0, len(sentences or ()), self._max_batch):
+            stated = sentences or ()
+            for lo in range(0, len(stated), self._max_batch):
                 part = chunks[lo : lo + self._max_batch]
                 # A key-value table like the documents': its one-dimensional vector is unused.
                 self._sentences.upsert(
@@ -203,7 +205,7 @@ class ChromaStore:
                     embeddings=[[1.0]] * len(part),
                     metadatas=[
                         {"doc_id": document.doc_id, **v.to_metadata()}
-                        for v in sentences[lo : lo + self._max_batch]
+                        for v in stated[lo : lo + self._max_batch]
                     ],
                 )
             # Bumped before the record is complete: a crash in between leaves it incomplete, so

@@ -13,8 +13,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+import numpy as np
+
 from assistant.embedding.sentences import SentenceVectors
 from assistant.models import Chunk, Document, DocumentInfo, Filters
+
+# One vector per chunk: lists of floats, or the rows of an array as the embedders return them.
+Vectors = Sequence[Sequence[float]] | np.ndarray
 
 # What a document record's ``format`` says its chunks carry: 2, statement vectors beside them.
 # Ingest redoes an unchanged document whose record is older than FORMAT.
@@ -66,7 +71,7 @@ class VectorStore(Protocol):
         self,
         document: Document,
         chunks: Sequence[Chunk],
-        embeddings: Sequence[Sequence[float]],
+        embeddings: Vectors,
         sentences: Sequence[SentenceVectors] | None = None,
     ) -> None: ...
 
