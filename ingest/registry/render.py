@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.registry.study import (
+    Analysis,
     Measurement,
     Outcome,
     Study,
@@ -55,7 +56,21 @@ def _group_counts(groups: dict[str, str], counts: dict[str, tuple[str, str]]) ->
 
 def render(s: Study) -> str:
     """The record as readable text: short paragraphs under headings the chunker recognises."""
-    out: list[str] = [_heading(s.brief_title)]
+    out: list[str] = [_heading(s.brief_title), _facts(s)]
+    if s.summary:
+        out += ["Brief summary", s.summary.strip()]
+    out += _arms(s)
+    out += _eligibility(s)
+    out += _planned_outcomes(s)
+    out += _participant_flow(s)
+    for i, o in enumerate(s.outcomes, start=1):
+        out += _outcome(i, o)
+    out += _adverse_events(s)
+    return "\n\n".join(out)
+
+
+def _facts(s: Study) -> str:
+    """The opening paragraph: identification, type, status, design, dates, one fact a line."""
     facts = [f"ClinicalTrials.gov record {s.nct_id}" + (f" ({s.acronym})" if s.acronym else "")]
     if s.acronym:
         facts.append(f"Trial acronym: {s.acronym}")  # three words, as status below
@@ -75,106 +90,131 @@ def render(s: Study) -> str:
         facts.append("Interventions: " + "; ".join(s.interventions))
     if s.dates:
         facts.append("Dates: " + "; ".join(f"{what} {when}" for what, when in s.dates))
-    out.append("\n".join(_sentence(f) for f in facts))
-    if s.summary:
-        out += ["Brief summary", s.summary.strip()]
-    if s.arms:
-        out.append("Arms")
-        out.append(
-            "\n".join(
-                _sentence(f"{label} ({kind}): {desc}" if kind else f"{label}: {desc}")
-                for label, kind, desc in s.arms
+    return "\n".join(_sentence(f) for f in facts)
+
+
+def _arms(s: Study) -> list[str]:
+    if not s.arms:
+        return []
+    return [
+        "Arms",
+        "\n".join(
+            _sentence(f"{label} ({kind}): {desc}" if kind else f"{label}: {desc}")
+            for label, kind, desc in s.arms
+        ),
+    ]
+
+
+def _eligibility(s: Study) -> list[str]:
+    if not (s.eligibility or s.eligibility_facts):
+        return []
+    out = ["Eligibility"]
+    if s.eligibility:
+        out.append(s.eligibility.strip())
+    if s.eligibility_facts:
+        out.append("\n".join(_sentence(f) for f in s.eligibility_facts))
+    return out
+
+
+def _planned_outcomes(s: Study) -> list[str]:
+    """The registered outcome measures, written only when the record has no results."""
+    if not (s.planned_outcomes and not s.outcomes):
+        return []
+    return [
+        "Registered outcome measures",
+        "\n".join(
+            _sentence(
+                f"{kind.capitalize()} outcome: {title}"
+                + (f" (time frame: {frame})" if frame else "")
             )
-        )
-    if s.eligibility or s.eligibility_facts:
-        out.append("Eligibility")
-        if s.eligibility:
-            out.append(s.eligibility.strip())
-        if s.eligibility_facts:
-            out.append("\n".join(_sentence(f) for f in s.eligibility_facts))
-    if s.planned_outcomes and not s.outcomes:
-        out.append("Registered outcome measures")
-        out.append(
-            "\n".join(
-                _sentence(
-                    f"{kind.capitalize()} outcome: {title}"
-                    + (f" (time frame: {frame})" if frame else "")
-                )
-                for kind, title, frame in s.planned_outcomes
+            for kind, title, frame in s.planned_outcomes
+        ),
+    ]
+
+
+def _participant_flow(s: Study) -> list[str]:
+    if not s.flow:
+        return []
+    return [
+        "Participant flow",
+        "\n".join(
+            _sentence(
+                f"{period}, {step}: "
+                + "; ".join(f"{s.flow_groups.get(g, g)} {n}" for g, n in counts.items())
             )
-        )
-    if s.flow:
-        out.append("Participant flow")
-        out.append(
-            "\n".join(
-                _sentence(
-                    f"{period}, {step}: "
-                    + "; ".join(f"{s.flow_groups.get(g, g)} {n}" for g, n in counts.items())
-                )
-                for period, step, counts in s.flow
-            )
-        )
-    for i, o in enumerate(s.outcomes, start=1):
-        out.append(_heading(_shorten(f"{o.kind.capitalize()} outcome {i}: {o.title}", 140)))
-        about = []
-        if o.description:
-            about.append(o.description)
-        if o.time_frame:
-            about.append(f"Time frame: {o.time_frame}")
-        if o.population:
-            about.append(f"Analysis population: {o.population}")
-        if about:
-            out.append("\n".join(_sentence(a) for a in about))
-        lines = []
-        for cls, cat, measurements, in_class in o.rows:
-            label = ", ".join(x for x in (cls, cat) if x)
-            for gid, m in measurements.items():
-                if not m.value:
-                    continue
-                group = o.groups.get(gid, gid)
-                line = f"{o.title}" + (f", {label}" if label else "") + f" — {group}: "
-                analysed = in_class.get(gid) or o.analysed.get(gid, "")
-                lines.append(_sentence(line + _measurement(m, o, analysed)))
-        for a in o.analyses:
-            line = (
-                f"Statistical analysis ({' vs '.join(a.groups)}): {a.param_type} {a.value}".rstrip()
-            )
-            if a.low or a.high:
-                line += (
-                    f" ({a.ci_percent}% CI {a.low} to {a.high})"
-                    if a.ci_percent
-                    else f" ({a.low} to {a.high})"
-                )
-            if a.p_value:
-                line += f"; p = {a.p_value}" if a.p_value[0].isdigit() else f"; p {a.p_value}"
-            if a.method:
-                line += f" ({a.method})"
-            lines.append(_sentence(line))
-        if lines:
-            out.append("\n".join(lines))
-    if s.ae_totals or s.events:
-        out.append("Adverse events")
-        head = [f"Adverse events were collected over: {s.ae_time_frame}"] if s.ae_time_frame else []
-        head += [f"{label} — {_group_counts(s.ae_groups, c)}" for label, c in s.ae_totals]
-        if head:
-            out.append("\n".join(_sentence(h) for h in head))
-        for serious in (True, False):
-            rows = [e for e in s.events if e.serious is serious]
-            if not rows:
+            for period, step, counts in s.flow
+        ),
+    ]
+
+
+def _outcome(i: int, o: Outcome) -> list[str]:
+    """Outcome ``i``: its heading, what it is, then a line per group's value and per analysis."""
+    out = [_heading(_shorten(f"{o.kind.capitalize()} outcome {i}: {o.title}", 140))]
+    about = []
+    if o.description:
+        about.append(o.description)
+    if o.time_frame:
+        about.append(f"Time frame: {o.time_frame}")
+    if o.population:
+        about.append(f"Analysis population: {o.population}")
+    if about:
+        out.append("\n".join(_sentence(a) for a in about))
+    lines = []
+    for cls, cat, measurements, in_class in o.rows:
+        label = ", ".join(x for x in (cls, cat) if x)
+        for gid, m in measurements.items():
+            if not m.value:
                 continue
-            out.append(
-                "Serious adverse events by term" if serious else "Other adverse events by term"
-            )
-            out.append(
-                "\n".join(
-                    _sentence(
-                        f"{e.term} ({e.organ_system}), {'serious' if serious else 'non-serious'} — "
-                        + _group_counts(s.ae_groups, e.counts)
-                    )
-                    for e in rows
+            group = o.groups.get(gid, gid)
+            line = f"{o.title}" + (f", {label}" if label else "") + f" — {group}: "
+            analysed = in_class.get(gid) or o.analysed.get(gid, "")
+            lines.append(_sentence(line + _measurement(m, o, analysed)))
+    for a in o.analyses:
+        lines.append(_sentence(_analysis(a)))
+    if lines:
+        out.append("\n".join(lines))
+    return out
+
+
+def _analysis(a: Analysis) -> str:
+    line = f"Statistical analysis ({' vs '.join(a.groups)}): {a.param_type} {a.value}".rstrip()
+    if a.low or a.high:
+        line += (
+            f" ({a.ci_percent}% CI {a.low} to {a.high})"
+            if a.ci_percent
+            else f" ({a.low} to {a.high})"
+        )
+    if a.p_value:
+        line += f"; p = {a.p_value}" if a.p_value[0].isdigit() else f"; p {a.p_value}"
+    if a.method:
+        line += f" ({a.method})"
+    return line
+
+
+def _adverse_events(s: Study) -> list[str]:
+    """The time frame and totals per group, then the events by term, serious ones first."""
+    if not (s.ae_totals or s.events):
+        return []
+    out = ["Adverse events"]
+    head = [f"Adverse events were collected over: {s.ae_time_frame}"] if s.ae_time_frame else []
+    head += [f"{label} — {_group_counts(s.ae_groups, c)}" for label, c in s.ae_totals]
+    if head:
+        out.append("\n".join(_sentence(h) for h in head))
+    for serious in (True, False):
+        rows = [e for e in s.events if e.serious is serious]
+        if not rows:
+            continue
+        out.append("Serious adverse events by term" if serious else "Other adverse events by term")
+        out.append(
+            "\n".join(
+                _sentence(
+                    f"{e.term} ({e.organ_system}), {'serious' if serious else 'non-serious'} — "
+                    + _group_counts(s.ae_groups, e.counts)
                 )
+                for e in rows
             )
-    return "\n\n".join(out)
+        )
+    return out
 
 
 def metadata(s: Study, fmt: str) -> dict[str, Any]:
