@@ -12,27 +12,17 @@ def _pct(x: float) -> str:
 
 def scorer_card(r: dict) -> str:
     """MODEL_CARD.md from the answer scorer's training report."""
-    v = r["validation"]
-    rows = "\n".join(
-        f"| {src} | {f['questions']} | {_pct(f['recall@1'])} | {_pct(f['recall@3'])} | "
-        f"{_pct(f['answered_own'])} | {_pct(f['answered_own_and_right'])} | "
-        f"{_pct(f['declined_other'])} | "
-        f"{_pct(f['declined_near_miss']) if 'declined_near_miss' in f else '–'} |"
-        for src, f in v.items()
+    return (
+        _scorer_what(r)
+        + _scorer_data(r)
+        + _scorer_designs(r)
+        + _scorer_validation(r)
+        + _scorer_reliability(r)
     )
-    designs = "\n".join(
-        f"| {name} | {_pct(f['recall@1'])} | {_pct(f['recall@3'])} |"
-        for name, f in r["designs"].items()
-    )
-    bins = "\n".join(
-        f"| {b['low']:.1f}–{b['high']:.1f} | {b['n']} | {b['predicted']:.3f} | "
-        f"{b['observed']:.3f} |"
-        for b in r["reliability_validation"]
-    )
-    counts = "\n".join(
-        f"| {split} | {c['ei2']} | {c['covidqa']} | {c['nli4ct']} | {c.get('kinds', 0)} |"
-        for split, c in r["counts"].items()
-    )
+
+
+def _scorer_what(r: dict) -> str:
+    """The card's title and what the scorer does."""
     return f"""# Model card: the answer scorer (`answer_scorer.npz`)
 
 Written by `make train` (`python -m eval.train_scorer`); do not edit by hand. The figures below
@@ -53,7 +43,16 @@ figures, p-values, intervals, section kind, length, place, what the question ask
     }.
 Platt scaling a={r["platt"][0]:.3f}, b={r["platt"][1]:.3f}.
 
-## Data (public, from `../shared/data`; splits in `eval/splits.py`)
+"""
+
+
+def _scorer_data(r: dict) -> str:
+    """The card's data section: the sets, the questions per split and the training rows."""
+    counts = "\n".join(
+        f"| {split} | {c['ei2']} | {c['covidqa']} | {c['nli4ct']} | {c.get('kinds', 0)} |"
+        for split, c in r["counts"].items()
+    )
+    return f"""## Data (public, from `../shared/data`; splits in `eval/splits.py`)
 - `evidence_inference/ei2_train.json.gz`: prompts as questions (the EI2 template and five
   paraphrases) within their full-text article; evidence spans mark the answers. Articles
   split by a hash of the PMC id into *fit* (85%) and *calibrate* (15%).
@@ -87,7 +86,16 @@ evidence's share of the softmax over them, plus a pointwise loss on them and on 
 of the other document and the near miss. Seed {SEED}; AdamW, {r["arguments"].get("epochs")} epochs,
 {r["arguments"].get("hidden")} hidden units.
 
-## Designs compared (ranking on the *calibrate* split)
+"""
+
+
+def _scorer_designs(r: dict) -> str:
+    """The card's comparison of the designs on the calibrate split."""
+    designs = "\n".join(
+        f"| {name} | {_pct(f['recall@1'])} | {_pct(f['recall@3'])} |"
+        for name, f in r["designs"].items()
+    )
+    return f"""## Designs compared (ranking on the *calibrate* split)
 
 | design | recall@1 | recall@3 |
 |---|---|---|
@@ -95,7 +103,20 @@ of the other document and the near miss. Seed {SEED}; AdamW, {r["arguments"].get
 
 The better sum of the two was kept.
 
-## Validation (never trained on, bar and calibration chosen before)
+"""
+
+
+def _scorer_validation(r: dict) -> str:
+    """The card's validation figures and the artifact test's fixed sample."""
+    v = r["validation"]
+    rows = "\n".join(
+        f"| {src} | {f['questions']} | {_pct(f['recall@1'])} | {_pct(f['recall@3'])} | "
+        f"{_pct(f['answered_own'])} | {_pct(f['answered_own_and_right'])} | "
+        f"{_pct(f['declined_other'])} | "
+        f"{_pct(f['declined_near_miss']) if 'declined_near_miss' in f else '–'} |"
+        for src, f in v.items()
+    )
+    return f"""## Validation (never trained on, bar and calibration chosen before)
 recall@k: the evidence among the k best-ranked sentences of the whole document. answered:
 the best sentence reaches the bar; answered and right: and it is evidence. declined other:
 the same question asked of another document of its kind is declined; declined near miss (EI2):
@@ -112,7 +133,17 @@ Fixed sample for the artifact test (`tests/assistant/test_scorer.py`): the first
     },
 recall@3 {_pct(r["sample"]["recall@3"])}.
 
-## Reliability on validation (every candidate sentence)
+"""
+
+
+def _scorer_reliability(r: dict) -> str:
+    """The card's reliability table and the cost of training."""
+    bins = "\n".join(
+        f"| {b['low']:.1f}–{b['high']:.1f} | {b['n']} | {b['predicted']:.3f} | "
+        f"{b['observed']:.3f} |"
+        for b in r["reliability_validation"]
+    )
+    return f"""## Reliability on validation (every candidate sentence)
 | predicted | sentences | mean predicted | share that is evidence |
 |---|---|---|---|
 {bins}

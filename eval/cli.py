@@ -67,6 +67,12 @@ Without the data files the command says so and exits 0.
 
 def add_parser(sub) -> None:
     """Register ``eval`` and ``bench-eval`` on ``sub`` (argparse subparsers)."""
+    _add_eval(sub)
+    _add_bench(sub)
+
+
+def _add_eval(sub) -> None:
+    """``trialqa eval``: the cases and what to answer them from, then its other options."""
     p = sub.add_parser(
         "eval",
         help="score answers on the gold set (correctness, numbers, citations, abstention)",
@@ -100,6 +106,12 @@ def add_parser(sub) -> None:
         help="answer from the configured store as it is (TRIALQA_STORE__PATH; "
         "implied by trialqa --store PATH); ingest nothing",
     )
+    _add_eval_options(p)
+
+
+def _add_eval_options(p) -> None:
+    """``trialqa eval``'s other options: the baseline and the drop it tolerates, which cases
+    run, who answers."""
     p.add_argument(
         "--baseline",
         type=Path,
@@ -137,6 +149,9 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_bench(sub) -> None:
+    """``trialqa bench-eval``: a public benchmark in a temporary store."""
     p = sub.add_parser(
         "bench-eval",
         help="public benchmarks (PubMedQA, Evidence Inference, COVID-QA, NLI4CT)",

@@ -155,7 +155,8 @@ def sample(layer, items: list[dict], x: np.ndarray, held: list[bool], n: int = S
     return {"labels": labels, "accuracy": float(np.mean(right))}
 
 
-def main(argv: list[str] | None = None) -> int:
+def argument_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m eval.train_decision``."""
     parser = argparse.ArgumentParser(
         prog="python -m eval.train_decision",
         description=(
@@ -170,31 +171,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="fit on the contexts only (skip asking the engine)")  # fmt: skip
     parser.add_argument("--fresh", action="store_true",
                         help="ask the engine again, not its cached quotes")  # fmt: skip
-    args = parser.parse_args(argv)
-    if not (args.data / "pubmedqa" / "pqal_labeled.json").is_file():
-        print(f"train-decision: no data at {args.data / 'pubmedqa'}; pass --data PATH")
-        return 2
-    from assistant.verdicts import DECISIONS, load_verdict_model
+    return parser
 
-    started = time.perf_counter()
-    items = dev_items(args.data)
-    held = [splits.pubmedqa_held_apart(str(i["pmid"])) for i in items]
-    y = np.asarray([DECISIONS.index(i["final_decision"]) for i in items])
-    model = load_verdict_model()
-    gold = gold_rows(items, model)
-    sets = {"contexts": gold}
-    if not args.no_cited:
-        CACHE.mkdir(parents=True, exist_ok=True)
-        cache = CACHE / "cited_dev.json"
-        pmids = [str(i["pmid"]) for i in items]
-        kept = json.loads(cache.read_text()) if cache.is_file() and not args.fresh else {}
-        if kept.get("pmids") == pmids:
-            quotes = kept["quotes"]
-        else:
-            quotes = cited_quotes(items)
-            cache.write_text(json.dumps({"pmids": pmids, "quotes": quotes}))
-        sets["cited"] = cited_rows(items, quotes, model)
-    fit_mask = ~np.asarray(held)
+
+def cached_quotes(items: list[dict], fresh: bool) -> list[list[str]]:
+    """``cited_quotes``, kept in ``CACHE`` for the same items unless ``fresh``."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cache = CACHE / "cited_dev.json"
+    pmids = [str(i["pmid"]) for i in items]
+    kept = json.loads(cache.read_text()) if cache.is_file() and not fresh else {}
+    if kept.get("pmids") == pmids:
+        return kept["quotes"]
+    quotes = cited_quotes(items)
+    cache.write_text(json.dumps({"pmids": pmids, "quotes": quotes}))
+    return quotes
+
+
+def fitted_layer(sets: dict, y: np.ndarray, fit_mask: np.ndarray):
+    """The layer fitted on the rows of ``fit_mask`` with the C that reads the held-apart
+    items best (the cited quotes when there are any), its bar chosen there: the layer, that
+    C and each C's held-apart accuracy."""
     x_fit = np.concatenate([x[fit_mask] for x in sets.values()])
     y_fit = np.concatenate([y[fit_mask] for _ in sets])
     trials = {}
@@ -208,6 +204,28 @@ def main(argv: list[str] | None = None) -> int:
     x_held = sets[key][~fit_mask]
     bar = choose_bar(layer, x_held, y[~fit_mask])
     layer = type(layer)(layer.weights, layer.bias, layer.mean, layer.scale, bar)
+    return layer, best_c, trials
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argument_parser().parse_args(argv)
+    if not (args.data / "pubmedqa" / "pqal_labeled.json").is_file():
+        print(f"train-decision: no data at {args.data / 'pubmedqa'}; pass --data PATH")
+        return 2
+    from assistant.verdicts import DECISIONS, load_verdict_model
+
+    started = time.perf_counter()
+    items = dev_items(args.data)
+    held = [splits.pubmedqa_held_apart(str(i["pmid"])) for i in items]
+    y = np.asarray([DECISIONS.index(i["final_decision"]) for i in items])
+    model = load_verdict_model()
+    gold = gold_rows(items, model)
+    sets = {"contexts": gold}
+    if not args.no_cited:
+        sets["cited"] = cited_rows(items, cached_quotes(items, args.fresh), model)
+    fit_mask = ~np.asarray(held)
+    layer, best_c, trials = fitted_layer(sets, y, fit_mask)
+    bar = layer.threshold
     report = {
         "C": best_c,
         "C_trials": {str(c): v for c, v in trials.items()},

@@ -237,7 +237,8 @@ def model_card(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def argument_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m eval.train_gate``."""
     parser = argparse.ArgumentParser(
         prog="python -m eval.train_gate",
         description=(
@@ -252,28 +253,61 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pubmedqa", type=int, help="only the first N PubMedQA dev items")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the gate")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if not args.data.is_dir():
-        print(f"error: public data folder {args.data} not found", file=sys.stderr)
-        return 2
+    return parser
+
+
+def cached_rows(docs: list, rows: list[tuple], progress: bool):
+    """``read_rows`` over the documents ingested into a temporary store, or its cached
+    result when the same questions were read over the same documents before."""
     from eval.public import _ingest, temporary_services
 
-    started = time.time()
-    rng = random.Random(SEED)
-    docs, rows = asked(args.data, args, rng)
     key = rows_key(rows)
     cache = CACHE / f"rows-{key}.npz"
     if cache.is_file():  # the same questions over the same documents: read once
         kept = np.load(cache)
-        x, read, answered = kept["x"], kept["read"].tolist(), kept["answered"].tolist()
-    else:
-        with temporary_services() as services:
-            services.settings.answer.decline_by = "coverage"  # the rows are read, not gated
-            services.engine.settings.verdict = services.engine.settings.decision = False
-            _ingest(services, docs, not args.quiet)
-            x, read, answered = read_rows(services, rows, not args.quiet)
-        CACHE.mkdir(parents=True, exist_ok=True)
-        np.savez(cache, x=x, read=np.asarray(read), answered=np.asarray(answered))
+        return kept["x"], kept["read"].tolist(), kept["answered"].tolist()
+    with temporary_services() as services:
+        services.settings.answer.decline_by = "coverage"  # the rows are read, not gated
+        services.engine.settings.verdict = services.engine.settings.decision = False
+        _ingest(services, docs, progress)
+        x, read, answered = read_rows(services, rows, progress)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, x=x, read=np.asarray(read), answered=np.asarray(answered))
+    return x, read, answered
+
+
+def kind_figures(rows, kind, held_rows, said, words) -> dict:
+    """Per kind of row, held apart: how often it is answered with the gate and by the word
+    checks alone."""
+    kinds = sorted({r[3] for r in rows})
+    by_kind = {}
+    for k in kinds:
+        sel = held_rows & (kind == k)
+        by_kind[k] = {
+            "rows": int(sel.sum()),
+            "answered": float(said[sel].mean()) if sel.any() else None,
+            "answered_by_the_word_checks": float(words[sel].mean()) if sel.any() else None,
+        }
+    return by_kind
+
+
+def held_apart_sample(x, y, p, held_rows) -> dict:
+    """``SAMPLE`` held-apart rows, half of them answerable, with their probabilities."""
+    pick = np.random.default_rng(SEED)
+    sample = np.concatenate([
+        pick.choice(np.flatnonzero(held_rows & (y == label)), SAMPLE // 2, replace=False)
+        for label in (1, 0)
+    ])  # fmt: skip
+    return {
+        "x": np.round(x[sample], 5).tolist(),
+        "y": y[sample].tolist(),
+        "probability": [float(v) for v in p[sample]],
+    }
+
+
+def gate_report(x, read, answered, rows: list[tuple], documents: int, started: float) -> dict:
+    """Fit the gate on the rows not held apart, choose its bars on the held-apart ones, and
+    report both with the held-apart figures (the JSON written as the gate)."""
     y = np.asarray([r[2] for r in rows])
     held = np.asarray([splits.gate_held_apart(r[4]) for r in rows])
     ok = np.asarray(read)
@@ -288,15 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     words = np.asarray(answered)
     bar, answers_at, balanced = choose_bars(p[hard], y[hard], words[hard])
     said = combined(p, words, bar, answers_at)
-    kinds = sorted({r[3] for r in rows})
-    by_kind = {}
-    for k in kinds:
-        sel = held_rows & (kind == k)
-        by_kind[k] = {
-            "rows": int(sel.sum()),
-            "answered": float(said[sel].mean()) if sel.any() else None,
-            "answered_by_the_word_checks": float(words[sel].mean()) if sel.any() else None,
-        }
+    by_kind = kind_figures(rows, kind, held_rows, said, words)
     report = {
         "features": list(NAMES),
         "mean": mean.tolist(),
@@ -307,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         "answers_at": answers_at,
         "trained": {
             "data": "EI2 train (calibrate articles), PubMedQA pqal_labeled (split dev)",
-            "documents": len(docs),
+            "documents": documents,
             "rows_fit": int(fit_rows.sum()),
             "rows_held_apart": int(held_rows.sum()),
             "rows_unread": int((~ok).sum()),
@@ -321,16 +347,20 @@ def main(argv: list[str] | None = None) -> int:
             "by_kind": by_kind,
         },
     }
-    pick = np.random.default_rng(SEED)
-    sample = np.concatenate([
-        pick.choice(np.flatnonzero(held_rows & (y == label)), SAMPLE // 2, replace=False)
-        for label in (1, 0)
-    ])  # fmt: skip
-    report["sample"] = {
-        "x": np.round(x[sample], 5).tolist(),
-        "y": y[sample].tolist(),
-        "probability": [float(v) for v in p[sample]],
-    }
+    report["sample"] = held_apart_sample(x, y, p, held_rows)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argument_parser().parse_args(argv)
+    if not args.data.is_dir():
+        print(f"error: public data folder {args.data} not found", file=sys.stderr)
+        return 2
+    started = time.time()
+    rng = random.Random(SEED)
+    docs, rows = asked(args.data, args, rng)
+    x, read, answered = cached_rows(docs, rows, not args.quiet)
+    report = gate_report(x, read, answered, rows, len(docs), started)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     card = args.out.parent / CARD.name
     card.write_text(model_card(report))

@@ -101,7 +101,8 @@ def reliability(params, ab, scored: list[Scored], bins: int = 10) -> list[dict[s
 # --- command ------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def argument_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m eval.train_scorer``."""
     parser = argparse.ArgumentParser(
         prog="python -m eval.train_scorer",
         description=(
@@ -113,15 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", type=int, default=64, help="hidden units of the MLP")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ARTIFACT)
-    args = parser.parse_args(argv)
-    if data_missing(args, "train"):
-        return 2
-    started = time.perf_counter()
-    prepared = prepare(args)
-    by_split, dense = prepared.by_split, args.read
-    terms, values, default = prepared.terms, prepared.values, prepared.default
-    nprng = np.random.default_rng(SEED)
-    x, y = training_matrix(by_split["fit"], nprng)
+    return parser
+
+
+def best_design(by_split, x, y, args, dense: bool) -> tuple[str, dict, dict]:
+    """Fit both designs on *fit* and keep the one ranking *calibrate* better: its name, its
+    parameters, and each design's fit with its calibrate figures, by name."""
     designs = {
         "pointwise": lambda: fit(x, y, args.hidden, args.epochs, SEED),
         "listwise": lambda: fit_listwise(by_split["fit"], args.hidden, args.epochs, SEED),
@@ -134,17 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     name = max(fitted, key=lambda k: sum(fitted[k][1].values()))
     params = fitted[name][0]
     name = f"{name}, counted{'+read' if dense else ''}"
-    designs = {f"{k}, counted{'+read' if dense else ''}": v for k, v in fitted.items()}
+    return name, params, {f"{k}, counted{'+read' if dense else ''}": v for k, v in fitted.items()}
 
-    def project(items: list[Scored]) -> list[Scored]:
-        return items
 
-    calibrate = project(by_split["calibrate"])
-    z = np.concatenate([logits(params, s.rows) for s in calibrate])
-    yc = np.concatenate([s.labels for s in calibrate])
-    ab = platt(z, yc)
-    threshold = choose_threshold(params, ab, calibrate)
-    validation = project(by_split.get("validation", []))
+def scorer_report(params, ab, threshold, name, designs, by_split, y) -> dict:
+    """The training report: the design, its bar and calibration, and its figures on the
+    calibrate split and on each validation set."""
+    calibrate = by_split["calibrate"]
+    validation = by_split.get("validation", [])
     sample = [s for s in validation if s.question.source == "ei2"][:SAMPLE]
     report = {
         "sample": {"ei2_validation_first": len(sample), **ranking(params, sample)},
@@ -177,6 +172,26 @@ def main(argv: list[str] | None = None) -> int:
                 **decline_figures(params, ab, items, threshold),
                 "questions": len(items),
             }
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argument_parser().parse_args(argv)
+    if data_missing(args, "train"):
+        return 2
+    started = time.perf_counter()
+    prepared = prepare(args)
+    by_split, dense = prepared.by_split, args.read
+    terms, values, default = prepared.terms, prepared.values, prepared.default
+    nprng = np.random.default_rng(SEED)
+    x, y = training_matrix(by_split["fit"], nprng)
+    name, params, designs = best_design(by_split, x, y, args, dense)
+    calibrate = by_split["calibrate"]
+    z = np.concatenate([logits(params, s.rows) for s in calibrate])
+    yc = np.concatenate([s.labels for s in calibrate])
+    ab = platt(z, yc)
+    threshold = choose_threshold(params, ab, calibrate)
+    report = scorer_report(params, ab, threshold, name, designs, by_split, y)
     report["seconds"] = round(time.perf_counter() - started, 1)
     write_artifact(args.out, params, ab, threshold, dense, terms, values, default)
     report["artifact_bytes"] = args.out.stat().st_size

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -138,78 +140,98 @@ async def chat_completions(body: ChatCompletionRequest, services: ServicesDep):
 
     if not body.stream:
         standalone, result = await run_in_threadpool(answer)
-        completion_words = _words(result.answer)
-        table = result.table
-        return ChatCompletion(
-            id=completion_id,
-            created=created,
-            model=MODEL_ID,
-            choices=[
-                ChatChoice(
-                    message=ChatResponseMessage(
-                        content=result.answer + _table_text(result),
-                        citations=result.citations,
-                        calculations=result.calculations,
-                        table=table,
-                    )
+        return _completion(completion_id, created, prompt_words, standalone, result)
+    stream = _chunks(answer, completion_id, created, prompt_words)
+    return StreamingResponse(stream, media_type="text/event-stream", headers=sse.HEADERS)
+
+
+def _completion(
+    completion_id: str, created: int, prompt_words: int, standalone: str, result: Answer
+) -> ChatCompletion:
+    """The whole completion at once (``stream: false``)."""
+    completion_words = _words(result.answer)
+    table = result.table
+    return ChatCompletion(
+        id=completion_id,
+        created=created,
+        model=MODEL_ID,
+        choices=[
+            ChatChoice(
+                message=ChatResponseMessage(
+                    content=result.answer + _table_text(result),
+                    citations=result.citations,
+                    calculations=result.calculations,
+                    table=table,
                 )
-            ],
-            usage=Usage(
-                prompt_tokens=prompt_words,
-                completion_tokens=completion_words,
-                total_tokens=prompt_words + completion_words,
-            ),
-            citations=result.citations,
-            calculations=result.calculations,
+            )
+        ],
+        usage=Usage(
+            prompt_tokens=prompt_words,
+            completion_tokens=completion_words,
+            total_tokens=prompt_words + completion_words,
+        ),
+        citations=result.citations,
+        calculations=result.calculations,
+        abstained=result.abstained,
+        standalone_question=standalone,
+        table=table,
+    )
+
+
+def _chunk(
+    completion_id: str,
+    created: int,
+    delta: dict[str, Any],
+    finish: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One ``chat.completion.chunk`` of the stream."""
+    return {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        **extra,
+    }
+
+
+async def _chunks(
+    answer: Callable[[], tuple[str, Answer]], completion_id: str, created: int, prompt_words: int
+) -> AsyncIterator[str]:
+    """The stream's events (``stream: true``): the role, each sentence, the table, the end."""
+    chunk = partial(_chunk, completion_id, created)
+    yield sse.data(chunk({"role": "assistant", "content": ""}))
+    try:
+        standalone, result = await run_in_threadpool(answer)
+    except TrialQAError as exc:
+        yield sse.data(error_body(exc.code, exc.message))
+        return
+    except Exception:
+        log.exception("unhandled error while streaming a chat completion")
+        message = "an unexpected error occurred; the server log has details"
+        yield sse.data(error_body("internal_error", message))
+        return
+    for piece in pieces(result):
+        delta = {"content": piece.text, "citations": _dump(piece.citations)}
+        yield sse.data(chunk(delta))
+    if result.table:
+        yield sse.data(chunk({"content": _table_text(result), "citations": []}))
+    completion_words = _words(result.answer)
+    yield sse.data(
+        chunk(
+            {},
+            "stop",
+            citations=_dump(result.citations),
+            calculations=_dump(result.calculations),
             abstained=result.abstained,
             standalone_question=standalone,
-            table=table,
+            table=result.table.model_dump() if result.table else None,
+            usage={
+                "prompt_tokens": prompt_words,
+                "completion_tokens": completion_words,
+                "total_tokens": prompt_words + completion_words,
+            },
         )
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
-        return {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": MODEL_ID,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
-            **extra,
-        }
-
-    async def chunks():
-        yield sse.data(chunk({"role": "assistant", "content": ""}))
-        try:
-            standalone, result = await run_in_threadpool(answer)
-        except TrialQAError as exc:
-            yield sse.data(error_body(exc.code, exc.message))
-            return
-        except Exception:
-            log.exception("unhandled error while streaming a chat completion")
-            message = "an unexpected error occurred; the server log has details"
-            yield sse.data(error_body("internal_error", message))
-            return
-        for piece in pieces(result):
-            delta = {"content": piece.text, "citations": _dump(piece.citations)}
-            yield sse.data(chunk(delta))
-        if result.table:
-            yield sse.data(chunk({"content": _table_text(result), "citations": []}))
-        completion_words = _words(result.answer)
-        yield sse.data(
-            chunk(
-                {},
-                "stop",
-                citations=_dump(result.citations),
-                calculations=_dump(result.calculations),
-                abstained=result.abstained,
-                standalone_question=standalone,
-                table=result.table.model_dump() if result.table else None,
-                usage={
-                    "prompt_tokens": prompt_words,
-                    "completion_tokens": completion_words,
-                    "total_tokens": prompt_words + completion_words,
-                },
-            )
-        )
-        yield sse.data("[DONE]")
-
-    return StreamingResponse(chunks(), media_type="text/event-stream", headers=sse.HEADERS)
+    )
+    yield sse.data("[DONE]")
