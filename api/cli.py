@@ -127,19 +127,11 @@ def cmd_ingest(args) -> int:
 
 
 def _check_models(settings) -> None:
-    """Load the answer models the settings ask for: a missing or unreadable file stops here,
-    in one line naming it, before anything is served or asked."""
-    from assistant.scoring import load_scorer
+    """Load the trained files the settings use: a missing or unreadable one stops here, in one
+    line naming it, before anything is served or asked."""
+    from assistant.answering import load_trained
 
-    load_scorer(settings.answer.scorer_path)
-    if settings.answer.rank_by == "cascade":
-        from assistant.scoring import load_reranker
-
-        load_reranker(settings.answer.reranker_path)
-    if settings.answer.decline_by == "gate":
-        from assistant.scoring import load_gate
-
-        load_gate(settings.answer.gate_path)
+    load_trained(settings.answer)
 
 
 def cmd_ask(args) -> int:

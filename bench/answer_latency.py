@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.candidates import Candidate, _citations, _passage_context
+from assistant.answering.candidates import Candidate, cited_as, passage_context
 from assistant.answering.engine import ExtractiveEngine
 from assistant.embedding.sentences import statements
 from assistant.language.query import analyse
@@ -53,7 +53,7 @@ class CoverageEngine(ExtractiveEngine):
         for p in passages:
             kept = stored.get(p.chunk.chunk_id)
             spans = kept.spans if kept else [(s.start, s.end) for s in statements(p.chunk)]
-            context = _passage_context(p)
+            context = passage_context(p)
             for i, (a, b) in enumerate(spans):
                 text = p.chunk.text[a:b]
                 tokens = set(tokenize(text))
@@ -68,7 +68,7 @@ class CoverageEngine(ExtractiveEngine):
         best.sort(key=lambda c: -c.score)
         chosen = best[:1]
         return Answer(question=question, answer=" ".join(f"{c.text} [1]" for c in chosen),
-                      abstained=not chosen, citations=_citations(chosen))  # fmt: skip
+                      abstained=not chosen, citations=cited_as(chosen))  # fmt: skip
 
 
 def cpu() -> dict[str, Any]:

@@ -19,7 +19,8 @@ PINNED = {
     "eval": [],
     # assistant's families: what api/, ingest/ and eval/ import from them (and calculators' own
     # public surface), checked against the imports themselves below
-    "assistant.answering": ["NumberMention", "Quantity", "numbers_in", "table_markdown", "verify"],
+    "assistant.answering": ["NumberMention", "Quantity", "load_trained", "numbers_in", "table_markdown",
+                            "verify"],
     "assistant.calculators": ["AEIncidence", "ArmComparison", "CALCULATORS", "Calculator",
                               "CountCandidate", "CountsFromPercent", "IMWG_CATEGORIES",
                               "ImwgCumulative", "MAX_PATIENTS", "Proportion", "ae_incidence",
@@ -37,8 +38,8 @@ PINNED = {
     "assistant.language": ["Span", "analyse", "is_content", "sentence_spans", "tokenize"],
     "assistant.retrieval": [],
     "assistant.scoring": ["INPUTS", "NAMES", "PoolChunk", "Reranker", "SCALAR_FEATURES",
-                          "build_pool", "gate_features", "load_gate", "load_reranker",
-                          "load_scorer", "pair_text", "sentence_features"],
+                          "build_pool", "gate_features", "load_scorer", "pair_text",
+                          "sentence_features"],
     "assistant.store": ["FORMAT", "VectorStore", "chunk_metadata", "holding"],
     "assistant.verdicts": ["DECISIONS", "DecisionLayer", "EFFECTS", "FEATURES", "LABELS",
                            "VerdictModel", "combine", "comparison", "cue_features",

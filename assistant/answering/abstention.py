@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.answer_settings import AnswerSettings
-from assistant.answering.candidates import Candidate, _citations, closest
+from assistant.answering.candidates import Candidate, cited_as, closest
 from assistant.language.query import Query
 from assistant.models import Answer
 
@@ -89,6 +89,6 @@ class Abstention:
             question=question,
             answer=message,
             abstained=True,
-            citations=_citations(nearest),
+            citations=cited_as(nearest),
             conversation_id=conversation_id,
         )

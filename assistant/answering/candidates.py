@@ -54,13 +54,15 @@ def without(query: Query, terms: set[str]) -> Query:
     return replace(query, groups=kept)
 
 
-def _passage_context(p: Passage) -> set[str]:
-    """Tokens of what a passage's sentences are read with: its section, document title and trial."""
-    parts = [str(p.metadata.get(f, "")) for f in ("title", "trial", "nct_id")] + [p.chunk.section]
-    return set(tokenize(" ".join(parts)))
+def passage_context(p: Passage, *, shown_title: bool = False) -> set[str]:
+    """Tokens of what a passage's sentences are read with: its document's title, trial and NCT
+    id, (with ``shown_title``, the title the passage is shown under) and its section."""
+    parts = [str(p.metadata.get(f, "")) for f in ("title", "trial", "nct_id")]
+    return set(tokenize(" ".join([*parts, *([p.title] if shown_title else []), p.chunk.section])))
 
 
-def _citations(chosen: list[Candidate]) -> list[Citation]:
+def cited_as(chosen: list[Candidate]) -> list[Citation]:
+    """The chosen sentences as an answer's citations, numbered from 1 in order."""
     return [
         Citation(
             n=n,

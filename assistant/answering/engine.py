@@ -29,12 +29,13 @@ from assistant.answer_settings import AnswerSettings
 from assistant.answering import tables
 from assistant.answering.abstention import Abstention
 from assistant.answering.calculations import from_stated_inputs, with_calculations
-from assistant.answering.candidates import Candidate, _citations, without
+from assistant.answering.candidates import Candidate, cited_as, without
 from assistant.answering.citations import renumber, split_sentences
 from assistant.answering.gist import asks_gist, gist
 from assistant.answering.numeric import read_question
 from assistant.answering.ranking import Ranking
 from assistant.answering.selection import Selection
+from assistant.answering.trained import load_trained
 from assistant.answering.verify import strip_unsupported
 from assistant.embedding.embedder import Embedder
 from assistant.errors import InputError
@@ -118,16 +119,13 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
         return self._gate
 
     def warm(self) -> None:
-        """Load now what the first questions would load: the reranker, the verdict classifier
-        and decision layer where the settings use them, and the statistics libraries the
-        calculators import (about a second that would otherwise fall on one question)."""
+        """Load now what the first questions would load: the trained files the settings use
+        (``load_trained``) and the statistics libraries the calculators import (about a second
+        that would otherwise fall on one question)."""
         from assistant.calculators.stats import load_libraries
 
-        _ = self.reranker, self.gate
-        if self.settings.verdict or self.settings.decision:
-            self._verdict_model()
-        if self.settings.decision:
-            load_decision_layer(self.settings.decision_path)
+        load_trained(self.settings)
+        _ = self.reranker, self.gate  # kept on the engine
         load_libraries()
 
     @property
@@ -247,7 +245,7 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
                 question=question,
                 answer=" ".join(sentences),
                 abstained=False,
-                citations=_citations(cited),
+                citations=cited_as(cited),
                 calculations=calculations,
                 conversation_id=conversation_id,
             ),

@@ -21,7 +21,7 @@ import numpy as np
 from assistant.answer_settings import AnswerSettings
 from assistant.answering import fields as document_fields
 from assistant.answering.aims import asks_count, states_count
-from assistant.answering.candidates import Candidate, _passage_context
+from assistant.answering.candidates import Candidate, passage_context
 from assistant.embedding.embedder import Embedder
 from assistant.embedding.sentences import statements
 from assistant.language.defined_terms import spelled_out
@@ -130,7 +130,7 @@ class Ranking:
             vector = None if rows is None else rows[si]
             candidates.append(
                 Candidate(
-                    p, start, start + len(text), text, tokens, tokens | _passage_context(p), vector
+                    p, start, start + len(text), text, tokens, tokens | passage_context(p), vector
                 )
             )
         missing = [c for c in candidates if c.vector is None]

@@ -30,7 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.answering.candidates import Candidate, _citations, closest, without
+from assistant.answering.candidates import Candidate, cited_as, closest, without
 from assistant.answering.engine import ExtractiveEngine
 from assistant.answering.verify import verify
 from assistant.checking.claim_numbers import check_numbers
@@ -173,7 +173,7 @@ class ClaimChecker:
     ) -> Claim:
         query = query or analyse(" ".join(claim.split()))
         cited, covered = self.evidence(claim, query, filters)
-        citations = _citations(cited)
+        citations = cited_as(cited)
         quotes = [c.quote for c in citations]
         numbers = []
         for found in check_numbers(claim, quotes):

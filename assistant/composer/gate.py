@@ -26,6 +26,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from assistant.answering.candidates import passage_context
 from assistant.answering.citations import REPLY_MARKER, reply_numbers, reply_spans
 from assistant.answering.verify import numbers_in, verify
 from assistant.language.query import TermGroup, analyse
@@ -133,11 +134,6 @@ def _satisfied(group: TermGroup, terms: frozenset[str]) -> bool:
     return has(group.term) or any(alt and all(has(t) for t in alt) for alt in group.alternatives)
 
 
-def _context(p: Passage) -> set[str]:
-    parts = [str(p.metadata.get(f, "")) for f in ("title", "trial", "nct_id")]
-    return set(tokenize(" ".join([*parts, p.title, p.chunk.section])))
-
-
 def _negations(text: str) -> list[frozenset[str]]:
     """For each negation in ``text``, the content terms of what it governs: the rest of its
     clause, up to eight words ("No ICANS events were observed." -> {icans, event, observ})."""
@@ -192,7 +188,7 @@ def check_claim(
             return claim
 
     groups = content_groups(claim.text)
-    context = set().union(*(_context(p) for p in cited))
+    context = set().union(*(passage_context(p, shown_title=True) for p in cited))
     numbers = [m for m in numbers_in(claim.text) if not verify(m.text, [], calculation_texts).ok]
     open_groups, open_numbers = list(groups), list(numbers)
     candidates = [s for p in cited for s in _sentences(p)]

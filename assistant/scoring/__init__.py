@@ -1,8 +1,8 @@
 """Learned judgements of sentences: the answer scorer and its cues, the cross-encoder reranker,
 the answer gate over a whole ranking, and the loading of their trained files."""
 
-from assistant.scoring.answerable import NAMES, gate_features, load_gate
-from assistant.scoring.reranker import INPUTS, Reranker, load_reranker, pair_text
+from assistant.scoring.answerable import NAMES, gate_features
+from assistant.scoring.reranker import INPUTS, Reranker, pair_text
 from assistant.scoring.scorer import (
     SCALAR_FEATURES,
     PoolChunk,
@@ -19,8 +19,6 @@ __all__ = [
     "SCALAR_FEATURES",
     "build_pool",
     "gate_features",
-    "load_gate",
-    "load_reranker",
     "load_scorer",
     "pair_text",
     "sentence_features",

@@ -17,7 +17,7 @@ from assistant.verdicts.verdict import (
     stating_result,
     with_verdict,
 )
-from tests.conftest import SHARED, services_over
+from tests.conftest import SHARED, run_cli, services_over
 
 pytestmark = pytest.mark.slow
 
@@ -99,6 +99,17 @@ def test_a_missing_model_file_is_one_line_naming_the_make_target(tmp_path):
     with pytest.raises(ConfigError, match="missing"):
         with_verdict(Answer(question=question, answer="A won [1]", abstained=False,
                             citations=cited), lambda: load_verdict_model(tmp_path))  # fmt: skip
+
+
+def test_trialqa_stops_with_one_line_when_the_verdict_model_is_missing(tmp_path):
+    """The verdict classifier is among the trained files trialqa loads before it asks, so a
+    missing one stops it at once, not at the first effect question."""
+    env = {"TRIALQA_ANSWER__VERDICT_PATH": str(tmp_path / "gone")}
+    done = run_cli("ask", "What was the ORR?", store=tmp_path / "store", env=env)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gone" in lines[0] and "make train-verdict" in lines[0]
+    assert "Traceback" not in done.stderr
 
 
 def test_annotated_evidence_of_ei2_validation_prompts():
