@@ -12,14 +12,13 @@ import hashlib
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from assistant.embedding import (
@@ -34,7 +33,7 @@ from assistant.errors import IngestError, TrialQAError
 from assistant.language import Span
 from assistant.models import Chunk, Document
 from assistant.settings import Settings
-from assistant.store import FORMAT, VectorStore, chunk_metadata
+from assistant.store import FORMAT, Vectors, VectorStore, chunk_metadata
 from ingest.chunking import chunk_and_segment
 from ingest.loaders import display_source, load_file, supported
 from ingest.report import FileResult, IngestReport
@@ -111,7 +110,7 @@ class _Write:
     """A document with its vectors, ready to be written."""
 
     plan: _Plan
-    vectors: Sequence[Sequence[float]] | np.ndarray
+    vectors: Vectors
     sentences: list[SentenceVectors]
 
 
@@ -315,7 +314,7 @@ class Ingestor:
         chunks = [c for p in plans for c in p.chunks]
         spans = [s for p in plans for s in p.spans]
         metas = [m for p in plans for m in p.metas]
-        vectors: Sequence[Sequence[float]] | np.ndarray
+        vectors: Vectors
         if self.settings.embedding.chunk_vectors == "sentences":
             headers = [embedding_header(c, m) for c, m in zip(chunks, metas, strict=True)]
             vectors, sentences = embed_chunks(chunks, headers, self.embedder, spans)

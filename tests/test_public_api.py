@@ -40,7 +40,7 @@ PINNED = {
     "assistant.scoring": ["INPUTS", "NAMES", "PoolChunk", "Reranker", "SCALAR_FEATURES",
                           "build_pool", "gate_features", "load_scorer", "pair_text",
                           "sentence_features"],
-    "assistant.store": ["FORMAT", "VectorStore", "chunk_metadata", "holding"],
+    "assistant.store": ["FORMAT", "VectorStore", "Vectors", "chunk_metadata", "holding"],
     "assistant.verdicts": ["DECISIONS", "DecisionLayer", "EFFECTS", "FEATURES", "LABELS",
                            "VerdictModel", "combine", "comparison", "cue_features",
                            "decision_features", "document_alpha", "layer", "load_decision_layer",
