@@ -2,7 +2,7 @@
 
 The learned scorer (``assistant/scoring/scorer.py``) counts: cosine, covered terms, figures,
 the kind of section. It cannot read "were randomly assigned to two groups of 35" as the answer
-to "How many newborns were randomised to each humidifier?" unless the counts happen to line up. The
+to "How many patients were randomised to each arm?" unless the counts happen to line up. The
 reranker reads both texts at once through a small transformer (all-MiniLM-L6-v2, fine-tuned
 by ``make train-reranker`` on the same public training data as the scorer) and gives each of
 the scorer's best few candidates a logit. ``combined`` mixes the scorer's logit and the
