@@ -18,7 +18,7 @@ from assistant.answer_settings import AnswerSettings
 from assistant.answering.aims import findings_first
 from assistant.answering.candidates import Candidate
 from assistant.language import timepoints
-from assistant.language.query import Query
+from assistant.language.query import Query, is_name
 from assistant.provenance import primary_first
 from assistant.retrieval.hybrid import Retriever
 from assistant.scoring import answerable
@@ -26,6 +26,10 @@ from assistant.scoring.answerable import AnswerGate
 from assistant.verdicts.decision import results_for_decision
 from assistant.verdicts.effects import outcome_terms
 from assistant.verdicts.verdict import VerdictModel, results_first, stating_result
+
+# A sentence this share of the best's probability or more is as good a reading as the best
+# (the model is torn between them).
+TORN_SHARE = 0.5
 
 
 class Selection:
@@ -60,12 +64,25 @@ class Selection:
             if answers < bar:
                 return [], {"gate": (answers, bar)}
             sure = answers >= max(bar, gate.answers_at)
+        # A name the question writes (a trial, a scale, a drug code) that no passage in scope
+        # mentions: the passages are about something else (the decline names it).
+        if not (candidates and candidates[0].field):
+            seen = frozenset().union(*(c.context for c in candidates))
+            if any(is_name(g.surface) and not g.satisfied_by(seen) for g in query.groups):
+                return [], {}
         # A question about a time point is answered only by a sentence stating it.
         times = timepoints.time_points(question)
         timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
                   for c in candidates]  # fmt: skip
-        eligible = [
-            c for i, c in enumerate(candidates) if timely[i] and self._may_answer(c, best=i == 0)
+        # When the best answers, a sentence the model ranks nearly as high (TORN_SHARE of its
+        # probability) may answer beside it though it is below half the bar: the model is torn.
+        first = bool(candidates) and timely[0] and self._may_answer(candidates[0], best=True)
+        lead = candidates[0].score if first and learned else 0.0
+        eligible = candidates[:1] if first else []
+        eligible += [
+            c
+            for i, c in enumerate(candidates[1:], start=1)
+            if timely[i] and self._may_answer(c, lead=lead)
         ]
         if not eligible and sure:  # worded unlike its paper: the gate vouches for the best
             eligible = [c for i, c in enumerate(candidates) if timely[i]][:1]
@@ -109,19 +126,21 @@ class Selection:
             chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
         return chosen, {}
 
-    def _may_answer(self, c: Candidate, best: bool = False) -> bool:
+    def _may_answer(self, c: Candidate, best: bool = False, lead: float = 0.0) -> bool:
         """Whether a sentence may answer (``AnswerSettings.decline_by``): it covers enough of
         the question, or means nearly the same and covers half as much, and, when a learned
-        model ranks, is its ``best`` or reaches half its bar (a sentence the model ranks low
-        that only shares the question's words is not an answer; the best needs no coverage at
-        ``waive_coverage_at`` times the bar); or, by probability, it reaches the bar. A field
+        model ranks, is its ``best`` or reaches half its bar or ``TORN_SHARE`` of the best's
+        probability ``lead`` (a sentence the model ranks low that only shares the question's
+        words is not an answer; the best needs no coverage at ``waive_coverage_at`` times the
+        bar); or, by probability, it reaches the bar. A field
         line the question asks for may answer."""
         if c.field:
             return True
         if self.settings.decline_by == "probability":
             return c.score >= self.threshold
         if self.settings.rank_by != "coverage":
-            if not best and c.score < self.threshold / 2:
+            floor = self.threshold / 2 if not lead else min(self.threshold / 2, TORN_SHARE * lead)
+            if not best and c.score < floor:
                 return False
             if best and c.score >= self.settings.waive_coverage_at * self.threshold:
                 return True

@@ -9,12 +9,13 @@ covers, which is what decides between an answer and an abstention.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from assistant.language.text import is_content, surface_words, tokenize
+from assistant.language.text import fold, is_content, surface_words, tokenize
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +77,30 @@ def content_terms(phrase: str) -> frozenset[str]:
     return frozenset(term for _, term in surface_words(phrase) if is_content(term))
 
 
+# A word that names one thing (a trial, a scale, a drug code) rather than saying something
+# general: letters joined to a figure ("MajesTEC-1", "EASI-90", "AZD3199") or a capital
+# inside lowercase ("KarMMa", "eGFR", "CheckMate"). Figures first ("60-month") are no name.
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-\u2010\u2011]*")
+_LETTER_FIGURE = re.compile(r"[A-Za-z][\-\u2010\u2011]?[0-9]")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+
+
+def is_name(surface: str) -> bool:
+    """Whether a question word names one thing ("MajesTEC-1", "eGFR"; not "COVID" or
+    "60-month"): a passage that does not mention it is about something else."""
+    return (
+        len(surface) >= 3
+        and _WORD.fullmatch(surface) is not None
+        and (_LETTER_FIGURE.search(surface) or _INNER_CAPITAL.search(surface)) is not None
+    )
+
+
+def _closed_form(surface: str) -> tuple[frozenset[str], ...]:
+    """A hyphenated question word also written closed up ("co-infection": "coinfection")."""
+    joined = re.sub(r"[-\u2010\u2011]", "", surface.lower())
+    return (frozenset({fold(joined)}),) if joined != surface.lower() and joined.isalpha() else ()
+
+
 def analyse(question: str) -> Query:
     groups: list[TermGroup] = []
     seen: set[str] = set()
@@ -89,7 +114,7 @@ def analyse(question: str) -> Query:
         phrases = _expansions(surface)
         expansions.extend(phrases)
         alternatives = tuple(content_terms(p) for p in phrases + synonyms().get(term, []))
-        alternatives = tuple(alt for alt in alternatives if alt)
+        alternatives = tuple(alt for alt in alternatives if alt) + _closed_form(surface)
         groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
     dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"
     lexical = tokenize(question) + [t for p in expansions for t in tokenize(p)]

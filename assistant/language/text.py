@@ -126,21 +126,35 @@ def _expand(word: str) -> tuple[str, ...]:
     out = ["-".join(fold(part) for part in parts)]  # the whole word, each part stemmed
     if len(parts) > 1:
         out.extend(fold(part) for part in parts if part)
+        joined = "".join(parts)
+        if joined.isalpha():  # "co-infection" is also the "coinfection" a question writes
+            out.append(fold(joined))
     m = _LETTERS_DIGITS.match(word)
     if m and len(m.group(1)) >= 2:
         out.extend(m.groups())
     return tuple(out)
 
 
+# The term a figure followed by "%" also yields (the folded "percent").
+PERCENT = "percent"
+
+
 def tokenize(text: str) -> list[str]:
-    """All index tokens of ``text`` (compounds, their parts, identifier prefixes; a unit
-    abbreviated after a number also as its word; two words of a compound also as one)."""
+    """All index tokens of ``text`` (compounds, their parts and the parts joined, identifier
+    prefixes; a unit abbreviated after a number also as its word, a figure before "%" also
+    as ``percent``; two words of a compound, or a letter and a word, also as one)."""
     tokens: list[str] = []
     previous = ""
-    for word in _WORD.findall(normalise_for_tokens(text)):
+    normalised = normalise_for_tokens(text)
+    for match in _WORD.finditer(normalised):
+        word = match.group(0)
         tokens.extend(_expand(word))
+        if normalised.startswith("%", match.end()) and word[:1].isdigit():
+            tokens.append(PERCENT)  # "35%" answers a question asking for a percentage
         if word in _COMPOUND_SECONDS and previous.isalpha():
             tokens.append(f"{fold(previous)}-{word}")
+        elif len(previous) == 1 and previous.isalpha() and previous not in STOPWORDS:
+            tokens.append(f"{previous}-{fold(word)}")  # "B cells" is the "B-cell" asked about
         elif word in _UNITS and previous[:1].isdigit():
             tokens.append(_UNITS[word])
         elif (m := _NUMBER_UNIT.match(word)) is not None:

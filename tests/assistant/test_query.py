@@ -1,4 +1,6 @@
-from assistant.language.query import analyse
+import pytest
+
+from assistant.language.query import analyse, is_name
 from assistant.language.text import tokenize
 
 
@@ -49,3 +51,31 @@ def test_a_unit_abbreviated_after_a_number_meets_its_word():
     assert hours.satisfied_by(set(tokenize("within 48h of intake")))
     assert "week" in tokenize("after 12 wk") and "year" in tokenize("aged 3 yrs")
     assert "hour" not in tokenize("H. pylori was eradicated") + tokenize("vitamin d and h")
+
+
+def test_a_hyphenated_word_meets_its_words_and_its_closed_form():
+    """Papers write "B cells" and "coinfection" where a question writes "B-cell" and
+    "co-infection", and the other way round; a compound is still not met by its words apart."""
+    b_cell, co_infection = analyse("B-cell co-infection?").groups
+    assert b_cell.satisfied_by(set(tokenize("memory B cells were sorted")))
+    assert co_infection.satisfied_by(set(tokenize("bacterial coinfection was common")))
+    coinfection = analyse("coinfection?").groups[0]
+    assert coinfection.satisfied_by(set(tokenize("viral co-infection was rare")))
+    assert not b_cell.satisfied_by(set(tokenize("T cells were sorted")))
+    assert not b_cell.satisfied_by(set(tokenize("cells of group B")))
+
+
+def test_a_percentage_is_met_by_a_figure_in_percent():
+    share = analyse("What percentage of patients?").groups[0]
+    assert share.satisfied_by(set(tokenize("35% of patients")))
+    assert not share.satisfied_by(set(tokenize("35 of 100 patients")))
+
+
+@pytest.mark.parametrize(
+    ("word", "name"),
+    [("MajesTEC-1", True), ("EASI-90", True), ("AZD3199", True), ("eGFR", True),
+     ("CheckMate", True), ("COVID", False), ("60-month", False), ("B-cell", False),
+     ("Hi", False)],
+)  # fmt: skip
+def test_a_name_is_a_word_joined_to_a_figure_or_with_a_capital_inside(word, name):
+    assert is_name(word) is name

@@ -130,3 +130,14 @@ def test_an_effect_question_on_an_outcome_never_named_is_declined(services):
 )
 def test_abstains_on_what_they_do_not_report(services, question):
     assert services.engine.answer(question).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [("How many patients were randomised in ORCHID-3?", "ORCHID-3"),
+     ("What was the response rate in MAPLE-9?", "MAPLE-9")],
+)  # fmt: skip
+def test_a_trial_no_document_names_is_not_answered_from_another(services, question, name):
+    """ORCHID-2's figures do not answer a question about ORCHID-3: the decline names it."""
+    answer = services.engine.answer(question)
+    assert answer.abstained and name in answer.answer, answer.answer
