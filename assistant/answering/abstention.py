@@ -36,15 +36,21 @@ class Abstention:
         searched: str = "",
         when: str = "",
         described: bool = False,
+        amountless: bool = False,
         gate: tuple[float, float] | None = None,
     ) -> Answer:
         """A declined answer saying why (``when``: the question's time points, none stated;
-        ``described``: the sentences that may answer only describe the study), citing the two
-        closest passages."""
+        ``described``: the sentences that may answer only describe the study; ``amountless``:
+        none states the amount asked for), citing the two closest passages."""
         if described:
             message = (
                 f"The indexed documents do not answer this{searched}: the passages found say "
                 "what the study set out to measure or how, but report no result for it."
+            )
+        elif amountless:
+            message = (
+                f"The indexed documents do not answer this{searched}: the passages found "
+                "mention what it asks about but state no amount for it."
             )
         elif when:
             message = (

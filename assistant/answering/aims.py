@@ -156,3 +156,49 @@ def states_count(text: str) -> bool:
     """Whether a sentence counts people or cases ("60 patients", "n = 30", "groups of 35",
     "twenty-one women", "12/40", "31%")."""
     return bool(_COUNT.search(text))
+
+
+# A count question about each arm or group ("in each group", "to which arms", "how many men
+# and how many women") wants a sentence with a count for each, not one total.
+_ASKS_EACH = re.compile(
+    r"\b(?:each|both|per (?:group|arm))\b|\bwhich (?:arms|groups)\b|\bhow many\b.+\bhow many\b",
+    re.I,
+)
+_FIGURE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])")
+
+
+def asks_counts_apart(question: str) -> bool:
+    """Whether a count question asks for a count of each arm or group."""
+    return asks_count(question) and bool(_ASKS_EACH.search(question))
+
+
+def states_counts_apart(text: str) -> bool:
+    """Whether a sentence counts people and states more than one figure ("Among 50 patients,
+    26 were given A and 24 B")."""
+    return states_count(text) and len(_FIGURE.findall(text)) >= 2
+
+
+# A question asking for an amount, and what a sentence that states one writes: a figure, a
+# number word, or a quantifier ("none of the patients", "all infants").
+_ASKS_AMOUNT = re.compile(
+    r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|fraction|number|doses?)\b",
+    re.I,
+)
+_STATES_AMOUNT = re.compile(
+    rf"\d|\b{_NUMBER_WORD}\b|\bper ?cent\b"
+    r"|\b(?:no|none|neither|nobody|nothing|all|every|both|half|most|few|any)\b",
+    re.I,
+)
+
+
+def amounts_first(question: str, eligible: list) -> list | None:
+    """For a question asking for an amount ("how many", "what percentage", "what dose"): the
+    ``eligible`` sentences (best first, each with ``.text``) that state one, then the rest;
+    ``None`` when none does (the documents name the thing, not how much of it). Any other
+    question's sentences are returned as they are."""
+    if not eligible or not _ASKS_AMOUNT.search(question):
+        return eligible
+    stated = [c for c in eligible if _STATES_AMOUNT.search(c.text)]
+    if not stated:
+        return None
+    return stated + [c for c in eligible if not _STATES_AMOUNT.search(c.text)]

@@ -20,7 +20,12 @@ import numpy as np
 
 from assistant.answer_settings import AnswerSettings
 from assistant.answering import fields as document_fields
-from assistant.answering.aims import asks_count, states_count
+from assistant.answering.aims import (
+    asks_count,
+    asks_counts_apart,
+    states_count,
+    states_counts_apart,
+)
 from assistant.answering.candidates import Candidate, passage_context
 from assistant.embedding.embedder import Embedder
 from assistant.embedding.sentences import statements
@@ -208,8 +213,15 @@ def _figures_first(query: Query, ranked: list[Candidate]) -> list[Candidate]:
     """For a question that asks for a figure ("how many", "what dose"), a best sentence that
     states none (an aim, a method) gives way to the next that states one, when the model
     ranks it at least ``FIGURE_SHARE`` of the best's probability. For "how many patients",
-    the figure is a count of them, not a duration or a dose."""
-    states = states_count if asks_count(query.text) else _has_figure
+    the figure is a count of them, not a duration or a dose; for "how many in each group",
+    more than one figure."""
+    states = (
+        states_counts_apart
+        if asks_counts_apart(query.text)
+        else states_count
+        if asks_count(query.text)
+        else _has_figure
+    )
     if not ranked or states(ranked[0].text) or not _ASKS_FIGURE.search(query.text):
         return ranked
     floor = FIGURE_SHARE * ranked[0].rank

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.answer_settings import AnswerSettings
-from assistant.answering.aims import findings_first
+from assistant.answering.aims import amounts_first, findings_first
 from assistant.answering.candidates import Candidate
 from assistant.language import timepoints
 from assistant.language.query import Query, is_name
@@ -107,6 +107,11 @@ class Selection:
         if findings is None:
             return [], {"described": True}
         eligible = findings
+        # A question asking how many or how much is answered by a sentence stating an amount.
+        amounts = amounts_first(question, eligible)
+        if amounts is None:
+            return [], {"amountless": True}
+        eligible = amounts
         if not eligible:
             unstated = [] if any(timely) else timepoints.written(question)
             return [], {"when": " and ".join(f"“{w}”" for w in unstated)}

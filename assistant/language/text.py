@@ -63,7 +63,7 @@ QUESTION_SCAFFOLD = frozenset(
 # A unit a paper abbreviates after a number ("2 h", "48h", "12 wk") is also read as the word
 # a question writes ("2 hours").
 _UNITS = {
-    "h": "hour", "hr": "hour", "hrs": "hour", "min": "minut", "mins": "minut",
+    "d": "day", "h": "hour", "hr": "hour", "hrs": "hour", "min": "minut", "mins": "minut",
     "wk": "week", "wks": "week", "mo": "month", "mos": "month", "yr": "year", "yrs": "year",
 }  # fmt: skip
 _NUMBER_UNIT = re.compile(r"^([0-9]+(?:[.,][0-9]+)?)(" + "|".join(_UNITS) + r")$")
