@@ -164,7 +164,7 @@ _ASKS_EACH = re.compile(
     r"\b(?:each|both|per (?:group|arm))\b|\bwhich (?:arms|groups)\b|\bhow many\b.+\bhow many\b",
     re.I,
 )
-_FIGURE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])")
+_FIGURE = re.compile(rf"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])|\b{_NUMBER_WORD}\b", re.I)
 
 
 def asks_counts_apart(question: str) -> bool:
@@ -174,7 +174,7 @@ def asks_counts_apart(question: str) -> bool:
 
 def states_counts_apart(text: str) -> bool:
     """Whether a sentence counts people and states more than one figure ("Among 50 patients,
-    26 were given A and 24 B")."""
+    26 were given A and 24 B", "two groups of 35")."""
     return states_count(text) and len(_FIGURE.findall(text)) >= 2
 
 

@@ -5,11 +5,14 @@ the documents only describe what was measured."""
 import pytest
 
 from assistant.answering.aims import (
+    amounts_first,
     asks_count,
+    asks_counts_apart,
     asks_result,
     describes_only,
     findings_first,
     states_count,
+    states_counts_apart,
 )
 from tests.conftest import services_over
 
@@ -96,6 +99,7 @@ Quality of life was measured with the EQ-5D questionnaire at every visit.
 
 ## Results
 Pain on walking fell by 31 mm with drug Q and by 12 mm with placebo (p = 0.002).
+Rescue paracetamol was used as needed.
 """
 
 
@@ -118,6 +122,13 @@ def test_an_outcome_only_described_is_declined_saying_so(services):
     assert "report no result" in answer.answer
 
 
+@pytest.mark.slow
+def test_an_amount_no_sentence_states_is_declined_saying_so(services):
+    answer = services.engine.answer("How much rescue paracetamol was used with drug Q in LUPIN-2?")
+    assert answer.abstained, answer.answer
+    assert "state no amount" in answer.answer
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -137,3 +148,31 @@ def test_how_many_patients_wants_a_count_of_them():
     assert states_count("Sixty patients were randomly allocated to three groups.")
     assert states_count("At 2 h, 31% were pain free.")
     assert not states_count("After randomisation, participants attended for 8 weeks.")
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [("How many patients were in each treatment group?", True),
+     ("How many men and how many women were analysed?", True),
+     ("How many patients were randomised?", False)],
+)  # fmt: skip
+def test_a_count_question_about_each_group_is_told_apart(question, asks):
+    assert asks_counts_apart(question) is asks
+
+
+def test_counts_for_each_group_are_more_than_one_figure():
+    assert states_counts_apart("Among 50 patients, 26 were given A and 24 were given B.")
+    assert states_counts_apart("Patients were randomized to two groups of 35.")
+    assert not states_counts_apart("A random number table allocated 50 patients.")
+
+
+def test_an_amount_question_is_answered_by_a_sentence_stating_one():
+    class S:
+        def __init__(self, text):
+            self.text = text
+
+    named, counted, none = S("The kit is widely used."), S("It costs 12 dollars."), S("None did.")
+    assert amounts_first("How much does the kit cost?", [named, counted]) == [counted, named]
+    assert amounts_first("How many patients relapsed?", [named, none]) == [none, named]
+    assert amounts_first("How much does the kit cost?", [named]) is None
+    assert amounts_first("Who makes the kit?", [named]) == [named]
