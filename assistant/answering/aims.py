@@ -164,7 +164,7 @@ _ASKS_EACH = re.compile(
     r"\b(?:each|both|per (?:group|arm))\b|\bwhich (?:arms|groups)\b|\bhow many\b.+\bhow many\b",
     re.I,
 )
-_FIGURE = re.compile(rf"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])|\b{_NUMBER_WORD}\b", re.I)
+_FIGURE = re.compile(rf"(?<![\w.])\d[\d,]*(?:\.\d+)?(?!\w|\.\d)|\b{_NUMBER_WORD}\b", re.I)
 
 
 def asks_counts_apart(question: str) -> bool:
