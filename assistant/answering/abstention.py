@@ -37,11 +37,13 @@ class Abstention:
         when: str = "",
         described: bool = False,
         amountless: bool = False,
+        statistic: str = "",
         gate: tuple[float, float] | None = None,
     ) -> Answer:
         """A declined answer saying why (``when``: the question's time points, none stated;
         ``described``: the sentences that may answer only describe the study; ``amountless``:
-        none states the amount asked for), citing the two closest passages."""
+        none states the amount asked for; ``statistic``: none gives the statistic asked for),
+        citing the two closest passages."""
         if described:
             message = (
                 f"The indexed documents do not answer this{searched}: the passages found say "
@@ -51,6 +53,11 @@ class Abstention:
             message = (
                 f"The indexed documents do not answer this{searched}: the passages found "
                 "mention what it asks about but state no amount for it."
+            )
+        elif statistic:
+            message = (
+                f"The indexed documents do not answer this{searched}: no passage found gives "
+                f"the {statistic} asked for."
             )
         elif when:
             message = (

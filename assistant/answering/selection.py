@@ -19,6 +19,7 @@ from assistant.answering.aims import amounts_first, findings_first
 from assistant.answering.candidates import Candidate
 from assistant.language import timepoints
 from assistant.language.query import Query, is_name
+from assistant.language.text import tokenize
 from assistant.provenance import primary_first
 from assistant.retrieval.hybrid import Retriever
 from assistant.scoring import answerable
@@ -26,6 +27,8 @@ from assistant.scoring.answerable import AnswerGate
 from assistant.verdicts.decision import results_for_decision
 from assistant.verdicts.effects import outcome_terms
 from assistant.verdicts.verdict import VerdictModel, results_first, stating_result
+
+MEDIAN = "median"  # the term "median" folds to
 
 # A sentence this share of the best's probability or more is as good a reading as the best
 # (the model is torn between them).
@@ -74,6 +77,12 @@ class Selection:
         times = timepoints.time_points(question)
         timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
                   for c in candidates]  # fmt: skip
+        # A question asking for a median is answered only by a sentence (or section) giving
+        # one: a rate at a time point or a hazard ratio is another statistic.
+        if MEDIAN in tokenize(question):
+            timely = [t and MEDIAN in c.context for t, c in zip(timely, candidates, strict=True)]
+            if not any(MEDIAN in c.context for c in candidates):
+                return [], {"statistic": MEDIAN}
         # When the best answers, a sentence the model ranks nearly as high (TORN_SHARE of its
         # probability) may answer beside it though it is below half the bar: the model is torn.
         first = bool(candidates) and timely[0] and self._may_answer(candidates[0], best=True)
