@@ -29,6 +29,9 @@ def _shorten(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+_STATISTICS = frozenset({"median", "mean", "geometric mean", "least squares mean"})
+
+
 def _measurement(m: Measurement, o: Outcome, analysed: str) -> str:
     units = o.units.strip()
     counting = o.param.startswith("count of") or units.lower() in ("participants", "participant")
@@ -40,8 +43,12 @@ def _measurement(m: Measurement, o: Outcome, analysed: str) -> str:
             text += f" ({analysed} participants analysed)"
     else:
         text = f"{m.value} {units}".strip()
-        if analysed:
-            text += f" ({analysed} participants analysed)"
+        # Which statistic the figure is ("median", "mean"): a question asking for a median
+        # is not answered by a mean.
+        said = [o.param] if o.param in _STATISTICS else []
+        said += [f"{analysed} participants analysed"] if analysed else []
+        if said:
+            text += f" ({', '.join(said)})"
     if m.low or m.high:
         label = o.dispersion or "range"
         text += f", {label} {m.low} to {m.high}"

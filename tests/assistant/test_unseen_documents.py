@@ -141,3 +141,9 @@ def test_a_trial_no_document_names_is_not_answered_from_another(services, questi
     """ORCHID-2's figures do not answer a question about ORCHID-3: the decline names it."""
     answer = services.engine.answer(question)
     assert answer.abstained and name in answer.answer, answer.answer
+
+
+def test_a_median_no_passage_gives_is_declined_not_answered_by_a_rate(services):
+    """ORCHID-2 reports the change in cough frequency in percent, never a median."""
+    answer = services.engine.answer("What was the median change in cough frequency with drug Z?")
+    assert answer.abstained and "median" in answer.answer, answer.answer
