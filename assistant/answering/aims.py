@@ -62,7 +62,8 @@ _DESCRIBES = re.compile(
     r"scored|graded|classified|categori[sz]ed|tested|captured|followed up)\b"
     r"|\b(?:defined|measured|assessed|evaluated) (?:as|by|using|with)\b"
     r"|\b(?:can|could|may) range\b|\branging from\b|\bhigher scores?\b|\blower scores?\b"
-    r"|^\s*(?:primary|secondary|main|key|other) (?:outcomes?|end ?points?|objectives?)\b"
+    r"|^\s*(?:the |its |our )?(?:primary|secondary|main|key|other) (?:outcomes?|end ?points?|"
+    r"objectives?)\b"
     r"|\btime frame\b"
     r"|\bwill be (?:needed|required|used|assessed|measured|evaluated|compared)\b",
     re.I,
@@ -191,14 +192,63 @@ _STATES_AMOUNT = re.compile(
 )
 
 
+# A question asking for a rate wants a share, a fraction or a frequency ("12%", "3 of 24",
+# "0.21 per child-year"), or that none or all had it.
+_ASKS_RATE = re.compile(
+    r"\bwhat (?:was|were|is|are) the (?:[\w-]+ ){0,5}?(?:rates?|incidence|proportions?|"
+    r"percentages?)\b(?! ratio)",
+    re.I,
+)
+_STATES_RATE = re.compile(
+    r"\d\s*%|\bper ?cent\b|\bper\b|\d\s*/\s*\d|\b\d[\d,]* (?:of|out of) (?:the )?\d|\d\.\d"
+    r"|\b(?:no|none|neither|nobody|all)\b",
+    re.I,
+)
+
+
 def amounts_first(question: str, eligible: list) -> list | None:
-    """For a question asking for an amount ("how many", "what percentage", "what dose"): the
-    ``eligible`` sentences (best first, each with ``.text``) that state one, then the rest;
-    ``None`` when none does (the documents name the thing, not how much of it). Any other
-    question's sentences are returned as they are."""
-    if not eligible or not _ASKS_AMOUNT.search(question):
+    """For a question asking for an amount ("how many", "what percentage", "what dose") or a
+    rate ("what was the response rate"): the ``eligible`` sentences (best first, each with
+    ``.text``) that state one, then the rest; ``None`` when none does (the documents name the
+    thing, not how much of it). Any other question's sentences are returned as they are."""
+    if not eligible:
         return eligible
-    stated = [c for c in eligible if _STATES_AMOUNT.search(c.text)]
+    if _ASKS_RATE.search(question):
+        states = _STATES_RATE
+    elif _ASKS_AMOUNT.search(question):
+        states = _STATES_AMOUNT
+    else:
+        return eligible
+    stated = [c for c in eligible if states.search(c.text)]
     if not stated:
         return None
-    return stated + [c for c in eligible if not _STATES_AMOUNT.search(c.text)]
+    return stated + [c for c in eligible if not states.search(c.text)]
+
+
+# Kinds of survival a trial reports apart: a question about overall survival is not answered
+# by progression-free survival, nor the other way round.
+_SURVIVAL = re.compile(
+    r"\b(overall|progression[- ]free|event[- ]free|disease[- ]free|relapse[- ]free|"
+    r"recurrence[- ]free|metastasis[- ]free|failure[- ]free)\s+survival\b"
+    r"|\b(OS|PFS|EFS|DFS|RFS|MFS|FFS)\b"
+)
+_SURVIVAL_SHORT = {"os": "overall", "pfs": "progression", "efs": "event", "dfs": "disease",
+                   "rfs": "relapse", "mfs": "metastasis", "ffs": "failure"}  # fmt: skip
+
+
+def survival_kinds(text: str) -> set[str]:
+    """The kinds of survival ``text`` names ("overall", "progression", ...)."""
+    kinds = set()
+    for m in _SURVIVAL.finditer(text):
+        if m.group(1):
+            kinds.add(re.split(r"[- ]", m.group(1).lower())[0])
+        else:
+            kinds.add(_SURVIVAL_SHORT[m.group(2).lower()])
+    return kinds
+
+
+def same_survival(question: str, text: str) -> bool:
+    """False when the question asks about some kinds of survival and ``text`` names only
+    others (true when either names none)."""
+    asked, named = survival_kinds(question), survival_kinds(text)
+    return not asked or not named or bool(asked & named)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.answer_settings import AnswerSettings
-from assistant.answering.aims import amounts_first, findings_first
+from assistant.answering.aims import amounts_first, findings_first, same_survival
 from assistant.answering.candidates import Candidate
 from assistant.language import timepoints
 from assistant.language.query import Query, is_name
@@ -79,6 +79,9 @@ class Selection:
                   for c in candidates]  # fmt: skip
         # A question asking for a median is answered only by a sentence (or section) giving
         # one: a rate at a time point or a hazard ratio is another statistic.
+        # Nor is a question about one kind of survival by a sentence about another.
+        timely = [t and same_survival(question, f"{c.passage.chunk.section} {c.text}")
+                  for t, c in zip(timely, candidates, strict=True)]  # fmt: skip
         if MEDIAN in tokenize(question):
             timely = [t and MEDIAN in c.context for t, c in zip(timely, candidates, strict=True)]
             if not any(MEDIAN in c.context for c in candidates):
