@@ -11,8 +11,10 @@ from assistant.answering.aims import (
     asks_result,
     describes_only,
     findings_first,
+    same_survival,
     states_count,
     states_counts_apart,
+    survival_kinds,
 )
 from tests.conftest import services_over
 
@@ -176,3 +178,45 @@ def test_an_amount_question_is_answered_by_a_sentence_stating_one():
     assert amounts_first("How many patients relapsed?", [named, none]) == [none, named]
     assert amounts_first("How much does the kit cost?", [named]) is None
     assert amounts_first("Who makes the kit?", [named]) == [named]
+
+
+def test_one_kind_of_survival_is_not_another():
+    assert survival_kinds("median PFS and overall survival") == {"progression", "overall"}
+    asked = "What was the median overall survival in ASPEN-4?"
+    assert not same_survival(asked, "Median progression-free survival was 41.5 months.")
+    assert same_survival(asked, "Median OS was 30.1 months; median PFS was 12.0 months.")
+    assert same_survival(asked, "Median follow-up was 24 months.")
+    assert same_survival("What did ASPEN-4 find?", "Median PFS was 12.0 months.")
+
+
+def test_a_rate_question_wants_a_share_fraction_or_frequency():
+    class S:
+        def __init__(self, text):
+            self.text = text
+
+    endpoint = S("The primary end point is the MRD negativity rate at 1 year and 2 years.")
+    rate = S("MRD negativity was reached by 11 of 19 patients.")
+    asked = "What was the MRD negativity rate in ASPEN-4?"
+    assert amounts_first(asked, [endpoint, rate]) == [rate, endpoint]
+    assert amounts_first(asked, [endpoint]) is None
+    assert describes_only(endpoint.text)
+
+
+ASPEN = """# ASPEN-4: drug K in relapsed lymphoma
+
+## Results
+Median progression-free survival was 14.2 months with drug K and 8.1 months with placebo.
+"""
+
+
+@pytest.fixture(scope="module")
+def aspen(tmp_path_factory, embedder):
+    return services_over(tmp_path_factory.mktemp("aspen"), {"aspen.md": ASPEN}, embedder)
+
+
+@pytest.mark.slow
+def test_overall_survival_is_not_answered_by_progression_free_survival(aspen):
+    declined = aspen.engine.answer("What was the median overall survival with drug K?")
+    assert declined.abstained, declined.answer
+    answered = aspen.engine.answer("What was the median progression-free survival with drug K?")
+    assert not answered.abstained and "14.2 months" in answered.answer, answered.answer
