@@ -159,6 +159,21 @@ def states_count(text: str) -> bool:
     return bool(_COUNT.search(text))
 
 
+# What a count question says happened to those counted: "How many patients relapsed?",
+# "How many newborns were randomised?" (a verb's past form after who is counted).
+_COUNTED_EVENT = re.compile(
+    rf"^\s*how many (?:[\w-]+ ){{0,3}}?{_COUNTED} (?:(?:were|was|had|have|has|got|became) )?"
+    r"([a-z][a-z-]*ed)\b",
+    re.I,
+)
+
+
+def counted_event(question: str) -> str:
+    """The word saying what happened to those a count question counts ("relapsed"), or ""."""
+    m = _COUNTED_EVENT.search(question)
+    return m.group(1) if m else ""
+
+
 # A count question about each arm or group ("in each group", "to which arms", "how many men
 # and how many women") wants a sentence with a count for each, not one total.
 _ASKS_EACH = re.compile(

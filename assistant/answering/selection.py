@@ -15,7 +15,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.answer_settings import AnswerSettings
-from assistant.answering.aims import amounts_first, findings_first, same_survival
+from assistant.answering.aims import (
+    amounts_first,
+    counted_event,
+    findings_first,
+    same_survival,
+)
 from assistant.answering.candidates import Candidate
 from assistant.language import timepoints
 from assistant.language.query import Query, is_name
@@ -82,6 +87,13 @@ class Selection:
         # Nor is a question about one kind of survival by a sentence about another.
         timely = [t and same_survival(question, f"{c.passage.chunk.section} {c.text}")
                   for t, c in zip(timely, candidates, strict=True)]  # fmt: skip
+        # A count of people is of those the question says it happened to: "How many relapsed?"
+        # is not answered by how many were allocated (the sentence or its section says it).
+        event = counted_event(question)
+        said = [g for g in query.groups if event and g.surface.lower() == event.lower()]
+        if said:
+            timely = [t and said[0].satisfied_by(c.tokens | set(tokenize(c.passage.chunk.section)))
+                      for t, c in zip(timely, candidates, strict=True)]  # fmt: skip
         if MEDIAN in tokenize(question):
             timely = [t and MEDIAN in c.context for t, c in zip(timely, candidates, strict=True)]
             if not any(MEDIAN in c.context for c in candidates):
