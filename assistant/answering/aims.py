@@ -162,16 +162,22 @@ def states_count(text: str) -> bool:
 # What a count question says happened to those counted: "How many patients relapsed?",
 # "How many newborns were randomised?" (a verb's past form after who is counted).
 _COUNTED_EVENT = re.compile(
-    rf"^\s*how many (?:[\w-]+ ){{0,3}}?{_COUNTED} (?:(?:were|was|had|have|has|got|became) )?"
-    r"([a-z][a-z-]*ed)\b",
+    rf"^\s*how many (?:[\w-]+ ){{0,3}}?{_COUNTED} (?:(?:were|was|became) )?([a-z][a-z-]*ed)\b",
     re.I,
+)
+# Verbs of counting, not events: how many were seen or analysed is a count of any sentence's
+# people ("How many cases were identified?" is answered by "12 cases were reported").
+_COUNTING = frozenset(
+    """identified reported recorded observed seen found detected documented included treated
+    analysed analyzed studied evaluated assessed examined tested screened followed involved
+    surveyed interviewed asked counted noted""".split()
 )
 
 
 def counted_event(question: str) -> str:
     """The word saying what happened to those a count question counts ("relapsed"), or ""."""
     m = _COUNTED_EVENT.search(question)
-    return m.group(1) if m else ""
+    return m.group(1) if m and m.group(1).lower() not in _COUNTING else ""
 
 
 # A count question about each arm or group ("in each group", "to which arms", "how many men
@@ -194,14 +200,15 @@ def states_counts_apart(text: str) -> bool:
     return states_count(text) and len(_FIGURE.findall(text)) >= 2
 
 
-# A question asking for an amount, and what a sentence that states one writes: a figure, a
-# number word, or a quantifier ("none of the patients", "all infants").
+# A question asking for an amount, and what a sentence that states one writes: a figure (not
+# one in a name: "ASPEN-4", "AZD3199"), a number word, or a quantifier ("none of the
+# patients", "all infants").
 _ASKS_AMOUNT = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|fraction|number|doses?)\b",
     re.I,
 )
 _STATES_AMOUNT = re.compile(
-    rf"\d|\b{_NUMBER_WORD}\b|\bper ?cent\b"
+    rf"(?<![A-Za-z])(?<![A-Za-z]-)\d|\b{_NUMBER_WORD}\b|\bper ?cent\b"
     r"|\b(?:no|none|neither|nobody|nothing|all|every|both|half|most|few|any)\b",
     re.I,
 )

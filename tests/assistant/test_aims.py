@@ -9,6 +9,7 @@ from assistant.answering.aims import (
     asks_count,
     asks_counts_apart,
     asks_result,
+    counted_event,
     describes_only,
     findings_first,
     same_survival,
@@ -177,6 +178,7 @@ def test_an_amount_question_is_answered_by_a_sentence_stating_one():
     assert amounts_first("How much does the kit cost?", [named, counted]) == [counted, named]
     assert amounts_first("How many patients relapsed?", [named, none]) == [none, named]
     assert amounts_first("How much does the kit cost?", [named]) is None
+    assert amounts_first("How much does the KIT-4 kit cost?", [S("KIT-4 is sold.")]) is None
     assert amounts_first("Who makes the kit?", [named]) == [named]
 
 
@@ -206,6 +208,8 @@ ASPEN = """# ASPEN-4: drug K in relapsed lymphoma
 
 ## Results
 Median progression-free survival was 14.2 months with drug K and 8.1 months with placebo.
+Of 120 patients, 60 were allocated to drug K and 60 to placebo.
+Patients who relapsed were followed for survival.
 """
 
 
@@ -220,3 +224,19 @@ def test_overall_survival_is_not_answered_by_progression_free_survival(aspen):
     assert declined.abstained, declined.answer
     answered = aspen.engine.answer("What was the median progression-free survival with drug K?")
     assert not answered.abstained and "14.2 months" in answered.answer, answered.answer
+
+
+def test_a_count_question_says_what_happened_to_those_counted():
+    assert counted_event("How many Japanese patients relapsed into depression?") == "relapsed"
+    assert counted_event("How many newborns were randomised to each humidifier?") == "randomised"
+    assert counted_event("How many patients were in each treatment group?") == ""
+    assert counted_event("How many cases were identified in February?") == ""
+    assert counted_event("How many patients had raised liver enzymes?") == ""
+
+
+@pytest.mark.slow
+def test_how_many_relapsed_is_not_answered_by_how_many_were_allocated(aspen):
+    answer = aspen.engine.answer("How many patients relapsed on drug K?")
+    assert answer.abstained, answer.answer
+    allocated = aspen.engine.answer("How many patients were allocated to drug K?")
+    assert not allocated.abstained and "60" in allocated.answer, allocated.answer
