@@ -209,20 +209,34 @@ def _has_figure(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
 
 
+# A dose question ("what dose", "which doses", "how was X dosed") wants an amount of drug.
+_ASKS_DOSE = re.compile(r"\b(?:doses?|dosed|dosing|dosage)\b", re.I)
+_DOSE = re.compile(
+    r"\d\s*(?:mg|g|µg|μg|mcg|ng|iu|units?|ml|mmol|meq|mg/kg|mg/m2|mg/m²)(?![a-z])", re.I
+)
+
+
+def _states_dose(text: str) -> bool:
+    return _DOSE.search(text) is not None
+
+
 def _figures_first(query: Query, ranked: list[Candidate]) -> list[Candidate]:
     """For a question that asks for a figure ("how many", "what dose"), a best sentence that
     states none (an aim, a method) gives way to the next that states one, when the model
     ranks it at least ``FIGURE_SHARE`` of the best's probability. For "how many patients",
     the figure is a count of them, not a duration or a dose; for "how many in each group",
-    more than one figure."""
+    more than one figure; for a dose, an amount of drug ("7.5 mg")."""
     states = (
         states_counts_apart
         if asks_counts_apart(query.text)
         else states_count
         if asks_count(query.text)
+        else _states_dose
+        if _ASKS_DOSE.search(query.text)
         else _has_figure
     )
-    if not ranked or states(ranked[0].text) or not _ASKS_FIGURE.search(query.text):
+    asks = _ASKS_FIGURE.search(query.text) or _ASKS_DOSE.search(query.text)
+    if not ranked or states(ranked[0].text) or not asks:
         return ranked
     floor = FIGURE_SHARE * ranked[0].rank
     for i, c in enumerate(ranked[1:], start=1):
