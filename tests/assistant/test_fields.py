@@ -77,6 +77,20 @@ def test_a_figure_far_below_the_best_does_not_lead():
     assert ranked[0] is aim
 
 
+def test_a_dose_question_prefers_a_close_sentence_stating_an_amount_of_drug():
+    allocation = _candidate("A total of 56 patients received tolvaptan (n = 28).", 0.30)
+    dose = _candidate("Patients took 7.5 mg of tolvaptan daily for 7 days.", 0.20)
+    ranked = _figures_first(analyse("What doses of tolvaptan were used?"), [allocation, dose])
+    assert ranked[0] is dose
+
+
+def test_counts_for_each_group_lead_a_count_question_about_each_group():
+    total = _candidate("A random number table allocated 50 patients.", 0.30)
+    each = _candidate("Among 50 patients, 26 were given A and 24 were given B.", 0.20)
+    ranked = _figures_first(analyse("How many patients were in each group?"), [total, each])
+    assert ranked[0] is each
+
+
 def test_a_question_not_asking_for_a_figure_keeps_the_order():
     effect = _candidate("Drug Z lowered the cough frequency.", 0.30)
     count = _candidate("Cough fell by 38% with drug Z.", 0.29)
