@@ -264,9 +264,12 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
     ) -> tuple[Query, list[Candidate]]:
         """The query as the pool's sentences are ranked against, and those sentences ranked."""
         # Within the documents of the trial a question names, the name tells their sentences
-        # apart no more: it leaves the terms the scorer weighs.
+        # apart no more: it leaves the terms the scorer weighs, and so do "trial" and "study"
+        # ("What does the Immuno-PRISM trial compare?" is asked of a report saying "study").
         if named_docs and docs <= named_docs:
             query = without(query, set(tokenize(" ".join(written))))
+            plain = without(query, set(tokenize(" ".join(NAMING_WORDS))))
+            query = plain if plain.groups else query
         # "complete remission" is answered by a sentence saying "CR" where the paper says so.
         query = with_defined(query, [p.chunk.text for p in pool])
         # Within one document (or the named trial's), a field line answers for its field.
@@ -340,6 +343,10 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
                 f"the question is {len(question)} characters long; the limit is {limit}"
             )
         return question
+
+
+# The words a question writes beside a trial's name to say it is one.
+NAMING_WORDS = ("trial", "study")
 
 
 def _nothing_indexed(question: str, filters: Filters | None, conversation_id: str) -> Answer:
