@@ -165,12 +165,14 @@ _COUNTED_EVENT = re.compile(
     rf"^\s*how many (?:[\w-]+ ){{0,3}}?{_COUNTED} (?:(?:were|was|became) )?([a-z][a-z-]*ed)\b",
     re.I,
 )
-# Verbs of counting, not events: how many were seen or analysed is a count of any sentence's
-# people ("How many cases were identified?" is answered by "12 cases were reported").
+# Verbs of counting and of taking part, not events: how many were seen, analysed or
+# randomised is a count of any sentence's people ("How many cases were identified?" is
+# answered by "12 cases were reported", "How many were randomised?" by "82 received cream V").
 _COUNTING = frozenset(
     """identified reported recorded observed seen found detected documented included treated
     analysed analyzed studied evaluated assessed examined tested screened followed involved
-    surveyed interviewed asked counted noted""".split()
+    surveyed interviewed asked counted noted randomised randomized enrolled allocated assigned
+    recruited""".split()
 )
 
 

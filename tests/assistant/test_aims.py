@@ -228,7 +228,8 @@ def test_overall_survival_is_not_answered_by_progression_free_survival(aspen):
 
 def test_a_count_question_says_what_happened_to_those_counted():
     assert counted_event("How many Japanese patients relapsed into depression?") == "relapsed"
-    assert counted_event("How many newborns were randomised to each humidifier?") == "randomised"
+    assert counted_event("How many patients died in the first year?") == "died"
+    assert counted_event("How many newborns were randomised to each humidifier?") == ""
     assert counted_event("How many patients were in each treatment group?") == ""
     assert counted_event("How many cases were identified in February?") == ""
     assert counted_event("How many patients had raised liver enzymes?") == ""
