@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.language.query import Query
+from assistant.language.query import Query, TermGroup
 from assistant.language.text import tokenize
 from assistant.models import Citation, Passage
 from assistant.provenance import provenance
@@ -52,6 +52,20 @@ def without(query: Query, terms: set[str]) -> Query:
         return query
     kept = tuple(g for g in query.groups if g.term not in terms)
     return replace(query, groups=kept)
+
+
+# The words a question writes beside a trial's name to say it is one.
+_NAMING = frozenset(tokenize("trial study"))
+
+
+def naming_met(query: Query) -> Query:
+    """The query with "trial" and "study" met by any sentence: asked within a named trial's
+    documents, they say it is one ("What does the Immuno-PRISM trial compare?")."""
+    groups = tuple(
+        TermGroup(g.surface, g.term, (frozenset(),)) if g.term in _NAMING else g
+        for g in query.groups
+    )
+    return replace(query, groups=groups)
 
 
 def passage_context(p: Passage, *, shown_title: bool = False) -> set[str]:

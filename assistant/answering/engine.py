@@ -29,7 +29,7 @@ from assistant.answer_settings import AnswerSettings
 from assistant.answering import tables
 from assistant.answering.abstention import Abstention
 from assistant.answering.calculations import from_stated_inputs, with_calculations
-from assistant.answering.candidates import Candidate, cited_as, without
+from assistant.answering.candidates import Candidate, cited_as, naming_met, without
 from assistant.answering.citations import renumber, split_sentences
 from assistant.answering.gist import asks_gist, gist
 from assistant.answering.numeric import read_question
@@ -264,12 +264,11 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
     ) -> tuple[Query, list[Candidate]]:
         """The query as the pool's sentences are ranked against, and those sentences ranked."""
         # Within the documents of the trial a question names, the name tells their sentences
-        # apart no more: it leaves the terms the scorer weighs, and so do "trial" and "study"
-        # ("What does the Immuno-PRISM trial compare?" is asked of a report saying "study").
+        # apart no more: it leaves the terms the scorer weighs; and "trial" or "study" beside
+        # it is met by any of them ("What does the Immuno-PRISM trial compare?" is asked of a
+        # report saying "study").
         if named_docs and docs <= named_docs:
-            query = without(query, set(tokenize(" ".join(written))))
-            plain = without(query, set(tokenize(" ".join(NAMING_WORDS))))
-            query = plain if plain.groups else query
+            query = naming_met(without(query, set(tokenize(" ".join(written)))))
         # "complete remission" is answered by a sentence saying "CR" where the paper says so.
         query = with_defined(query, [p.chunk.text for p in pool])
         # Within one document (or the named trial's), a field line answers for its field.
@@ -343,10 +342,6 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
                 f"the question is {len(question)} characters long; the limit is {limit}"
             )
         return question
-
-
-# The words a question writes beside a trial's name to say it is one.
-NAMING_WORDS = ("trial", "study")
 
 
 def _nothing_indexed(question: str, filters: Filters | None, conversation_id: str) -> Answer:
