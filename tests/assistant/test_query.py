@@ -84,5 +84,5 @@ def test_a_name_is_a_word_joined_to_a_figure_or_with_a_capital_inside(word, name
 def test_trial_and_study_beside_a_named_trial_are_met_by_any_sentence():
     from assistant.answering.candidates import naming_met
 
-    trial, drug = naming_met(analyse("Which trial gave teclistamab?")).groups
+    trial, drug = naming_met(analyse("Which study, teclistamab?")).groups
     assert trial.satisfied_by(set()) and not drug.satisfied_by(set())
