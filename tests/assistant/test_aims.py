@@ -170,15 +170,15 @@ def test_counts_for_each_group_are_more_than_one_figure():
 
 
 def test_an_amount_question_is_answered_by_a_sentence_stating_one():
-    class S:
-        def __init__(self, text):
-            self.text = text
-
-    named, counted, none = S("The kit is widely used."), S("It costs 12 dollars."), S("None did.")
+    named, counted, none = (
+        Sentence("The kit is widely used."),
+        Sentence("It costs 12 dollars."),
+        Sentence("None did."),
+    )
     assert amounts_first("How much does the kit cost?", [named, counted]) == [counted, named]
     assert amounts_first("How many patients relapsed?", [named, none]) == [none, named]
     assert amounts_first("How much does the kit cost?", [named]) is None
-    assert amounts_first("How much does the KIT-4 kit cost?", [S("KIT-4 is sold.")]) is None
+    assert amounts_first("How much does the KIT-4 kit cost?", [Sentence("KIT-4 is sold.")]) is None
     assert amounts_first("Who makes the kit?", [named]) == [named]
 
 
@@ -192,12 +192,8 @@ def test_one_kind_of_survival_is_not_another():
 
 
 def test_a_rate_question_wants_a_share_fraction_or_frequency():
-    class S:
-        def __init__(self, text):
-            self.text = text
-
-    endpoint = S("The primary end point is the MRD negativity rate at 1 year and 2 years.")
-    rate = S("MRD negativity was reached by 11 of 19 patients.")
+    endpoint = Sentence("The primary end point is the MRD negativity rate at 1 year and 2 years.")
+    rate = Sentence("MRD negativity was reached by 11 of 19 patients.")
     asked = "What was the MRD negativity rate in ASPEN-4?"
     assert amounts_first(asked, [endpoint, rate]) == [rate, endpoint]
     assert amounts_first(asked, [endpoint]) is None
