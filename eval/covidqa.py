@@ -7,7 +7,8 @@ others trained the answer scorer and the reranker. Each question is asked with a
 filter on its article, and scored on the citations of the answer:
 
 - ``citation_contains@1`` / ``@3``: the first cited quote, or one of the first three, holds the
-  whole answer span (the target of the answers issue);
+  whole answer span, or is the same words as a sentence holding it (a repeated sentence is
+  quoted once) (the target of the answers issue);
 - ``citation_overlaps@1`` / ``@3``: it shares at least one character with the span (an answer
   span that runs over two sentences can be held by neither);
 - ``abstained``: the share of questions declined, each counted as a miss above.
@@ -39,6 +40,20 @@ def _contains(quote: tuple[int, int], span: tuple[int, int]) -> bool:
     return quote[0] <= span[0] and span[1] <= quote[1]
 
 
+def _holds(quote: tuple[int, int], span: tuple[int, int], text: str, test=_contains) -> bool:
+    """Whether the quote holds (``test``) the span: it does, or the same words stand where
+    they would (a paper repeating a sentence, the engine quoting it once)."""
+    if test(quote, span):
+        return True
+    words = text[quote[0] : quote[1]]
+    at = text.find(words, max(0, span[0] - len(words)))
+    while -1 < at < span[1]:
+        if test((at, at + len(words)), span):
+            return True
+        at = text.find(words, at + 1)
+    return False
+
+
 def run_covidqa(data: dict, services, progress: bool = False, limit: int | None = None):
     """Ask every held-out question (the first ``limit``) within its article; the scores."""
     from assistant.models import Filters
@@ -67,8 +82,8 @@ def run_covidqa(data: dict, services, progress: bool = False, limit: int | None 
         latencies.append((time.perf_counter() - started) * 1000)
         abstained.append(float(answer.abstained))
         cited = [] if answer.abstained else [(c.start, c.end) for c in answer.citations[:3]]
-        holds = [_contains(c, span) for c in cited]
-        touches = [overlaps(c, span) for c in cited]
+        holds = [_holds(c, span, doc.text) for c in cited]
+        touches = [_holds(c, span, doc.text, overlaps) for c in cited]
         contains1.append(float(bool(holds) and holds[0]))
         contains3.append(float(any(holds)))
         overlap1.append(float(bool(touches) and touches[0]))

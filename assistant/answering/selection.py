@@ -181,9 +181,11 @@ class Selection:
     def companions(self, eligible: list[Candidate]) -> list[Candidate]:
         """The best sentence that may answer, then the next that may and come close (learned:
         reach the bar or companion_share of the best's probability; coverage: within a tenth
-        of it), at most ``max_sentences``."""
+        of it), at most ``max_sentences``; a sentence the documents repeat, once."""
         learned = self.settings.rank_by in ("scorer", "cascade")
         best = eligible[0].rank
         bar = min(self.threshold, self.settings.companion_share * best) if learned else 0.9 * best
         chosen = [eligible[0]] + [c for c in eligible[1:] if c.rank >= bar]
-        return chosen[: self.settings.max_sentences]
+        # A sentence a paper repeats (its abstract, then its results) is quoted once.
+        once = [c for i, c in enumerate(chosen) if all(c.text != d.text for d in chosen[:i])]
+        return once[: self.settings.max_sentences]

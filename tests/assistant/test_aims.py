@@ -237,3 +237,23 @@ def test_how_many_relapsed_is_not_answered_by_how_many_were_allocated(aspen):
     assert answer.abstained, answer.answer
     allocated = aspen.engine.answer("How many patients were allocated to drug K?")
     assert not allocated.abstained and "60" in allocated.answer, allocated.answer
+
+
+ELM = """# ELM-5: drug T versus drug F in heart failure
+
+## Abstract
+A total of 56 patients were randomized to drug T (n = 28) or drug F (n = 28).
+
+## Results
+A total of 56 patients were randomized to drug T (n = 28) or drug F (n = 28). Weight fell by
+2.1 kg with drug T.
+"""
+
+
+@pytest.mark.slow
+def test_a_sentence_a_paper_repeats_is_quoted_once(tmp_path, embedder):
+    services = services_over(tmp_path, {"elm.md": ELM}, embedder)
+    answer = services.engine.answer("How many patients were randomized to drug T?")
+    assert not answer.abstained, answer.answer
+    quotes = [c.quote for c in answer.citations]
+    assert "n = 28" in quotes[0] and len(set(quotes)) == len(quotes), quotes

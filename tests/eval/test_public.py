@@ -81,6 +81,17 @@ def test_evidence_inference_on_five_prompts(embedder, tmp_path):
     )
 
 
+def test_a_quote_of_a_repeated_sentence_holds_the_answer_where_the_words_stand():
+    from eval.covidqa import _holds
+
+    text = "Cases rose. It cost 5 dollars. Then more. It cost 5 dollars. End."
+    first, second = text.find("It cost"), text.rfind("It cost")
+    span = (second + 8, second + 17)  # "5 dollars", located in the second copy
+    assert _holds((first, first + 19), span, text)  # the first copy: the same words
+    assert _holds((second, second + 19), span, text)
+    assert not _holds((0, 11), span, text)
+
+
 def test_covidqa_asks_only_held_out_articles():
     from eval.covidqa import held_out_articles
     from eval.splits import covidqa_held_out
