@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.answer_settings import AnswerSettings
-from assistant.answering.candidates import Candidate, cited_as, closest
+from assistant.answering.candidates import Candidate, cited_as, closest, unmentioned
 from assistant.language.query import Query
 from assistant.models import Answer
 
@@ -67,8 +67,7 @@ class Abstention:
         elif not query.groups:
             message = f"The question names nothing specific to look for in the documents{searched}."
         else:
-            seen = set().union(*(c.context for c in candidates))
-            missing = [g.surface for g in query.groups if not g.satisfied_by(seen)]
+            missing = [g.surface for g in unmentioned(query, candidates)]
             if missing:
                 named = ", ".join(f"“{m}”" for m in missing)
                 message = (

@@ -243,10 +243,12 @@ def amounts_first(question: str, eligible: list) -> list | None:
         states = _STATES_AMOUNT
     else:
         return eligible
-    stated = [c for c in eligible if states.search(c.text)]
-    if not stated:
+    says = [states.search(c.text) is not None for c in eligible]
+    if not any(says):
         return None
-    return stated + [c for c in eligible if not states.search(c.text)]
+    return [c for c, s in zip(eligible, says, strict=True) if s] + [
+        c for c, s in zip(eligible, says, strict=True) if not s
+    ]
 
 
 # Kinds of survival a trial reports apart: a question about overall survival is not answered

@@ -60,12 +60,18 @@ _NAMING = frozenset(tokenize("trial study"))
 
 def naming_met(query: Query) -> Query:
     """The query with "trial" and "study" met by any sentence: asked within a named trial's
-    documents, they say it is one ("What does the Immuno-PRISM trial compare?")."""
+    documents, they only say it is one ("What does the <name> trial compare?")."""
     groups = tuple(
         TermGroup(g.surface, g.term, (frozenset(),)) if g.term in _NAMING else g
         for g in query.groups
     )
     return replace(query, groups=groups)
+
+
+def unmentioned(query: Query, candidates: list[Candidate]) -> list[TermGroup]:
+    """The question's term groups that no candidate, with its context, mentions."""
+    seen = set().union(*(c.context for c in candidates))
+    return [g for g in query.groups if not g.satisfied_by(seen)]
 
 
 def passage_context(p: Passage, *, shown_title: bool = False) -> set[str]:

@@ -265,8 +265,8 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
         """The query as the pool's sentences are ranked against, and those sentences ranked."""
         # Within the documents of the trial a question names, the name tells their sentences
         # apart no more: it leaves the terms the scorer weighs; and "trial" or "study" beside
-        # it is met by any of them ("What does the Immuno-PRISM trial compare?" is asked of a
-        # report saying "study").
+        # it is met by any of them (a question saying "trial" is asked of a report saying
+        # "study").
         if named_docs and docs <= named_docs:
             query = naming_met(without(query, set(tokenize(" ".join(written)))))
         # "complete remission" is answered by a sentence saying "CR" where the paper says so.

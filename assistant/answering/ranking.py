@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -220,21 +221,24 @@ def _states_dose(text: str) -> bool:
     return _DOSE.search(text) is not None
 
 
+def _figure_wanted(question: str) -> Callable[[str], bool]:
+    """What a sentence must state to give the figure ``question`` asks for."""
+    if asks_counts_apart(question):
+        return states_counts_apart
+    if asks_count(question):
+        return states_count
+    if _ASKS_DOSE.search(question):
+        return _states_dose
+    return _has_figure
+
+
 def _figures_first(query: Query, ranked: list[Candidate]) -> list[Candidate]:
     """For a question that asks for a figure ("how many", "what dose"), a best sentence that
     states none (an aim, a method) gives way to the next that states one, when the model
     ranks it at least ``FIGURE_SHARE`` of the best's probability. For "how many patients",
     the figure is a count of them, not a duration or a dose; for "how many in each group",
     more than one figure; for a dose, an amount of drug ("7.5 mg")."""
-    states = (
-        states_counts_apart
-        if asks_counts_apart(query.text)
-        else states_count
-        if asks_count(query.text)
-        else _states_dose
-        if _ASKS_DOSE.search(query.text)
-        else _has_figure
-    )
+    states = _figure_wanted(query.text)
     asks = _ASKS_FIGURE.search(query.text) or _ASKS_DOSE.search(query.text)
     if not ranked or states(ranked[0].text) or not asks:
         return ranked

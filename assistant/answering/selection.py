@@ -21,7 +21,7 @@ from assistant.answering.aims import (
     findings_first,
     same_survival,
 )
-from assistant.answering.candidates import Candidate
+from assistant.answering.candidates import Candidate, unmentioned
 from assistant.language import timepoints
 from assistant.language.query import Query, is_name
 from assistant.language.text import tokenize
@@ -74,19 +74,15 @@ class Selection:
             sure = answers >= max(bar, gate.answers_at)
         # A name the question writes (a trial, a scale, a drug code) that no passage in scope
         # mentions: the passages are about something else (the decline names it).
-        if not (candidates and candidates[0].field):
-            seen = frozenset().union(*(c.context for c in candidates))
-            if any(is_name(g.surface) and not g.satisfied_by(seen) for g in query.groups):
-                return [], {}
+        field_first = bool(candidates) and candidates[0].field
+        if not field_first and any(is_name(g.surface) for g in unmentioned(query, candidates)):
+            return [], {}
         # A question about a time point is answered only by a sentence stating it.
         times = timepoints.time_points(question)
-        timely = [timepoints.states(times, f"{c.passage.chunk.section} {c.text}")
-                  for c in candidates]  # fmt: skip
-        # A question asking for a median is answered only by a sentence (or section) giving
-        # one: a rate at a time point or a hazard ratio is another statistic.
+        read = [f"{c.passage.chunk.section} {c.text}" for c in candidates]  # section, sentence
+        timely = [timepoints.states(times, r) for r in read]
         # Nor is a question about one kind of survival by a sentence about another.
-        timely = [t and same_survival(question, f"{c.passage.chunk.section} {c.text}")
-                  for t, c in zip(timely, candidates, strict=True)]  # fmt: skip
+        timely = [t and same_survival(question, r) for t, r in zip(timely, read, strict=True)]
         # A count of people is of those the question says it happened to: "How many relapsed?"
         # is not answered by how many were allocated (the sentence or its section says it).
         event = counted_event(question)
@@ -94,10 +90,13 @@ class Selection:
         if said:
             timely = [t and said[0].satisfied_by(c.tokens | set(tokenize(c.passage.chunk.section)))
                       for t, c in zip(timely, candidates, strict=True)]  # fmt: skip
+        # A question asking for a median is answered only by a sentence (or section) giving
+        # one: a rate at a time point or a hazard ratio is another statistic.
         if MEDIAN in tokenize(question):
-            timely = [t and MEDIAN in c.context for t, c in zip(timely, candidates, strict=True)]
-            if not any(MEDIAN in c.context for c in candidates):
+            gives = [MEDIAN in c.context for c in candidates]
+            if not any(gives):
                 return [], {"statistic": MEDIAN}
+            timely = [t and g for t, g in zip(timely, gives, strict=True)]
         # When the best answers, a sentence the model ranks nearly as high (TORN_SHARE of its
         # probability) may answer beside it though it is below half the bar: the model is torn.
         first = bool(candidates) and timely[0] and self._may_answer(candidates[0], best=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from assistant.language.text import fold, is_content, surface_words, tokenize
+from assistant.language.text import closed_up, is_content, surface_words, tokenize
 
 
 @lru_cache(maxsize=1)
@@ -95,12 +95,6 @@ def is_name(surface: str) -> bool:
     )
 
 
-def _closed_form(surface: str) -> tuple[frozenset[str], ...]:
-    """A hyphenated question word also written closed up ("co-infection": "coinfection")."""
-    joined = re.sub(r"[-\u2010\u2011]", "", surface.lower())
-    return (frozenset({fold(joined)}),) if joined != surface.lower() and joined.isalpha() else ()
-
-
 def analyse(question: str) -> Query:
     groups: list[TermGroup] = []
     seen: set[str] = set()
@@ -114,7 +108,9 @@ def analyse(question: str) -> Query:
         phrases = _expansions(surface)
         expansions.extend(phrases)
         alternatives = tuple(content_terms(p) for p in phrases + synonyms().get(term, []))
-        alternatives = tuple(alt for alt in alternatives if alt) + _closed_form(surface)
+        closed = closed_up(surface)  # a hyphenated word also written closed up
+        alternatives = tuple(alt for alt in alternatives if alt)
+        alternatives += (frozenset({closed}),) if closed else ()
         groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
     dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"
     lexical = tokenize(question) + [t for p in expansions for t in tokenize(p)]

@@ -119,6 +119,14 @@ def normalise_for_tokens(text: str) -> str:
     return text.replace("\u2010", "-").replace("\u2011", "-").replace("\u2013", "-")
 
 
+def closed_up(word: str) -> str | None:
+    """The folded closed-up form of a hyphenated word ("co-infection": "coinfect"), or None
+    when it has no hyphen or holds more than letters."""
+    parts = re.split(r"[-\u2010\u2011]", word.lower())
+    joined = "".join(parts)
+    return fold(joined) if len(parts) > 1 and joined.isalpha() else None
+
+
 @lru_cache(maxsize=65536)
 def _expand(word: str) -> tuple[str, ...]:
     word = word.rstrip(".,")
@@ -126,9 +134,8 @@ def _expand(word: str) -> tuple[str, ...]:
     out = ["-".join(fold(part) for part in parts)]  # the whole word, each part stemmed
     if len(parts) > 1:
         out.extend(fold(part) for part in parts if part)
-        joined = "".join(parts)
-        if joined.isalpha():  # "co-infection" is also the "coinfection" a question writes
-            out.append(fold(joined))
+        if closed := closed_up(word):  # "co-infection" is also the "coinfection" asked about
+            out.append(closed)
     m = _LETTERS_DIGITS.match(word)
     if m and len(m.group(1)) >= 2:
         out.extend(m.groups())
