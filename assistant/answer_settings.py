@@ -173,6 +173,16 @@ class AnswerSettings(BaseModel):
             "question worded unlike the paper; 100 never waives it)."
         ),
     )
+    kind_lift: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=10.0,
+        description=(
+            "Learned ranking: added to the logit of a sentence shaped as the question's kind is "
+            "answered (a count of those randomised for 'how many were randomised', a dose, an "
+            "eligibility criterion; assistant/answering/kinds.py); 0 turns it off."
+        ),
+    )
     companion_share: float = Field(
         default=0.25,
         ge=0.0,

@@ -28,6 +28,7 @@ from assistant.answering.aims import (
     states_counts_apart,
 )
 from assistant.answering.candidates import Candidate, passage_context
+from assistant.answering.kinds import DOSE, kind_of
 from assistant.embedding.embedder import Embedder
 from assistant.embedding.sentences import statements
 from assistant.language.defined_terms import spelled_out
@@ -173,14 +174,21 @@ class Ranking:
         z = scorer.logits(
             sentence_features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense)
         )
-        probabilities = scorer.calibrated(z)
+        # A sentence of the shape the question's kind is answered by (a count of those
+        # randomised, a dose, an eligibility criterion: assistant/answering/kinds.py) is lifted.
+        kind = kind_of(query.text)
+        lift = np.zeros(len(z), dtype=np.float32)
+        if kind is not None and self.settings.kind_lift:
+            shaped = [kind.answers(s.text, s.heading) for s in pool]
+            lift[np.asarray(shaped, dtype=bool)] = self.settings.kind_lift
+        probabilities = scorer.calibrated(z + lift)
         reranker = self.reranker
         if reranker is None or not len(z):
             return probabilities
-        top = np.argsort(-z, kind="stable")[: self.settings.rerank_top or reranker.top]
+        top = np.argsort(-(z + lift), kind="stable")[: self.settings.rerank_top or reranker.top]
         texts = [pair_text(spelled_out(pool[i].text, query.defined), pool[i].heading) for i in top]
         asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
-        mixed = reranker.combined(z[top], reranker.logits(asked, texts))
+        mixed = reranker.combined(z[top], reranker.logits(asked, texts), lift[top])
         floor = float(mixed.min())
         probabilities = np.minimum(probabilities, floor) * 0.999
         probabilities[top] = mixed
@@ -212,13 +220,6 @@ def _has_figure(text: str) -> bool:
 
 # A dose question ("what dose", "which doses", "how was X dosed") wants an amount of drug.
 _ASKS_DOSE = re.compile(r"\b(?:doses?|dosed|dosing|dosage)\b", re.I)
-_DOSE = re.compile(
-    r"\d\s*(?:mg|g|µg|μg|mcg|ng|iu|units?|ml|mmol|meq|mg/kg|mg/m2|mg/m²)(?![a-z])", re.I
-)
-
-
-def _states_dose(text: str) -> bool:
-    return _DOSE.search(text) is not None
 
 
 def _figure_wanted(question: str) -> Callable[[str], bool]:
@@ -228,7 +229,7 @@ def _figure_wanted(question: str) -> Callable[[str], bool]:
     if asks_count(question):
         return states_count
     if _ASKS_DOSE.search(question):
-        return _states_dose
+        return DOSE.answers
     return _has_figure
 
 

@@ -124,10 +124,13 @@ class Reranker(PairModel):
             return np.zeros(0, dtype=np.float32)
         return self.outputs(question, texts).reshape(-1)
 
-    def combined(self, scorer_logits: np.ndarray, reranker_logits: np.ndarray) -> np.ndarray:
-        """The probability from both logits (weights fitted on the calibrate split)."""
+    def combined(
+        self, scorer_logits: np.ndarray, reranker_logits: np.ndarray, lift: float | np.ndarray = 0.0
+    ) -> np.ndarray:
+        """The probability from both logits (weights fitted on the calibrate split), its logit
+        raised by ``lift``."""
         a, b, c = self.weights
-        return 1.0 / (1.0 + np.exp(-(a * scorer_logits + b * reranker_logits + c)))
+        return 1.0 / (1.0 + np.exp(-(a * scorer_logits + b * reranker_logits + c + lift)))
 
 
 def load_reranker(folder: Path | None = None) -> Reranker:

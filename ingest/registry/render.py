@@ -84,7 +84,10 @@ def _facts(s: Study) -> str:
     if s.official_title:
         facts.append(f"Official title: {s.official_title}")
     kind = " ".join(x for x in (" and ".join(s.phases), s.study_type, "study") if x)
-    facts.append(f"{s.nct_id} is a {kind}" + (f" sponsored by {s.sponsor}" if s.sponsor else ""))
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    facts.append(
+        f"{s.nct_id} is {article} {kind}" + (f" sponsored by {s.sponsor}" if s.sponsor else "")
+    )
     if s.status:
         facts.append(f"Overall status: {s.status}")  # three words: a statement, not a label
     if s.design:
@@ -140,14 +143,22 @@ def _planned_outcomes(s: Study) -> list[str]:
 
 
 def _participant_flow(s: Study) -> list[str]:
+    """A line per period and milestone; the first period's start says it counts those
+    assigned to each group (the record's count of participants randomised)."""
     if not s.flow:
         return []
+    first = s.flow[0][0]
     return [
         "Participant flow",
         "\n".join(
             _sentence(
                 f"{period}, {step}: "
                 + "; ".join(f"{s.flow_groups.get(g, g)} {n}" for g, n in counts.items())
+                + (
+                    " (participants assigned to each group)"
+                    if (period, step.lower()) == (first, "started")
+                    else ""
+                )
             )
             for period, step, counts in s.flow
         ),

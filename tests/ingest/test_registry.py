@@ -108,7 +108,12 @@ def test_known_figures_read_exactly():
         "Serious adverse events — Placebo qw: 0 of 97 participants; Dupilumab 300 mg qw: 3 of 97 participants."
         in dupi.text
     )
-    assert "Overall Study, started: Placebo qw 97; Dupilumab 300 mg qw 97." in dupi.text
+    # The first period's start counts those assigned to each group, and says so.
+    assert (
+        "Overall Study, started: Placebo qw 97; Dupilumab 300 mg qw 97 (participants assigned "
+        "to each group)." in dupi.text
+    )
+    assert "Overall Study, completed: Placebo qw" in dupi.text
     assert "[Eichenfeld 2004]" in dupi.text  # the API's Markdown escapes are undone
     assert dupi.metadata["phase"] == "phase 2"
     assert dupi.metadata["conditions"] == ["Atopic Dermatitis"]

@@ -1,0 +1,177 @@
+"""Kinds of question every trial report answers, and the sentences that answer each kind.
+
+Clinicians ask the same few things of any trial: how many took part and how many were
+randomised to each arm, who was enrolled, what dose was given, what the primary endpoint was,
+what kind of study it was and who ran it, how long patients were followed. A paper answers each
+in a sentence of a recognisable shape ("561 and 542 patients were randomised to ...", "Patients
+aged 65 or older were eligible", "10 mg/day"), and that shape is worth more than the words the
+question happens to share with the paper's aims and background. ``kind_of`` reads the kind of a
+question; ``Kind.answers`` tells whether a sentence (read with its heading) has that shape. The
+ranking (``assistant/answering/ranking.py``) lifts the sentences of the asked kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+# Who a trial counts or enrols.
+PEOPLE = (
+    r"(?:patients|participants|subjects|people|persons|children|infants|neonates|newborns|"
+    r"women|men|adults|volunteers|individuals|mothers|students|inpatients|outpatients|"
+    r"residents|physicians|doctors|nurses|workers|smokers|survivors|couples|families|"
+    r"households|pupils|girls|boys|cases|eyes|clinics|practices|hospitals|schools)"
+)
+NUMBER = (
+    r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
+)
+_JOINED = (
+    r"randomi[sz]ed|randomly|assigned|allocated|enrolled|enrolment|enrollment|recruited|"
+    r"included|participated|took part|entered|consented|started|underwent|completed"
+)
+_TAKING_PART = rf"(?:{_JOINED})"
+# A question may count those studied or analysed; a sentence counting those analysed is a
+# measurement's denominator more often than the trial's size.
+_ASKED_PART = rf"(?:{_JOINED}|studied|analy[sz]ed)"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of question and the shape of a sentence answering it."""
+
+    name: str
+    asked: re.Pattern[str]
+    answer: re.Pattern[str]
+    apart: bool = False  # asked for each group: an answer gives more than one figure
+    heading: bool = False  # a sentence under a heading of the shape answers too
+
+    def answers(self, text: str, heading: str = "") -> bool:
+        """Whether a sentence, read under ``heading``, has the shape of an answer."""
+        if not (self.answer.search(text) or (self.heading and self.answer.search(heading))):
+            return False
+        return not self.apart or len(_FIGURES.findall(text)) >= 2
+
+
+_FIGURES = re.compile(rf"(?<![\w.]){NUMBER}(?![\w.]\d)", re.I)
+
+# Each group asked apart: "in each arm", "to A and to B", "how many men and how many women".
+_APART = re.compile(
+    r"\b(?:each|both|per (?:group|arm)|respectively)\b|\bwhich (?:arms|groups)\b"
+    r"|\bto\b[^?]+\band (?:to|in)\b|\bhow many\b.+\bhow many\b",
+    re.I,
+)
+
+_SIZE = Kind(
+    "size",
+    re.compile(
+        rf"\bhow many (?:[\w-]+ ){{0,3}}?{PEOPLE}\b(?:[^?]*?\b{_ASKED_PART}\b"
+        rf"|(?: and (?:[\w-]+ ){{0,2}}?{PEOPLE})? (?:(?:were|was) (?:there )?)?(?:in|studied|on) "
+        r"(?:the|this|each|both)?)"
+        rf"|\bhow many (?:were|was|had been) {_ASKED_PART}\b"
+        r"|\bsample size\b|\bhow large was (?:the|this) (?:trial|study)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b{NUMBER}\b[^.;]{{0,60}}\b{PEOPLE}\b[^.;]{{0,80}}\b{_TAKING_PART}\b"
+        rf"|\b{_TAKING_PART}\b[^.;]{{0,40}}\b{NUMBER}\b[^.;]{{0,30}}\b{PEOPLE}\b"
+        rf"|\b(?:groups?|arms?) of {NUMBER}\b|\bn\s*=\s*\d|\bEnrollment: \d|^[^:]*, started: ",
+        re.I,
+    ),
+)
+_POPULATION = Kind(
+    "population",
+    re.compile(
+        r"^\s*who (?:was|were) (?:enrolled|included|eligible|studied|recruited|randomi[sz]ed|"
+        r"treated|in|the (?:patients|participants))\b"
+        r"|\bwho could (?:join|take part|enrol|enroll|be included)\b"
+        r"|\bwhat (?:kind of |sort of |type of )?(?:patients|participants|population|people|"
+        r"subjects)\b[^?]*\b(?:enrolled|included|eligible|studied|recruited|take part|join)"
+        r"|\b(?:inclusion|eligibility|entry) criteria\b|\bwho was eligible\b"
+        r"|\b(?:to|could|can) (?:join|enter|enrol|enroll|take part in|be (?:included|eligible))\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:inclusion criteria|eligib\w*|were included if|entry criteria|were enrolled|"
+        r"were recruited|consecutive|aged\s+(?:\d|between|over|under|from)|years of age|"
+        r"years old|older than|younger than)\b",
+        re.I,
+    ),
+    heading=True,
+)
+_DOSE = Kind(
+    "dose",
+    re.compile(
+        r"^(?!\s*(?:how long|how soon|when)\b)(?:[^?]*?\b(?:doses?|dosed|dosing|dosage|regimens?)\b"
+        r"|[^?]*?\bhow much\b[^?]*\b(?:given|taken|received|administered|infused|injected)\b)",
+        re.I,
+    ),
+    # An amount of drug ("10 mg/day", "1.5 mL/kg"), not a concentration measured ("2 mg/L").
+    re.compile(
+        r"\d\s*(?:mg|g|µg|μg|mcg|ng|iu|units?|ml|mmol|meq|gy)(?![a-z])(?!\s*/\s*(?:d?l|ml)\b)",
+        re.I,
+    ),
+)
+_ENDPOINT = Kind(
+    "endpoint",
+    re.compile(
+        r"^\s*what (?:was|were|is|are) (?:the|its|this (?:trial|study)'s) "
+        r"(?:primary|main|principal|secondary) (?:outcomes?|end ?points?)(?: measures?)?\s*\??$"
+        r"|\bwhat did (?:the|this) (?:trial|study) (?:measure|assess) as\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:primary|main|principal|secondary) (?:efficacy )?(?:outcomes?|end ?points?|"
+        r"measures?|variables?)\b",
+        re.I,
+    ),
+)
+_DESIGN = Kind(
+    "design",
+    re.compile(
+        r"\bwhat (?:kind|type|sort) of (?:study|trial)\b|\b(?:study|trial) design\b"
+        r"|\bhow was (?:the|this|it) (?:study|trial)? ?designed\b|\bwhat design\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:randomi[sz]ed|double[- ]blind(?:ed)?|single[- ]blind(?:ed)?|placebo[- ]controlled|"
+        r"open[- ]label|cross-?over|observational|cohort|case[- ]control|cross-sectional|"
+        r"prospective|retrospective|pilot|non-?inferiority|equivalence|phase (?:[1-4]|i{1,3}|iv)|"
+        r"multi-?cent(?:re|er)|parallel[- ]group|factorial|cluster|controlled)\b"
+        r"[^.;]{0,80}\b(?:trial|study|design)\b",
+        re.I,
+    ),
+)
+_SPONSOR = Kind(
+    "sponsor",
+    re.compile(
+        r"\bwho (?:ran|runs|run|sponsored|funded|paid for|conducted|led|organi[sz]ed|financed)\b"
+        r"|\b(?:sponsor|funder|funding)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:sponsor\w*|funded|funding|grants?|supported by|financ\w+|conducted (?:at|in|by))\b",
+        re.I,
+    ),
+)
+_FOLLOW_UP = Kind(
+    "follow-up",
+    re.compile(
+        r"\bhow long\b[^?]*\bfollow\w*|\b(?:length|duration) of (?:the )?follow[- ]?up\b", re.I
+    ),
+    re.compile(r"\bfollow(?:ed)?[- ]?(?:up)?\b[^.;]{0,60}\d|\d[^.;]{0,40}\bfollow[- ]?up\b", re.I),
+)
+
+# In order: the first kind a question is of is the one asked (a count before a population).
+KINDS = (_SIZE, _FOLLOW_UP, _DOSE, _ENDPOINT, _DESIGN, _SPONSOR, _POPULATION)
+DOSE = _DOSE  # what states an amount of drug, for the ranking's figure check too
+
+
+def kind_of(question: str) -> Kind | None:
+    """The kind of ``question``, with ``apart`` set when it asks for each group, or None."""
+    for kind in KINDS:
+        if kind.asked.search(question):
+            if kind is _SIZE and _APART.search(question):
+                return replace(kind, apart=True)
+            return kind
+    return None

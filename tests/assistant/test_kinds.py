@@ -1,0 +1,118 @@
+"""The kinds of question every trial report answers (assistant.answering.kinds): how many were
+randomised, who was enrolled, what dose; and the sentences shaped as their answers, which the
+ranking lifts above sentences that only share the question's words."""
+
+import pytest
+
+from assistant.answering.kinds import kind_of
+from tests.conftest import services_over
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "apart"),
+    [
+        ("How many patients were randomised?", "size", False),
+        ("How many were enrolled?", "size", False),
+        ("How many children took part?", "size", False),
+        ("How many doctors and patients were in this feedback trial?", "size", False),
+        ("How many women were randomised to each group?", "size", True),
+        ("How many people were randomised to drug A and to placebo?", "size", True),
+        ("Who was enrolled in the delirium trial?", "population", False),
+        ("What CD4 count did people need to have to join the study?", "population", False),
+        ("What were the inclusion criteria?", "population", False),
+        ("What dose of atorvastatin was given?", "dose", False),
+        ("How much of the supplement were the infants given?", "dose", False),
+        ("What was the primary endpoint?", "endpoint", False),
+        ("What kind of study was this?", "design", False),
+        ("Who sponsored the trial?", "sponsor", False),
+        ("How long were patients followed up?", "follow-up", False),
+    ],
+)
+def test_the_kind_of_a_question(question, kind, apart):
+    found = kind_of(question)
+    assert found is not None and (found.name, found.apart) == (kind, apart)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Counts of events, not of those who took part.
+        "How many patients relapsed?",
+        "How many patients had grade 3 neutropenia in each arm?",
+        "How many serious adverse events were there with drug A?",
+        # Results, whatever words they share with a kind.
+        "Did the programme reduce the number of patients left in pain?",
+        "What was the median overall survival?",
+        "Did the primary endpoint improve with drug A?",
+        # A time, though it names a dose.
+        "How long until the first analgesic dose was needed in each group?",
+    ],
+)
+def test_questions_of_no_kind(question):
+    assert kind_of(question) is None
+
+
+def test_sentences_shaped_as_the_answer():
+    apart = kind_of("How many women were randomised to each group?")
+    assert apart is not None
+    assert apart.answers("In all, 561 and 542 patients were randomised to drug A and drug B.")
+    assert apart.answers("Overall Study, started: Placebo 79; Lenalidomide 160.")
+    assert not apart.answers("A total of 1103 patients were randomised.")  # one figure
+    assert not apart.answers("This randomised open-label study compared two regimens.")
+    dose = kind_of("What dose of drug A was given?")
+    assert dose is not None
+    assert dose.answers("Drug A was started at 10 mg/day.")
+    assert not dose.answers("Drug A was given once daily with food.")
+    assert not dose.answers("Drug A: 2 mg/L (mean, 4 participants analysed).")  # a level
+    assert not apart.answers("Drug A: 2 mg/L (mean, 4 participants analysed).")
+    population = kind_of("Who was enrolled?")
+    assert population is not None
+    assert population.answers("Inpatients aged 65 or older were eligible.")
+    # Under an eligibility heading, each criterion answers.
+    assert population.answers("CD4+ count below 50 cells/mm3.", heading="Eligibility")
+    assert not population.answers("Delirium occurred in 5% of patients.", heading="Results")
+
+
+PAPER = """# Monthly drug A against weekly drug B in postmenopausal osteoporosis (PERSEVERE)
+
+## Background
+Once-weekly drug B is widely prescribed to postmenopausal women, yet many women stop taking it,
+and a randomised cross-over study found most women preferred a monthly regimen.
+
+## Methods
+This randomised open-label study in postmenopausal women compared persistence with monthly
+drug A and with weekly drug B over six months.
+Randomisation was stratified by age and used a computer-generated randomised schedule.
+
+## Results
+Of 1103 patients who consented, 561 and 542 patients were randomised to the drug A and drug B
+groups respectively.
+Persistence at six months was 56.6% with drug A and 38.6% with drug B.
+"""
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory, embedder):
+    return services_over(tmp_path_factory.mktemp("kinds"), {"persevere.md": PAPER}, embedder)
+
+
+QUESTION = "How many women were randomised to each group in PERSEVERE?"
+AIM = "This randomised open-label study in postmenopausal women"
+
+
+@pytest.mark.slow
+def test_the_count_of_each_group_answers_how_many_were_randomised(services):
+    answer = services.engine.answer(QUESTION)
+    assert not answer.abstained, answer.answer
+    assert "561 and 542 patients were randomised" in answer.citations[0].quote
+    assert not any(AIM in c.quote for c in answer.citations), answer.answer
+
+
+@pytest.mark.slow
+def test_without_the_lift_the_aim_sharing_the_words_is_quoted_too(services):
+    """The seam's other side: the lift is what keeps the aim, which shares more of the
+    question's words, out of the answer (so the test above can fail)."""
+    plain = services.engine.settings.model_copy(update={"kind_lift": 0.0})
+    engine = type(services.engine)(services.retriever, services.embedder, plain)
+    answer = engine.answer(QUESTION)
+    assert any(AIM in c.quote for c in answer.citations), answer.answer
