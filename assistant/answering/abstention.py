@@ -38,16 +38,24 @@ class Abstention:
         described: bool = False,
         amountless: bool = False,
         statistic: str = "",
+        others: bool = False,
         gate: tuple[float, float] | None = None,
     ) -> Answer:
         """A declined answer saying why (``when``: the question's time points, none stated;
         ``described``: the sentences that may answer only describe the study; ``amountless``:
-        none states the amount asked for; ``statistic``: none gives the statistic asked for),
+        none states the amount asked for; ``statistic``: none gives the statistic asked for;
+        ``others``: those that state it report other studies' findings),
         citing the two closest passages."""
         if described:
             message = (
                 f"The indexed documents do not answer this{searched}: the passages found say "
                 "what the study set out to measure or how, but report no result for it."
+            )
+        elif others:
+            message = (
+                f"The indexed documents do not answer this{searched}: the passages that state "
+                "it report other studies' findings, cited outside the paper's results, not "
+                "this trial's."
             )
         elif amountless:
             message = (

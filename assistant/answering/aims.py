@@ -278,3 +278,35 @@ def same_survival(question: str, text: str) -> bool:
     others (true when either names none)."""
     asked, named = survival_kinds(question), survival_kinds(text)
     return not asked or not named or bool(asked & named)
+
+
+_RESULTS = re.compile(r"\bresults?\b|\bfindings\b", re.I)
+# What a sentence writes when it reports another study's finding: a reference marker ("[12]",
+# "[3, 4]", "[5–7]", "reported.9"), an author ("Smith et al.", "(Smith 2004)"), or the
+# studies it comes from ("previous studies", "a recent meta-analysis").
+_CITES = re.compile(
+    r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet al\b|\([A-Z][A-Za-z'-]+(?: et al\.?)?,? (?:19|20)\d\d[a-z]?\)"
+    r"|[a-z]\.\d{1,3}(?:[,–-]\d{1,3})*$"
+    r"|\b(?:previous|prior|earlier|other|recent|published|several|many|some) (?:\w+ )?"
+    r"(?:studies|study|trials?|reports?|meta-analys[ie]s|reviews?|investigators|authors)\b",
+    re.I,
+)
+
+
+def others_findings(text: str, section: str) -> bool:
+    """Whether a sentence reports another study's finding: it cites other work and does not
+    stand under the paper's own results (its background, its discussion, or a part of the
+    paper whose heading is not known)."""
+    return bool(_CITES.search(text)) and not _RESULTS.search(section)
+
+
+def own_findings_first(question: str, eligible: list, sections: set[str]) -> list | None:
+    """For a question wanting a finding, asked of a paper with a results section (its
+    ``sections``): the ``eligible`` sentences (each with ``.text`` and ``.section``) less those
+    reporting another study's finding outside its results; ``None`` when only such
+    sentences may answer (the figure is another study's, not this trial's). A review, with no
+    results section, reports others' findings as its own matter: its sentences are kept."""
+    if not eligible or not asks_result(question) or not any(_RESULTS.search(s) for s in sections):
+        return eligible
+    own = [c for c in eligible if not others_findings(c.text, c.section)]
+    return own or None

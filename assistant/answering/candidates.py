@@ -7,6 +7,7 @@ the closest ones a declined answer points at, become the answer's numbered citat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -32,6 +33,31 @@ class Candidate:
     context_coverage: float = 0.0  # the same in the sentence and its context
     rank: float = 0.0  # what orders the candidates (AnswerSettings.rank_by)
     field: bool = False  # a field line of what the question asks for (assistant.answering.fields)
+
+    @property
+    def section(self) -> str:
+        """The heading the sentence stands under: its chunk's section, else the nearest label
+        line above it in its chunk (a structured abstract's "RESULTS:", "BODY.DISCUSSION:",
+        which head the paragraph they open); "" when neither is known."""
+        chunk = self.passage.chunk
+        if chunk.section:
+            return chunk.section
+        above = chunk.text[: max(0, self.start - chunk.start)]
+        for line in reversed(above.splitlines()):
+            if is_label(line.strip()):
+                return line.strip()
+        return ""
+
+
+# A line that heads the paragraph under it: "ABSTRACT.CONCLUSIONS:", "Conclusions:",
+# "BODY.INTRODUCTION", "RESULTS".
+_LABEL_LINE = re.compile(r"^(?:[a-z]+\.)?[a-z][a-z :]{2,40}:$|^[A-Z][A-Z .:&/-]{2,60}$", re.I)
+_UPPER_LINE = re.compile(r"^[^a-z]+$")
+
+
+def is_label(line: str) -> bool:
+    """Whether a line is a label heading the paragraph it opens."""
+    return bool(_LABEL_LINE.match(line)) and (line.endswith(":") or bool(_UPPER_LINE.match(line)))
 
 
 def closest(candidates: list[Candidate], n: int = 2) -> list[Candidate]:

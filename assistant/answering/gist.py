@@ -34,14 +34,6 @@ _CONCLUSION = (
     r"summary|implications?)\b"
 )
 _RESULTS = r"^\W*(?:[a-z]+\.)?(?:results?|findings)\b"
-# A line that heads the paragraph under it: "ABSTRACT.CONCLUSIONS:", "Conclusions:",
-# "BODY.INTRODUCTION", "RESULTS".
-_LABEL_LINE = re.compile(r"^(?:[a-z]+\.)?[a-z][a-z :]{2,40}:$|^[A-Z][A-Z .:&/-]{2,60}$", re.I)
-_UPPER_LINE = re.compile(r"^[^a-z]+$")
-
-
-def _is_label(line: str) -> bool:
-    return bool(_LABEL_LINE.match(line)) and (line.endswith(":") or bool(_UPPER_LINE.match(line)))
 
 
 def asks_gist(question: str) -> bool:
@@ -49,25 +41,12 @@ def asks_gist(question: str) -> bool:
     return bool(_GIST_QUESTION.search(question.strip()))
 
 
-def heading(c) -> str:
-    """The heading sentence ``c`` stands under: its chunk's section, else the nearest label
-    line above it in its chunk ("ABSTRACT.RESULTS:"); "" when neither is known."""
-    chunk = c.passage.chunk
-    if chunk.section:
-        return chunk.section
-    above = chunk.text[: max(0, c.start - chunk.start)]
-    for line in reversed(above.splitlines()):
-        if _is_label(line.strip()):
-            return line.strip()
-    return ""
-
-
 def gist(candidates: list, most: int) -> list:
     """The first ``most`` sentences under the first conclusion heading among ``candidates``
     (each with ``.text``, ``.start``, ``.passage``), else the first ones reporting a finding
     under the first results heading; none when the paper has neither."""
     ordered = sorted(candidates, key=lambda c: (c.passage.chunk.doc_id, c.start))
-    headings = [heading(c) for c in ordered]
+    headings = [c.section for c in ordered]
     for pattern, keep in ((_CONCLUSION, lambda c: True),
                           (_RESULTS, lambda c: not describes_only(c.text))):  # fmt: skip
         for i, h in enumerate(headings):

@@ -19,6 +19,7 @@ from assistant.answering.aims import (
     amounts_first,
     counted_event,
     findings_first,
+    own_findings_first,
     same_survival,
 )
 from assistant.answering.candidates import Candidate, unmentioned
@@ -129,7 +130,11 @@ class Selection:
         findings = findings_first(question, eligible)
         if findings is None:
             return [], {"described": True}
-        eligible = findings
+        # Nor by another study's finding that the paper's background or discussion cites.
+        own = own_findings_first(question, findings, {c.section for c in candidates})
+        if own is None:
+            return [], {"others": True}
+        eligible = own
         # A question asking how many or how much is answered by a sentence stating an amount.
         amounts = amounts_first(question, eligible)
         if amounts is None:
@@ -151,7 +156,9 @@ class Selection:
                 self.settings.max_sentences,
             )
         if learned and self.settings.decision:  # a yes/no question: its result is cited
-            chosen = results_for_decision(question, candidates, chosen, self._verdict_model)
+            # (this trial's: not another study's that the background or discussion cites)
+            own = own_findings_first(question, candidates, {c.section for c in candidates})
+            chosen = results_for_decision(question, own or [], chosen, self._verdict_model)
         return chosen, {}
 
     def _may_answer(self, c: Candidate, best: bool = False, lead: float = 0.0) -> bool:

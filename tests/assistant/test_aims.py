@@ -12,6 +12,8 @@ from assistant.answering.aims import (
     counted_event,
     describes_only,
     findings_first,
+    others_findings,
+    own_findings_first,
     same_survival,
     states_count,
     states_counts_apart,
@@ -257,3 +259,75 @@ def test_a_sentence_a_paper_repeats_is_quoted_once(tmp_path, embedder):
     assert not answer.abstained, answer.answer
     quotes = [c.quote for c in answer.citations]
     assert "n = 28" in quotes[0] and len(set(quotes)) == len(quotes), quotes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "section", "others"),
+    [
+        (
+            "Smith et al. reported a response rate of 100% with the same regimen.",
+            "Background",
+            True,
+        ),
+        ("CKD patients on 80 mg/day had a 32% lower risk (HR = 0.68) [20].", "Discussion", True),
+        ("A recent meta-analysis found a 12% reduction in fractures.", "BODY.INTRODUCTION:", True),
+        ("Rates were lower than in earlier cohorts (Jones 2004).", "Discussion", True),
+        ("Shojania et al. (20) showed that reminders reduced A1C by 0.11%.", "", True),
+        ("Our rate of delirium was lower than reported.9", "Discussion", True),
+        # This trial's own findings, wherever they are restated.
+        ("Delirium occurred in 4.9% of the intervention group.", "Discussion", False),
+        ("Response was seen in 12 of 20 patients [see Table 2].", "Results", False),
+        ("The response rate was 41% [3].", "Results", False),
+        ("As in earlier trials [7], 30% of patients responded.", "BODY.RESULTS:", False),
+    ],
+)
+def test_another_studys_finding_is_told_from_this_trials(sentence, section, others):
+    assert others_findings(sentence, section) is others
+
+
+def test_only_another_studys_findings_mean_none():
+    class C:
+        def __init__(self, text, section):
+            self.text, self.section = text, section
+
+    cited = C("Palumbo et al. reported an overall response rate of 100%.", "Background")
+    own = C("The overall response rate was 64% (95% CI 51 to 75).", "Results")
+    question = "What was the overall response rate?"
+    sections = {"Background", "Methods", "Results"}
+    assert own_findings_first(question, [cited, own], sections) == [own]
+    assert own_findings_first(question, [cited], sections) is None
+    # A review has no results of its own: the findings it cites are its matter.
+    assert own_findings_first(question, [cited], {"Background", "Vaccines"}) == [cited]
+    # A question about the design is not asking for a finding.
+    assert own_findings_first("What was the aim of the study?", [cited], sections) == [cited]
+
+
+OTHERS = """# Drug Q in relapsed lymphoma: the QUARTZ-2 phase 2 trial
+
+## Background
+Drug Q is a new oral inhibitor. In an earlier phase 1 study, Marsh et al. reported an overall
+response rate of 88% with drug Q at 40 mg daily [4].
+
+## Methods
+Sixty adults with relapsed lymphoma received drug Q at 40 mg daily in QUARTZ-2.
+
+## Results
+Grade 3 neutropenia occurred in 9 of 60 patients (15%).
+The median duration of treatment was 7.2 months.
+"""
+
+
+@pytest.fixture(scope="module")
+def quartz(tmp_path_factory, embedder):
+    return services_over(tmp_path_factory.mktemp("quartz"), {"quartz.md": OTHERS}, embedder)
+
+
+@pytest.mark.slow
+def test_another_studys_response_rate_is_not_this_trials(quartz):
+    answer = quartz.engine.answer("What was the overall response rate with drug Q in QUARTZ-2?")
+    assert answer.abstained, answer.answer
+    assert "other studies' findings" in answer.answer
+    # This trial's own finding is still answered.
+    answer = quartz.engine.answer("How many patients had grade 3 neutropenia in QUARTZ-2?")
+    assert not answer.abstained, answer.answer
+    assert "9 of 60 patients" in answer.citations[0].quote

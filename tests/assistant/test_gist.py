@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.answering.gist import asks_gist, gist, heading
+from assistant.answering.candidates import Candidate
+from assistant.answering.gist import asks_gist, gist
 from tests.conftest import services_over
 
 
@@ -44,7 +45,8 @@ def sentences(text: str) -> list:
     for line in text.splitlines(keepends=True):
         body = line.strip()
         if body and not body.endswith(":") and not body.isupper():
-            out.append(SimpleNamespace(passage=SimpleNamespace(chunk=chunk), text=body, start=at))
+            passage = SimpleNamespace(chunk=chunk)
+            out.append(Candidate(passage, at, at + len(body), body))  # type: ignore[arg-type]
         at += len(line)
     return out[::-1]  # in any order
 
@@ -68,7 +70,7 @@ def test_the_first_conclusion_in_document_order():
         "Drug D reduced cough more than placebo.",
         "Taste disturbance was common.",
     ]
-    assert heading(found[0]) == "ABSTRACT.CONCLUSION::"
+    assert found[0].section == "ABSTRACT.CONCLUSION::"
 
 
 def test_without_a_conclusion_the_first_findings_of_the_results():

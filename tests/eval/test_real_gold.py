@@ -1,5 +1,5 @@
-"""The real-document gold sets (``eval/gold/real.jsonl`` and the held-out ``real-fresh.jsonl`` and
-``real-fresh2.jsonl``)
+"""The real-document gold sets (``eval/gold/real.jsonl`` and the held-out ``real-fresh.jsonl``,
+``real-fresh2.jsonl`` and ``real-fresh3.jsonl``)
 are well formed, and every expected fact and number is in the text TrialQA loads from the
 public documents its case is asked within.
 
@@ -25,7 +25,9 @@ CASES = load_cases(GOLD / "real.jsonl")
 FRESH = load_cases(GOLD / "real-fresh.jsonl")
 # The next, written the same way once the first set's failures had been read.
 FRESH2 = load_cases(GOLD / "real-fresh2.jsonl")
-KEYS = sorted({d for c in CASES + FRESH + FRESH2 for d in c.documents})
+FRESH3 = load_cases(GOLD / "real-fresh3.jsonl")
+HELD_OUT = FRESH + FRESH2 + FRESH3
+KEYS = sorted({d for c in CASES + HELD_OUT for d in c.documents})
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"public data folder {DATA} not found (real-document gold set)"
 )
@@ -42,7 +44,12 @@ def test_size_and_mix():
 
 
 @pytest.mark.parametrize(
-    ("held_out", "tag", "earlier"), [(FRESH, "fresh", [CASES]), (FRESH2, "fresh2", [CASES, FRESH])]
+    ("held_out", "tag", "earlier"),
+    [
+        (FRESH, "fresh", [CASES]),
+        (FRESH2, "fresh2", [CASES, FRESH]),
+        (FRESH3, "fresh3", [CASES, FRESH, FRESH2]),
+    ],
 )
 def test_the_fresh_cases_are_over_documents_the_others_do_not_use(held_out, tag, earlier):
     used = {d for cases in earlier for c in cases for d in c.documents}
@@ -51,7 +58,7 @@ def test_the_fresh_cases_are_over_documents_the_others_do_not_use(held_out, tag,
 
 
 def test_reference_contexts_are_the_documents():
-    for c in CASES + FRESH + FRESH2:
+    for c in CASES + HELD_OUT:
         assert c.reference_context_ids == [doc_id_for(d) for d in c.documents], c.id
 
 
@@ -84,7 +91,7 @@ def texts(tmp_path_factory) -> dict[str, str]:
 
 
 @needs_data
-@pytest.mark.parametrize("case", CASES + FRESH + FRESH2, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", CASES + HELD_OUT, ids=lambda c: c.id)
 def test_expected_figures_are_in_the_documents(case, texts):
     found = [texts[d] for d in case.documents]
     for fact in case.expected_facts:
