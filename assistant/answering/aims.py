@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.language.text import REFERENCE_MARK
+
 _FINDING_QUESTION = re.compile(
     r"^\s*(?:"
     r"how (?:many|much|often|common|frequent(?:ly)?|likely|effective|well)\b"
@@ -285,7 +287,8 @@ _RESULTS = re.compile(r"\bresults?\b|\bfindings\b", re.I)
 # "[3, 4]", "[5–7]", "reported.9"), an author ("Smith et al.", "(Smith 2004)"), or the
 # studies it comes from ("previous studies", "a recent meta-analysis").
 _CITES = re.compile(
-    r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet al\b|\([A-Z][A-Za-z'-]+(?: et al\.?)?,? (?:19|20)\d\d[a-z]?\)"
+    rf"{REFERENCE_MARK.pattern}|\bet al\b|"
+    r"\([A-Z][A-Za-z'-]+(?: et al\.?)?,? (?:19|20)\d\d[a-z]?\)"
     r"|[a-z]\.\d{1,3}(?:[,–-]\d{1,3})*$"
     r"|\b(?:previous|prior|earlier|other|recent|published|several|many|some) (?:\w+ )?"
     r"(?:studies|study|trials?|reports?|meta-analys[ie]s|reviews?|investigators|authors)\b",

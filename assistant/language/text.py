@@ -294,7 +294,7 @@ _ABBREVIATED_END = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,4}\.$")
 
 # "... other studies.[1114] Two patients ...": a bracketed reference list after a sentence's
 # full stop (as papers' text layers join it) closes that sentence; it opens no other.
-_REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]\s*")
+REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]\s*")
 
 
 def _rejoined(spans: list[Span], para_text: str, base: int) -> list[Span]:
@@ -304,7 +304,7 @@ def _rejoined(spans: list[Span], para_text: str, base: int) -> list[Span]:
     out: list[Span] = []
     for span in spans:
         a = span.start - base
-        mark = _REFERENCE_MARK.match(para_text, a, span.end - base)
+        mark = REFERENCE_MARK.match(para_text, a, span.end - base)
         if out and mark and "\n" not in para_text[out[-1].end - base : a]:
             kept = para_text[a : mark.end()].rstrip()
             out[-1] = Span(out[-1].start, span.start + len(kept))
