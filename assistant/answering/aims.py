@@ -77,10 +77,13 @@ _COUNTED = (
     r"women|men|adults|cases|events|deaths|episodes|studies|trials|respondents|eyes|lesions|"
     r"volunteers|individuals|mothers|students|pregnancies|girls|boys|families|households)"
 )
-_NUMBER_WORD = (
+# Numbers written as words ("twelve", "nineteen", "forty"); with a second word joined
+# ("twenty-one", "one hundred").
+NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)(?:[ -]\w+)?"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
 )
+_NUMBER_WORD = rf"{NUMBER_WORDS}(?:[ -]\w+)?"
 _COUNT = re.compile(
     rf"\d\s*%|\bn\s*=\s*\d|\b\d[\d,]*\s*/\s*\d|\b\d[\d,]* (?:of|out of) (?:the )?\d"
     rf"|\b(?:groups?|arms?) of \d|\b(?:\d[\d,]*|{_NUMBER_WORD}) (?:[\w-]+ ){{0,3}}?{_COUNTED}\b",

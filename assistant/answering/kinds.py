@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from assistant.answering.aims import NUMBER_WORDS
+
 # Who a trial counts or enrols.
 PEOPLE = (
     r"(?:patients|participants|subjects|people|persons|children|infants|neonates|newborns|"
@@ -22,10 +24,7 @@ PEOPLE = (
     r"residents|physicians|doctors|nurses|workers|smokers|survivors|couples|families|"
     r"households|pupils|girls|boys|cases|eyes|clinics|practices|hospitals|schools)"
 )
-NUMBER = (
-    r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
-)
+NUMBER = rf"(?:\d[\d,]*|{NUMBER_WORDS})"
 _JOINED = (
     r"randomi[sz]ed|randomly|assigned|allocated|enrolled|enrolment|enrollment|recruited|"
     r"included|participated|took part|entered|consented|started|underwent|completed"
@@ -99,14 +98,15 @@ _POPULATION = Kind(
     ),
     heading=True,
 )
-_DOSE = Kind(
+DOSE = Kind(
     "dose",
     re.compile(
         r"^(?!\s*(?:how long|how soon|when)\b)(?:[^?]*?\b(?:doses?|dosed|dosing|dosage|regimens?)\b"
         r"|[^?]*?\bhow much\b[^?]*\b(?:given|taken|received|administered|infused|injected)\b)",
         re.I,
     ),
-    # An amount of drug ("10 mg/day", "1.5 mL/kg"), not a concentration measured ("2 mg/L").
+    # An amount of drug ("10 mg/day", "1.5 mL/kg"), not a concentration measured ("2 mg/L"):
+    # the ranking's figure check for a dose question reads it too.
     re.compile(
         r"\d\s*(?:mg|g|µg|μg|mcg|ng|iu|units?|ml|mmol|meq|gy)(?![a-z])(?!\s*/\s*(?:d?l|ml)\b)",
         re.I,
@@ -163,8 +163,7 @@ _FOLLOW_UP = Kind(
 )
 
 # In order: the first kind a question is of is the one asked (a count before a population).
-KINDS = (_SIZE, _FOLLOW_UP, _DOSE, _ENDPOINT, _DESIGN, _SPONSOR, _POPULATION)
-DOSE = _DOSE  # what states an amount of drug, for the ranking's figure check too
+KINDS = (_SIZE, _FOLLOW_UP, DOSE, _ENDPOINT, _DESIGN, _SPONSOR, _POPULATION)
 
 
 def kind_of(question: str) -> Kind | None:

@@ -181,11 +181,12 @@ class Ranking:
         if kind is not None and self.settings.kind_lift:
             shaped = [kind.answers(s.text, s.heading) for s in pool]
             lift[np.asarray(shaped, dtype=bool)] = self.settings.kind_lift
-        probabilities = scorer.calibrated(z + lift)
+        lifted = z + lift
+        probabilities = scorer.calibrated(lifted)
         reranker = self.reranker
         if reranker is None or not len(z):
             return probabilities
-        top = np.argsort(-(z + lift), kind="stable")[: self.settings.rerank_top or reranker.top]
+        top = np.argsort(-lifted, kind="stable")[: self.settings.rerank_top or reranker.top]
         texts = [pair_text(spelled_out(pool[i].text, query.defined), pool[i].heading) for i in top]
         asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
         mixed = reranker.combined(z[top], reranker.logits(asked, texts), lift[top])

@@ -131,7 +131,8 @@ class Selection:
         if findings is None:
             return [], {"described": True}
         # Nor by another study's finding that the paper's background or discussion cites.
-        own = own_findings_first(question, findings, {c.section for c in candidates})
+        sections = {c.section for c in candidates}  # where the paper's sentences stand
+        own = own_findings_first(question, findings, sections)
         if own is None:
             return [], {"others": True}
         eligible = own
@@ -157,7 +158,7 @@ class Selection:
             )
         if learned and self.settings.decision:  # a yes/no question: its result is cited
             # (this trial's: not another study's that the background or discussion cites)
-            own = own_findings_first(question, candidates, {c.section for c in candidates})
+            own = own_findings_first(question, candidates, sections)
             chosen = results_for_decision(question, own or [], chosen, self._verdict_model)
         return chosen, {}
 
