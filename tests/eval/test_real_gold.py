@@ -1,5 +1,5 @@
 """The real-document gold sets (``eval/gold/real.jsonl`` and the held-out ``real-fresh.jsonl``,
-``real-fresh2.jsonl`` and ``real-fresh3.jsonl``)
+``real-fresh2.jsonl``, ``real-fresh3.jsonl`` and ``real-fresh4.jsonl``)
 are well formed, and every expected fact and number is in the text TrialQA loads from the
 public documents its case is asked within.
 
@@ -26,7 +26,8 @@ FRESH = load_cases(GOLD / "real-fresh.jsonl")
 # The next, written the same way once the first set's failures had been read.
 FRESH2 = load_cases(GOLD / "real-fresh2.jsonl")
 FRESH3 = load_cases(GOLD / "real-fresh3.jsonl")
-HELD_OUT = FRESH + FRESH2 + FRESH3
+FRESH4 = load_cases(GOLD / "real-fresh4.jsonl")
+HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4
 KEYS = sorted({d for c in CASES + HELD_OUT for d in c.documents})
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"public data folder {DATA} not found (real-document gold set)"
@@ -49,6 +50,7 @@ def test_size_and_mix():
         (FRESH, "fresh", [CASES]),
         (FRESH2, "fresh2", [CASES, FRESH]),
         (FRESH3, "fresh3", [CASES, FRESH, FRESH2]),
+        (FRESH4, "fresh4", [CASES, FRESH, FRESH2, FRESH3]),
     ],
 )
 def test_the_fresh_cases_are_over_documents_the_others_do_not_use(held_out, tag, earlier):
