@@ -287,14 +287,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     return spans
 
 
-# "Ae. aegypti", "Staphylococcus spp. were": a short word's full stop before a lowercase word
-# abbreviates; it ends no sentence (pysbd cuts there).
-_ABBREVIATED_END = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,4}\.$")
-
-
 # "... other studies.[1114] Two patients ...": a bracketed reference list after a sentence's
 # full stop (as papers' text layers join it) closes that sentence; it opens no other.
 REFERENCE_MARK = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]\s*")
+
+# "Ae. aegypti", "Staphylococcus spp. were": a short word's full stop before a lowercase word
+# abbreviates; it ends no sentence (pysbd cuts there). Nor does "Chambers et al. [10] then",
+# a reference mark standing between.
+_ABBREVIATED_END = re.compile(rf"(?<![A-Za-z])[A-Za-z]{{1,4}}\.\s*(?:{REFERENCE_MARK.pattern})?$")
 
 
 def _rejoined(spans: list[Span], para_text: str, base: int) -> list[Span]:
