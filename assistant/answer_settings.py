@@ -180,7 +180,8 @@ class AnswerSettings(BaseModel):
         description=(
             "Learned ranking: added to the logit of a sentence shaped as the question's kind is "
             "answered (a count of those randomised for 'how many were randomised', a dose, an "
-            "eligibility criterion; assistant/answering/kinds.py); 0 turns it off."
+            "eligibility criterion, a schedule; assistant/answering/kinds.py), and such a "
+            "sentence need not repeat the words asking for the kind; 0 turns both off."
         ),
     )
     companion_share: float = Field(

@@ -1,13 +1,16 @@
 """Kinds of question every trial report answers, and the sentences that answer each kind.
 
 Clinicians ask the same few things of any trial: how many took part and how many were
-randomised to each arm, who was enrolled, what dose was given, what the primary endpoint was,
-what kind of study it was and who ran it, how long patients were followed. A paper answers each
+randomised to each arm, who was enrolled, what dose was given and how often, how the groups
+were formed and who was blinded, what the primary endpoint was, what kind of study it was and
+who ran it, how long patients were followed. A paper answers each
 in a sentence of a recognisable shape ("561 and 542 patients were randomised to ...", "Patients
 aged 65 or older were eligible", "10 mg/day"), and that shape is worth more than the words the
 question happens to share with the paper's aims and background. ``kind_of`` reads the kind of a
-question; ``Kind.answers`` tells whether a sentence (read with its heading) has that shape. The
-ranking (``assistant/answering/ranking.py``) lifts the sentences of the asked kind.
+question; ``Kind.answers`` tells whether a sentence (read with its heading) has that shape, and
+``Kind.frame`` which of the question's words ask for the kind ("took part", "how often"). The
+ranking (``assistant/answering/ranking.py``) lifts the sentences of the asked kind and lets them
+answer the frame by their shape.
 """
 
 from __future__ import annotations
@@ -44,12 +47,32 @@ class Kind:
     answer: re.Pattern[str]
     apart: bool = False  # asked for each group: an answer gives more than one figure
     heading: bool = False  # a sentence under a heading of the shape answers too
+    # The words that ask for the kind (beside who is counted); the others of a question
+    # ("how many COPD patients") say what it is about.
+    asking: frozenset[str] = frozenset()
+
+    def frame(self, question: str) -> frozenset[str]:
+        """The words of ``question``, when it is of this kind, that ask for the kind ("how
+        many ... took part", "who could join", "how often were the visits held"): a sentence
+        of the kind's shape answers them by its shape, whether or not it repeats them. The
+        others ("how many COPD patients") say what the question is about."""
+        if not self.asked.search(question):
+            return frozenset()
+        return frozenset(_WORDS.findall(question.lower())) & (self.asking | _PEOPLE_WORDS)
 
     def answers(self, text: str, heading: str = "") -> bool:
         """Whether a sentence, read under ``heading``, has the shape of an answer."""
         if not (self.answer.search(text) or (self.heading and self.answer.search(heading))):
             return False
         return not self.apart or len(_FIGURES.findall(text)) >= 2
+
+
+_WORDS = re.compile(r"[a-z][a-z-]*")
+_PEOPLE_WORDS = frozenset(_WORDS.findall(PEOPLE))
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 _FIGURES = re.compile(rf"(?<![\w.]){NUMBER}(?![\w.]\d)", re.I)
@@ -77,12 +100,20 @@ _SIZE = Kind(
         rf"|\b(?:groups?|arms?) of {NUMBER}\b|\bn\s*=\s*\d|\bEnrollment: \d|^[^:]*, started: ",
         re.I,
     ),
+    asking=_words(
+        "how many were was had been randomised randomized randomly assigned allocated "
+        "enrolled enrolment enrollment recruited included participated took part entered "
+        "consented started underwent completed studied analysed analyzed there in on "
+        "sample size large"
+    ),
 )
 _POPULATION = Kind(
     "population",
     re.compile(
         r"^\s*who (?:was|were) (?:enrolled|included|eligible|studied|recruited|randomi[sz]ed|"
-        r"treated|in|the (?:patients|participants))\b"
+        rf"treated|in|the {PEOPLE})\b|^\s*who (?:took part|participated)\b"
+        rf"|\b(?:which|what) {PEOPLE} (?:took part|participated|were (?:enrolled|included|"
+        r"studied|recruited))\b"
         r"|\bwho could (?:join|take part|enrol|enroll|be included)\b"
         r"|\bwhat (?:kind of |sort of |type of )?(?:patients|participants|population|people|"
         r"subjects)\b[^?]*\b(?:enrolled|included|eligible|studied|recruited|take part|join)"
@@ -93,10 +124,15 @@ _POPULATION = Kind(
     re.compile(
         r"\b(?:inclusion criteria|eligib\w*|were included if|entry criteria|were enrolled|"
         r"were recruited|consecutive|aged\s+(?:\d|between|over|under|from)|years of age|"
-        r"years old|older than|younger than)\b",
+        r"years old|older than|younger than|(?:mean|median|average) age)\b",
         re.I,
     ),
     heading=True,
+    asking=_words(
+        "who what which kind sort type population were was enrolled included eligible "
+        "studied recruited randomised randomized treated took part participated join "
+        "enter enrol enroll take be could can inclusion eligibility entry criteria"
+    ),
 )
 DOSE = Kind(
     "dose",
@@ -111,6 +147,10 @@ DOSE = Kind(
         r"\d\s*(?:mg|g|µg|μg|mcg|ng|iu|units?|ml|mmol|meq|gy)(?![a-z])(?!\s*/\s*(?:d?l|ml)\b)",
         re.I,
     ),
+    asking=_words(
+        "dose doses dosed dosing dosage regimen regimens how much given taken received "
+        "administered infused injected"
+    ),
 )
 _ENDPOINT = Kind(
     "endpoint",
@@ -124,6 +164,10 @@ _ENDPOINT = Kind(
         r"\b(?:primary|main|principal|secondary) (?:efficacy )?(?:outcomes?|end ?points?|"
         r"measures?|variables?)\b",
         re.I,
+    ),
+    asking=_words(
+        "primary main principal secondary outcome outcomes endpoint endpoints end point "
+        "points measure measures assess"
     ),
 )
 _DESIGN = Kind(
@@ -141,6 +185,7 @@ _DESIGN = Kind(
         r"[^.;]{0,80}\b(?:trial|study|design)\b",
         re.I,
     ),
+    asking=_words("kind type sort study trial design designed"),
 )
 _SPONSOR = Kind(
     "sponsor",
@@ -153,6 +198,10 @@ _SPONSOR = Kind(
         r"\b(?:sponsor\w*|funded|funding|grants?|supported by|financ\w+|conducted (?:at|in|by))\b",
         re.I,
     ),
+    asking=_words(
+        "who ran runs run sponsored funded paid conducted led organised organized "
+        "financed sponsor funder funding"
+    ),
 )
 _FOLLOW_UP = Kind(
     "follow-up",
@@ -160,10 +209,74 @@ _FOLLOW_UP = Kind(
         r"\bhow long\b[^?]*\bfollow\w*|\b(?:length|duration) of (?:the )?follow[- ]?up\b", re.I
     ),
     re.compile(r"\bfollow(?:ed)?[- ]?(?:up)?\b[^.;]{0,60}\d|\d[^.;]{0,40}\bfollow[- ]?up\b", re.I),
+    asking=_words("how long follow followed follow-up length duration"),
+)
+
+# How often and how long a treatment was given: "twice a week for 6 weeks", "10 sessions".
+_SCHEDULE = Kind(
+    "schedule",
+    re.compile(
+        # "How often" of a treatment, not of an event ("How often did patients get numbness?")
+        r"\bhow (?:often|frequently)\b(?=[^?]*\b(?:given|delivered|held|administered|received|"
+        r"attended|taken|applied|performed|done|used|worn|repeated|sessions?|treatments?|therapy|"
+        r"classes|visits|doses|injections|infusions)\b)"
+        r"|\bschedule\b|\bhow many (?:sessions|visits|cycles|"
+        r"courses|treatments|times)\b|\bhow long (?:was|were|did) (?:each|every|a|the) "
+        r"(?:session|treatment|course|class|programme|program|intervention|therapy)",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:once|twice|thrice|{NUMBER} times)\b(?: a| per| each| every)? ?(?:day|daily|week|"
+        r"weekly|month|monthly|year)|\b(?:daily|weekly|fortnightly|monthly)\b"
+        rf"|\bevery {NUMBER}? ?(?:days?|weeks?|hours?|months?)\b"
+        rf"|\b{NUMBER}[- ](?:sessions?|visits?|cycles?|courses?|classes)\b"
+        rf"|\b{NUMBER}[- ](?:min|minutes?|h|hours?)(?: long)? (?:sessions?|classes|each)\b"
+        r"|\bper (?:day|week|month)\b",
+        re.I,
+    ),
+    asking=_words(
+        "given delivered held administered received attended taken applied performed done "
+        "used worn repeated how often frequently schedule many sessions visits cycles "
+        "courses treatments times long each every session treatment course class programme "
+        "program "
+        "intervention therapy"
+    ),
+)
+# How the groups were formed and who was kept unaware of them.
+_ALLOCATION = Kind(
+    "allocation",
+    re.compile(
+        r"\bhow (?:were|was) (?:[\w-]+ ){0,3}?(?:allocated|assigned|randomi[sz]ed|divided|"
+        r"split)\b|\b(?:randomly|randomi[sz]ed|by chance) (?:allocated|assigned|divided)\b"
+        r"|\bwho was (?:blinded|masked)\b|\b(?:blinding|masking|allocation concealment)\b"
+        r"|\bwere (?:[\w-]+ ){0,6}?randomi[sz]ed\s*\?",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:randomly|randomi[sz]ed|randomi[sz]ation|allocat\w+|assigned)\b[^.;]{0,120}"
+        r"\b(?:computer|table|envelopes?|blocks?|stratif\w+|sequence|lottery|1:1|ratio|"
+        r"list|coin|concealed|minimi[sz]ation)\b"
+        r"|\b(?:blinded|masked|unaware|blind to)\b",
+        re.I,
+    ),
+    asking=_words(
+        "how allocated assigned randomised randomized divided split randomly chance "
+        "blinded masked blinding masking allocation concealment"
+    ),
 )
 
 # In order: the first kind a question is of is the one asked (a count before a population).
-KINDS = (_SIZE, _FOLLOW_UP, DOSE, _ENDPOINT, _DESIGN, _SPONSOR, _POPULATION)
+KINDS = (
+    _SIZE,
+    _FOLLOW_UP,
+    DOSE,
+    _ENDPOINT,
+    _DESIGN,
+    _SPONSOR,
+    _ALLOCATION,
+    _SCHEDULE,
+    _POPULATION,
+)
 
 
 def kind_of(question: str) -> Kind | None:

@@ -75,24 +75,34 @@ class Ranking:
 
     def _coverage(self, query: Query, candidates: list[Candidate]) -> None:
         """Each candidate's idf-weighted share of the question's term groups found in it and
-        its context (terms weigh the store's BM25 idf; an expansion its words' mean)."""
+        its context (terms weigh the store's BM25 idf; an expansion its words' mean). A
+        sentence shaped as the question's kind is answered (assistant/answering/kinds.py)
+        answers the words that ask for the kind ("took part", "how often") by its shape: they
+        are not counted for it."""
         lexical = self.retriever.lexical
         weights = []
         for g in query.groups:
             forms = [lexical.idf(g.term)]
             forms += [float(np.mean([lexical.idf(t) for t in a])) for a in g.alternatives if a]
             weights.append(min(forms))
-        total = sum(weights)
+        kind = kind_of(query.text) if self.settings.kind_lift else None
+        frame = kind.frame(query.text) if kind is not None else frozenset()
+        asking = [g.surface.lower() in frame for g in query.groups]
 
-        def share(tokens: set[str]) -> float:
-            found = sum(w for g, w in zip(query.groups, weights, strict=True)
-                        if g.satisfied_by(tokens))  # fmt: skip
+        def share(tokens: set[str], shaped: bool = False) -> float:
+            counted = [(g, w) for g, w, a in zip(query.groups, weights, asking, strict=True)
+                       if not (shaped and a)]  # fmt: skip
+            total = sum(w for _, w in counted)
+            found = sum(w for g, w in counted if g.satisfied_by(tokens))
             return found / total if total > 0 else 0.0
 
         quantitative = bool(_QUANTITY.search(query.text))
         for c in candidates:
-            c.coverage = share(c.tokens)
-            c.context_coverage = share(c.context)
+            shaped = (
+                kind is not None and any(asking) and kind.answers(c.text, c.passage.chunk.section)
+            )
+            c.coverage = share(c.tokens, shaped)
+            c.context_coverage = share(c.context, shaped)
             number = NUMBER_BONUS if quantitative and _has_figure(c.text) else 0.0
             c.rank = (
                 c.score
