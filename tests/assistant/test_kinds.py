@@ -156,8 +156,9 @@ NURSE = "Women in both groups met a study nurse once a month"
 
 @pytest.mark.slow
 def test_a_sentence_of_the_kind_answers_the_words_asking_for_it(services):
-    """"How often were the visits held" is answered by "once a month", though the paper never
-    writes "visits" or "held"; without the kinds the engine declines for want of them."""
+    """The question "How often were the visits held?" is answered by "once a month", though the
+    paper never writes "visits" or "held"; without the kinds the engine declines for want of
+    them."""
     question = "How often were the nurse visits held in PERSEVERE?"
     answer = services.engine.answer(question)
     assert not answer.abstained, answer.answer

@@ -91,8 +91,8 @@ def test_a_reference_mark_after_a_full_stop_closes_that_sentence():
 
 
 def test_an_author_cited_by_number_does_not_end_the_sentence():
-    """"Chambers et al. [10] then ..." is one sentence: the mark after "al." ends nothing, so the
-    finding keeps the names that make it another study's."""
+    """A sentence citing "Chambers et al. [10] then ..." stays whole: the mark after "al." ends
+    nothing, so the finding keeps the names that make it another study's."""
     text = (
         "Chambers et al. [10] then Bellamy et al. [24] demonstrated impaired dilation after "
         "methionine. Ten men were studied. It was shown by Smith et al. Then it rained."
