@@ -39,13 +39,15 @@ class Abstention:
         amountless: bool = False,
         statistic: str = "",
         others: bool = False,
+        outcome: str = "",
         gate: tuple[float, float] | None = None,
     ) -> Answer:
         """A declined answer saying why (``when``: the question's time points, none stated;
         ``described``: the sentences that may answer only describe the study; ``amountless``:
         none states the amount asked for; ``statistic``: none gives the statistic asked for;
-        ``others``: those that state it report other studies' findings),
-        citing the two closest passages."""
+        ``others``: those that state it report other studies' findings; ``outcome``: those
+        that may answer are about other outcomes than this one), citing the two closest
+        passages."""
         if described:
             message = (
                 f"The indexed documents do not answer this{searched}: the passages found say "
@@ -56,6 +58,11 @@ class Abstention:
                 f"The indexed documents do not answer this{searched}: the passages that state "
                 "it report other studies' findings, cited outside the paper's results, not "
                 "this trial's."
+            )
+        elif outcome:
+            message = (
+                f"The indexed documents do not answer this{searched}: the results found are "
+                f"about other outcomes; none names {outcome}."
             )
         elif amountless:
             message = (

@@ -58,7 +58,7 @@ class Kind:
         others ("how many COPD patients") say what the question is about."""
         if not self.asked.search(question):
             return frozenset()
-        return frozenset(_WORDS.findall(question.lower())) & (self.asking | _PEOPLE_WORDS)
+        return frozenset(_WORDS.findall(question.lower())) & (self.asking | PEOPLE_WORDS)
 
     def answers(self, text: str, heading: str = "") -> bool:
         """Whether a sentence, read under ``heading``, has the shape of an answer."""
@@ -68,7 +68,7 @@ class Kind:
 
 
 _WORDS = re.compile(r"[a-z][a-z-]*")
-_PEOPLE_WORDS = frozenset(_WORDS.findall(PEOPLE))
+PEOPLE_WORDS = frozenset(_WORDS.findall(PEOPLE))
 
 
 def _words(text: str) -> frozenset[str]:

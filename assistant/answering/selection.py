@@ -23,8 +23,10 @@ from assistant.answering.aims import (
     same_survival,
 )
 from assistant.answering.candidates import Candidate, unmentioned
+from assistant.answering.kinds import PEOPLE_WORDS
 from assistant.language import timepoints
-from assistant.language.query import Query, is_name
+from assistant.language.defined_terms import spelled_out
+from assistant.language.query import Query, TermGroup, is_name
 from assistant.language.text import tokenize
 from assistant.provenance import primary_first
 from assistant.retrieval.hybrid import Retriever
@@ -39,6 +41,24 @@ MEDIAN = "median"  # the term "median" folds to
 # A sentence this share of the best's probability or more is as good a reading as the best
 # (the model is torn between them).
 TORN_SHARE = 0.5
+
+
+# Words of an outcome that do not say which it is ("the risk of", "the number of patients").
+_UNSPECIFIC = frozenset(tokenize("risk rate number proportion share score level control incidence "
+                                 "episodes time total mean change new"))  # fmt: skip
+
+
+def names_outcome(outcome: list[TermGroup], c: Candidate, query: Query) -> bool:
+    """Whether a sentence, with its heading and the short forms it uses spelled out as its
+    paper defines them ("HRQOL"), names the outcome a question asks about: one of its words that
+    say which it is (not "risk", "rate", "patients")."""
+    specific = [g for g in outcome
+                if g.term not in _UNSPECIFIC and g.surface.lower() not in PEOPLE_WORDS]  # fmt: skip
+    if not specific:
+        return True
+    read = f"{c.passage.chunk.section} {spelled_out(c.text, query.defined)}"
+    said = c.tokens | set(tokenize(read))
+    return any(g.satisfied_by(said) for g in specific)
 
 
 class Selection:
@@ -125,6 +145,12 @@ class Selection:
                 self._verdict_model,
                 self.settings.effect_answers_at,
             )
+        # Nor by a sentence that does not itself name the outcome (with its heading): the
+        # title and the trial name every outcome of the paper.
+        if eligible and outcome:
+            eligible = [c for c in eligible if names_outcome(outcome, c, query)]
+            if not eligible:
+                return [], {"outcome": "“" + " ".join(g.surface for g in outcome) + "”"}
         # A question wanting a finding is answered by a sentence reporting one, not by the
         # aim or the method that shares its words (assistant/answering/aims.py).
         findings = findings_first(question, eligible)

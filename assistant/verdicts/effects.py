@@ -97,13 +97,28 @@ def comparison(question: str) -> Comparison | None:
 _ANY_OUTCOME = frozenset("outcom efficaci effect benefit result endpoint end point measur".split())
 
 
+# "Did the vest improve walking speed in these children?": a question about one arm's effect
+# names its outcome too (up to who or when it is asked of).
+_ONE_ARM = re.compile(
+    r"^\s*(?:did|does|do|has|have|can|could)\s+(?P<x>[^?]+?)\s+" + _CHANGE + r"[sd]?\s+"
+    r"(?P<z>[^?]+?)(?:\s+(?:in|among|at|by|over|during|within|after|for|from|compared|versus|"
+    r"vs\.?|relative|than|when|while|of\s+(?:the|these|those))\b[^?]*)?\??\s*$",
+    re.I,
+)
+
+
 def outcome_terms(question: str) -> tuple[TermGroup, ...]:
     """The term groups of the outcome an effect question names, () when it names none (or only
-    a word such as "efficacy"). A passage answers about the outcome only if it names one."""
+    a word such as "efficacy"): of two arms ("... compared with Y on Z?") or of one ("Did X
+    reduce Z in ...?"). A passage answers about the outcome only if it names one."""
     asked = comparison(question)
-    if asked is None or not asked.outcome:
+    outcome = asked.outcome if asked is not None else ""
+    if asked is None:
+        one = _ONE_ARM.match(re.sub(r"\s+", " ", question).strip())
+        outcome = _clean(one.group("z")) if one else ""
+    if not outcome:
         return ()
-    return tuple(g for g in analyse(asked.outcome).groups if g.term not in _ANY_OUTCOME)
+    return tuple(g for g in analyse(outcome).groups if g.term not in _ANY_OUTCOME)
 
 
 # --- statistical cues ---------------------------------------------------------------------

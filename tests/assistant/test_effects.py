@@ -67,6 +67,11 @@ def test_other_questions_are_no_comparison(question):
         ("What was the effect of drug Z versus placebo on efficacy?", set()),
         ("Was drug Z better than placebo?", set()),
         ("What were the grade 3 adverse events?", set()),
+        # One arm's effect: the outcome, up to whom or when it is asked of.
+        ("Did the vest improve walking speed in these children?", {"walk", "speed"}),
+        ("Did drug Z lower blood pressure after 12 weeks?", {"blood", "pressur"}),
+        ("Does early treatment improve overall survival?", {"overal", "surviv"}),
+        ("Did anyone have side effects?", set()),
     ],
 )
 def test_outcome_terms_are_what_an_effect_question_asks_about(question, terms):
