@@ -50,7 +50,8 @@ _DESCRIBES = re.compile(
     r" (?:was|were|is|are) to\b"
     r"|\bwe (?:aimed|aim|sought|seek|set out|conducted|designed|hypothesi[sz]ed|propose|"
     r"investigated|evaluated|assessed|examined|compared|studied|tested|explored)\b"
-    r"|\b(?:was|were) used to\b|\b(?:inclusion|exclusion|eligibility) criteria\b"
+    r"|\b(?:was|were) used (?:as (?:a |an |the )?[\w -]{1,40}? )?to\b"
+    r"|\b(?:inclusion|exclusion|eligibility) criteria\b"
     r"|\b(?:table|fig(?:ure)?\.?) ?\d+\w? (?:shows|reveals|presents|summari[sz]es|lists|"
     r"gives|displays|depicts)\b"
     r"|\b(?:shown|presented|summari[sz]ed|listed|given|detailed|reported|provided) in "
@@ -306,13 +307,18 @@ def others_findings(text: str, section: str) -> bool:
     return bool(_CITES.search(text)) and not _RESULTS.search(section)
 
 
-def own_findings_first(question: str, eligible: list, sections: set[str]) -> list | None:
-    """For a question wanting a finding, asked of a paper with a results section (its
+def own_findings_first(
+    question: str, eligible: list, sections: set[str], of_trial: bool = False
+) -> list | None:
+    """For a question wanting a finding, or (``of_trial``) one every trial report answers of
+    itself (who took part, what dose), asked of a paper with a results section (its
     ``sections``): the ``eligible`` sentences (each with ``.text`` and ``.section``) less those
     reporting another study's finding outside its results; ``None`` when only such
     sentences may answer (the figure is another study's, not this trial's). A review, with no
     results section, reports others' findings as its own matter: its sentences are kept."""
-    if not eligible or not asks_result(question) or not any(_RESULTS.search(s) for s in sections):
+    if not eligible or not (of_trial or asks_result(question)):
+        return eligible
+    if not any(_RESULTS.search(s) for s in sections):
         return eligible
     own = [c for c in eligible if not others_findings(c.text, c.section)]
     return own or None

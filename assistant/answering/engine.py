@@ -32,6 +32,7 @@ from assistant.answering.calculations import from_stated_inputs, with_calculatio
 from assistant.answering.candidates import Candidate, cited_as, naming_met, without
 from assistant.answering.citations import renumber, split_sentences
 from assistant.answering.gist import asks_gist, gist
+from assistant.answering.kinds import asks_conduct
 from assistant.answering.numeric import read_question
 from assistant.answering.ranking import Ranking
 from assistant.answering.selection import Selection
@@ -175,8 +176,8 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
         """The answer with the verdict of an effect question and the decision of a yes/no
         question, where the settings ask for them."""
         judged = with_verdict(answer, self._verdict_model) if self.settings.verdict else answer
-        if not self.settings.decision:
-            return judged
+        if not self.settings.decision or asks_conduct(answer.question):
+            return judged  # "Were they randomly allocated?" takes no yes or no from a p-value
         if judged is not answer and (judged.verdict is None or judged.verdict.label == NOT_SAID):
             # An effect question whose quotes read as unclear, or as not reporting the
             # comparison, gets no yes or no either.

@@ -50,6 +50,9 @@ class Kind:
     # The words that ask for the kind (beside who is counted); the others of a question
     # ("how many COPD patients") say what it is about.
     asking: frozenset[str] = frozenset()
+    # Asks how the trial was run ("Were they randomly allocated?"): a yes or no to it comes
+    # from the methods, never from a p-value of the results.
+    conduct: bool = False
 
     def frame(self, question: str) -> frozenset[str]:
         """The words of ``question``, when it is of this kind, that ask for the kind ("how
@@ -124,7 +127,10 @@ _POPULATION = Kind(
     re.compile(
         r"\b(?:inclusion criteria|eligib\w*|were included if|entry criteria|were enrolled|"
         r"were recruited|consecutive|aged\s+(?:\d|between|over|under|from)|years of age|"
-        r"years old|older than|younger than|(?:mean|median|average) age)\b",
+        r"years old|older than|younger than|(?:mean|median|average) age)\b"
+        # "Sixty adults with relapsed lymphoma", "120 women undergoing caesarean section"
+        rf"|\b{NUMBER} (?:[\w-]+ ){{0,3}}?{PEOPLE} (?:with|who|aged|undergoing|receiving|"
+        r"scheduled|admitted|attending|diagnosed|suffering|living)\b",
         re.I,
     ),
     heading=True,
@@ -186,6 +192,7 @@ _DESIGN = Kind(
         re.I,
     ),
     asking=_words("kind type sort study trial design designed"),
+    conduct=True,
 )
 _SPONSOR = Kind(
     "sponsor",
@@ -263,6 +270,7 @@ _ALLOCATION = Kind(
         "how allocated assigned randomised randomized divided split randomly chance "
         "blinded masked blinding masking allocation concealment"
     ),
+    conduct=True,
 )
 
 # In order: the first kind a question is of is the one asked (a count before a population).
@@ -287,3 +295,10 @@ def kind_of(question: str) -> Kind | None:
                 return replace(kind, apart=True)
             return kind
     return None
+
+
+def asks_conduct(question: str) -> bool:
+    """Whether ``question`` asks how the trial was run (its design, how the groups were formed,
+    who was blinded), not what it found."""
+    kind = kind_of(question)
+    return kind is not None and kind.conduct

@@ -23,7 +23,7 @@ from assistant.answering.aims import (
     same_survival,
 )
 from assistant.answering.candidates import Candidate, unmentioned
-from assistant.answering.kinds import PEOPLE_WORDS
+from assistant.answering.kinds import PEOPLE_WORDS, asks_conduct, kind_of
 from assistant.language import timepoints
 from assistant.language.defined_terms import spelled_out
 from assistant.language.query import Query, TermGroup, is_name
@@ -158,7 +158,7 @@ class Selection:
             return [], {"described": True}
         # Nor by another study's finding that the paper's background or discussion cites.
         sections = {c.section for c in candidates}  # where the paper's sentences stand
-        own = own_findings_first(question, findings, sections)
+        own = own_findings_first(question, findings, sections, kind_of(question) is not None)
         if own is None:
             return [], {"others": True}
         eligible = own
@@ -182,7 +182,8 @@ class Selection:
                 self.settings.effect_reads,
                 self.settings.max_sentences,
             )
-        if learned and self.settings.decision:  # a yes/no question: its result is cited
+        if learned and self.settings.decision and not asks_conduct(question):
+            # a yes/no question about a finding: its result is cited
             # (this trial's: not another study's that the background or discussion cites)
             own = own_findings_first(question, candidates, sections)
             chosen = results_for_decision(question, own or [], chosen, self._verdict_model)

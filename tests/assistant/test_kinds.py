@@ -93,6 +93,8 @@ def test_sentences_shaped_as_the_answer():
     assert population.answers("CD4+ count below 50 cells/mm3.", heading="Eligibility")
     assert not population.answers("Delirium occurred in 5% of patients.", heading="Results")
     assert population.answers("Ten healthy male volunteers of mean age 23 years were studied.")
+    assert population.answers("Sixty adults with relapsed lymphoma received drug Q.")
+    assert not population.answers("Sixty adults received drug Q.")
     schedule = kind_of("How often were the sessions held?")
     assert schedule is not None
     assert schedule.answers("Patients attended a 30-minute session weekly for 6 weeks.")
@@ -166,3 +168,35 @@ def test_a_sentence_of_the_kind_answers_the_words_asking_for_it(services):
     plain = services.engine.settings.model_copy(update={"kind_lift": 0.0})
     engine = type(services.engine)(services.retriever, services.embedder, plain)
     assert engine.answer(question).abstained
+
+
+EARIVF = """# Ear acupressure before embryo transfer (EARIVF)
+
+## Methods
+Women undergoing IVF were randomly allocated to ear acupressure or sham acupressure using a
+computer-generated list.
+
+## Results
+Anxiety scores did not differ between ear acupressure and sham acupressure (p = 0.50).
+Clinical pregnancy occurred in 31% with ear acupressure and 28% with sham (p = 0.61).
+"""
+
+
+@pytest.fixture(scope="module")
+def earivf(tmp_path_factory, embedder):
+    return services_over(tmp_path_factory.mktemp("earivf"), {"earivf.md": EARIVF}, embedder)
+
+
+@pytest.mark.slow
+def test_a_question_about_how_the_trial_was_run_takes_no_yes_or_no_from_its_results(earivf):
+    """Whether the women were randomly allocated is read in the methods; the p-values of the
+    results say nothing about it, so they neither join the quotes nor open the answer with a
+    "No"."""
+    answer = earivf.engine.answer("Were the women in EARIVF randomly allocated to the groups?")
+    assert not answer.abstained, answer.answer
+    assert "randomly allocated" in answer.citations[0].quote
+    assert answer.decision is None, answer.answer
+    assert not any("p = 0.50" in c.quote for c in answer.citations), answer.answer
+    # A yes/no question about a finding still gets its bottom line.
+    finding = earivf.engine.answer("Did ear acupressure reduce anxiety in EARIVF?")
+    assert finding.decision is not None and finding.decision.label == "no", finding.answer
