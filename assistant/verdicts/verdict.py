@@ -114,7 +114,30 @@ class VerdictModel(PairModel):
         z = self.logits(question, texts)
         asked = comparison(question)
         features = [cue_features(t, alpha, asked) for t in texts]
-        return layer(z, features, self.weights, self.bias)
+        return agreeing_with_cues(layer(z, features, self.weights, self.bias), texts, alpha)
+
+
+_SIGNIFICANT = [LABELS.index("significantly_increased"), LABELS.index("significantly_decreased")]
+_NO_DIFFERENCE = [LABELS.index("no_significant_difference")]
+
+
+def agreeing_with_cues(
+    probabilities: np.ndarray, texts: Sequence[str], alpha: float | None = None
+) -> np.ndarray:
+    """Each text's label probabilities, with the significance its statistical cues all state
+    kept to: an interval of a ratio that excludes 1, or p below alpha, and no cue saying
+    otherwise, rules out "no significant difference"; cues that all say not significant rule
+    out a significant difference. Texts with mixed cues, or none, keep the classifier's."""
+    out = np.array(probabilities, dtype=np.float64, copy=True)
+    for i, text in enumerate(texts):
+        said = {c.significant for c in cues(text, alpha)}
+        if len(said) != 1 or out[i].sum() <= 0:
+            continue
+        significant = said.pop()
+        out[i, _NO_DIFFERENCE if significant else _SIGNIFICANT] = 0.0
+        if out[i].sum() > 0:
+            out[i] /= out[i].sum()
+    return out.astype(np.float32)
 
 
 def layer(z: np.ndarray, features: Sequence[Sequence[float]], weights, bias) -> np.ndarray:

@@ -3,6 +3,7 @@ the real engine over a paper written here, and on EI2 validation prompts' annota
 
 import json
 
+import numpy as np
 import pytest
 
 from assistant.errors import ConfigError
@@ -177,3 +178,22 @@ def test_only_a_sentence_stating_the_result_may_answer_an_effect_question_it_mis
     assert [c.text for c in stating_result(COUGH, pool, load_verdict_model, 0.8)] == [RESULT]
     assert stating_result(COUGH, pool, load_verdict_model, 1.0) == []
     assert stating_result("How many patients were enrolled?", pool, load_verdict_model, 0.8) == []
+
+
+def test_a_reading_keeps_to_what_the_quotes_cues_all_say():
+    """An interval of a ratio that excludes 1 is a significant difference whatever the
+    classifier reads; p = 0.40 alone is none; mixed or no cues leave the reading as it is."""
+    from assistant.verdicts.verdict import LABELS, agreeing_with_cues
+
+    texts = [
+        "The hazard ratio for progression was 0.49 (95% CI 0.36-0.67) with drug A.",
+        "Pain did not differ between the groups (p = 0.40).",
+        "Response was 63% with drug A and 41% with placebo.",
+    ]
+    torn = np.array([[0.1, 0.1, 0.2, 0.6]] * 3)
+    read = agreeing_with_cues(torn, texts)
+    nsd = LABELS.index("no_significant_difference")
+    assert read[0, nsd] == 0 and read[0].argmax() == LABELS.index("significantly_decreased")
+    assert read[1, 1] == read[1, 2] == 0 and read[1].argmax() == nsd
+    np.testing.assert_allclose(read[2], torn[2], rtol=1e-6)
+    np.testing.assert_allclose(read.sum(axis=1), 1.0, rtol=1e-6)
