@@ -28,7 +28,7 @@ from assistant.answering.aims import (
     states_counts_apart,
 )
 from assistant.answering.candidates import Candidate, passage_context
-from assistant.answering.kinds import DOSE, kind_of
+from assistant.answering.kinds import DOSE, Kind, kind_of
 from assistant.embedding.embedder import Embedder
 from assistant.embedding.sentences import statements
 from assistant.language.defined_terms import spelled_out
@@ -73,10 +73,10 @@ class Ranking:
     _sentence_vectors: OrderedDict[str, np.ndarray]
     _cache_lock: threading.Lock
 
-    def _coverage(self, query: Query, candidates: list[Candidate]) -> None:
+    def _coverage(self, query: Query, candidates: list[Candidate], kind: Kind | None) -> None:
         """Each candidate's idf-weighted share of the question's term groups found in it and
         its context (terms weigh the store's BM25 idf; an expansion its words' mean). A
-        sentence shaped as the question's kind is answered (assistant/answering/kinds.py)
+        sentence shaped as the question's ``kind`` is answered (assistant/answering/kinds.py)
         answers the words that ask for the kind ("took part", "how often") by its shape: they
         are not counted for it."""
         lexical = self.retriever.lexical
@@ -85,7 +85,6 @@ class Ranking:
             forms = [lexical.idf(g.term)]
             forms += [float(np.mean([lexical.idf(t) for t in a])) for a in g.alternatives if a]
             weights.append(min(forms))
-        kind = kind_of(query.text) if self.settings.kind_lift else None
         frame = kind.frame(query.text) if kind is not None else frozenset()
         asking = [g.surface.lower() in frame for g in query.groups]
 
@@ -157,12 +156,15 @@ class Ranking:
         matrix = np.stack([c.vector for c in candidates]).astype(np.float32)  # type: ignore[misc]
         for c, cosine in zip(candidates, matrix @ q_vec, strict=True):
             c.similarity = float(cosine)
+        # The question's kind (assistant/answering/kinds.py), read once for the lift and the
+        # coverage; none when kind_lift turns the kinds off.
+        kind = kind_of(query.text) if self.settings.kind_lift else None
         # The scorer runs only when something reads its probability (the rank, the bar).
         if self.settings.rank_by != "coverage" or self.settings.decline_by == "probability":
-            for c, probability in zip(candidates, self._probabilities(query, q_vec, pool, matrix),
-                                      strict=True):  # fmt: skip
+            probabilities = self._probabilities(query, q_vec, pool, matrix, kind)
+            for c, probability in zip(candidates, probabilities, strict=True):
                 c.score = float(probability)
-        self._coverage(query, candidates)
+        self._coverage(query, candidates, kind)
         lines = document_fields.lines_asked(query.text) if fields else ()
         if lines and self.settings.rank_by != "coverage":
             for c in candidates:
@@ -175,20 +177,20 @@ class Ranking:
         return ranked
 
     def _probabilities(
-        self, query: Query, q_vec: np.ndarray, pool: list, matrix: np.ndarray
+        self, query: Query, q_vec: np.ndarray, pool: list, matrix: np.ndarray, kind: Kind | None
     ) -> np.ndarray:
         """The scorer's probability for every sentence of the pool; with the reranker
         (``rank_by`` 'cascade'), its best ``rerank_top`` reread and their probability mixed
-        from both, the rest kept below them in the scorer's order."""
+        from both, the rest kept below them in the scorer's order. A sentence shaped as the
+        question's ``kind`` is answered has its logit raised by ``kind_lift``."""
         scorer = self.scorer
         z = scorer.logits(
             sentence_features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense)
         )
         # A sentence of the shape the question's kind is answered by (a count of those
         # randomised, a dose, an eligibility criterion: assistant/answering/kinds.py) is lifted.
-        kind = kind_of(query.text)
         lift = np.zeros(len(z), dtype=np.float32)
-        if kind is not None and self.settings.kind_lift:
+        if kind is not None:
             shaped = [kind.answers(s.text, s.heading) for s in pool]
             lift[np.asarray(shaped, dtype=bool)] = self.settings.kind_lift
         lifted = z + lift

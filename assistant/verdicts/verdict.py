@@ -131,12 +131,10 @@ def agreeing_with_cues(
     out = np.array(probabilities, dtype=np.float64, copy=True)
     for i, text in enumerate(texts):
         said = {c.significant for c in cues(text, alpha)}
-        if len(said) != 1 or out[i].sum() <= 0:
+        if len(said) != 1:
             continue
-        significant = said.pop()
-        out[i, _NO_DIFFERENCE if significant else _SIGNIFICANT] = 0.0
-        if out[i].sum() > 0:
-            out[i] /= out[i].sum()
+        out[i, _NO_DIFFERENCE if said.pop() else _SIGNIFICANT] = 0.0
+        out[i] /= out[i].sum()  # the "states no result" share is left, so the sum is positive
     return out.astype(np.float32)
 
 
