@@ -1,5 +1,5 @@
 """The real-document gold sets (``eval/gold/real.jsonl`` and the held-out ``real-fresh.jsonl``,
-``real-fresh2.jsonl``, ``real-fresh3.jsonl`` and ``real-fresh4.jsonl``)
+``real-fresh2.jsonl`` to ``real-fresh5.jsonl``)
 are well formed, and every expected fact and number is in the text TrialQA loads from the
 public documents its case is asked within.
 
@@ -27,7 +27,8 @@ FRESH = load_cases(GOLD / "real-fresh.jsonl")
 FRESH2 = load_cases(GOLD / "real-fresh2.jsonl")
 FRESH3 = load_cases(GOLD / "real-fresh3.jsonl")
 FRESH4 = load_cases(GOLD / "real-fresh4.jsonl")
-HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4
+FRESH5 = load_cases(GOLD / "real-fresh5.jsonl")
+HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
 KEYS = sorted({d for c in CASES + HELD_OUT for d in c.documents})
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"public data folder {DATA} not found (real-document gold set)"
@@ -51,6 +52,7 @@ def test_size_and_mix():
         (FRESH2, "fresh2", [CASES, FRESH]),
         (FRESH3, "fresh3", [CASES, FRESH, FRESH2]),
         (FRESH4, "fresh4", [CASES, FRESH, FRESH2, FRESH3]),
+        (FRESH5, "fresh5", [CASES, FRESH, FRESH2, FRESH3, FRESH4]),
     ],
 )
 def test_the_fresh_cases_are_over_documents_the_others_do_not_use(held_out, tag, earlier):
