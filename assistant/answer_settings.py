@@ -184,6 +184,17 @@ class AnswerSettings(BaseModel):
             "sentence need not repeat the words asking for the kind; 0 turns both off."
         ),
     )
+    kind_reads: int = Field(
+        default=4,
+        ge=0,
+        le=20,
+        description=(
+            "rank_by 'cascade' with a question of a kind (kind_lift above 0): how many of the "
+            "best sentences shaped as the kind is answered the reranker reads beside its "
+            "shortlist, however low the scorer ranks them (a funding line, an inclusion "
+            "criterion); 0 reads the shortlist alone."
+        ),
+    )
     companion_share: float = Field(
         default=0.25,
         ge=0.0,

@@ -294,7 +294,7 @@ _CITES = re.compile(
     rf"{REFERENCE_MARK.pattern}|\bet al\b|"
     r"\([A-Z][A-Za-z'-]+(?: et al\.?)?,? (?:19|20)\d\d[a-z]?\)"
     r"|[a-z]\.\d{1,3}(?:[,–-]\d{1,3})*$"
-    r"|\b(?:previous|prior|earlier|other|recent|published|several|many|some) (?:\w+ )?"
+    r"|\b(?:previous|prior|earlier|other|another|recent|published|several|many|some) (?:\w+ )?"
     r"(?:studies|study|trials?|reports?|meta-analys[ie]s|reviews?|investigators|authors)\b",
     re.I,
 )

@@ -91,6 +91,8 @@ class Ranking:
         def share(tokens: set[str], shaped: bool = False) -> float:
             counted = [(g, w) for g, w, a in zip(query.groups, weights, asking, strict=True)
                        if not (shaped and a)]  # fmt: skip
+            if shaped and not counted:  # every word asks for the kind: the shape answers all
+                return 1.0
             total = sum(w for _, w in counted)
             found = sum(w for g, w in counted if g.satisfied_by(tokens))
             return found / total if total > 0 else 0.0
@@ -182,7 +184,8 @@ class Ranking:
         """The scorer's probability for every sentence of the pool; with the reranker
         (``rank_by`` 'cascade'), its best ``rerank_top`` reread and their probability mixed
         from both, the rest kept below them in the scorer's order. A sentence shaped as the
-        question's ``kind`` is answered has its logit raised by ``kind_lift``."""
+        question's ``kind`` is answered has its logit raised by ``kind_lift``, and the reranker
+        reads the best ``kind_reads`` of them beside its shortlist."""
         scorer = self.scorer
         z = scorer.logits(
             sentence_features(query, q_vec, pool, matrix, scorer.idf, dense=scorer.dense)
@@ -198,7 +201,15 @@ class Ranking:
         reranker = self.reranker
         if reranker is None or not len(z):
             return probabilities
-        top = np.argsort(-lifted, kind="stable")[: self.settings.rerank_top or reranker.top]
+        n = self.settings.rerank_top or reranker.top
+        order = np.argsort(-lifted, kind="stable")
+        top = order[:n]
+        if kind is not None and self.settings.kind_reads:
+            # The best sentences of the kind's shape are read too, however low the scorer puts
+            # them (it learned from other questions that a funding line or an inclusion
+            # criterion seldom answers).
+            rest = order[n:]
+            top = np.concatenate([top, rest[lift[rest] > 0][: self.settings.kind_reads]])
         texts = [pair_text(spelled_out(pool[i].text, query.defined), pool[i].heading) for i in top]
         asked = query.dense_text or query.text  # abbreviations expanded, as it was calibrated
         mixed = reranker.combined(z[top], reranker.logits(asked, texts), lift[top])

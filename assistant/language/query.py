@@ -83,11 +83,14 @@ def content_terms(phrase: str) -> frozenset[str]:
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-\u2010\u2011]*")
 _LETTER_FIGURE = re.compile(r"[A-Za-z][\-\u2010\u2011]?[0-9]")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_JOINED_FIGURE = re.compile(r"[A-Za-z][0-9]")
 
 
 def is_name(surface: str) -> bool:
-    """Whether a question word names one thing ("MajesTEC-1", "eGFR"; not "COVID" or
-    "60-month"): a passage that does not mention it is about something else."""
+    """Whether a question word names one thing ("MajesTEC-1", "eGFR", "h1n1"; not "COVID",
+    "60-month" or "over-70s"): a passage that does not mention it is about something else."""
+    if surface.islower() and not _JOINED_FIGURE.search(surface):
+        return False  # "over-70s", "day-28": a plain word with a figure, no name
     return (
         len(surface) >= 3
         and _WORD.fullmatch(surface) is not None

@@ -276,6 +276,7 @@ def test_a_sentence_a_paper_repeats_is_quoted_once(tmp_path, embedder):
         ("Rates were lower than in earlier cohorts (Jones 2004).", "Discussion", True),
         ("Shojania et al. (20) showed that reminders reduced A1C by 0.11%.", "", True),
         ("Our rate of delirium was lower than reported.9", "Discussion", True),
+        ("Another similar study was conducted in China in 2014.", "BODY.DISCUSSION:", True),
         # This trial's own findings, wherever they are restated.
         ("Delirium occurred in 4.9% of the intervention group.", "Discussion", False),
         ("Response was seen in 12 of 20 patients [see Table 2].", "Results", False),

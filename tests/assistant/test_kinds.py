@@ -153,6 +153,49 @@ def test_without_the_lift_the_aim_sharing_the_words_is_quoted_too(services):
     assert any(AIM in c.quote for c in answer.citations), answer.answer
 
 
+@pytest.mark.slow
+def test_a_question_all_of_whose_words_ask_for_the_kind_is_answered_by_its_shape(services):
+    """Every word of "How many women were randomised to each group?" asks for the count (the
+    people, the verb of taking part): the count of each group answers all of it, though it
+    says "patients" and not "women"."""
+    answer = services.engine.answer("How many women were randomised to each group?")
+    assert not answer.abstained, answer.answer
+    assert "561 and 542 patients were randomised" in answer.citations[0].quote
+
+
+@pytest.mark.slow
+def test_the_reranker_reads_the_sentences_of_the_kind_however_low_the_scorer_puts_them(
+    services, monkeypatch
+):
+    """With a shortlist of one, the reranker still reads the best sentences shaped as the
+    kind is answered (``kind_reads``): a count of each group for "how many were randomised
+    to each group"; with ``kind_reads`` 0 it reads the shortlist alone. A spy on the real
+    reranker records what it reads."""
+    question = "How many women were randomised to each group in PERSEVERE?"
+    read: list[list[str]] = []
+
+    def reads(kind_reads: int) -> list[list[str]]:
+        settings = services.engine.settings.model_copy(
+            update={"rerank_top": 1, "kind_reads": kind_reads}
+        )
+        engine = type(services.engine)(services.retriever, services.embedder, settings)
+        real = engine.reranker.logits
+
+        def spy(asked, texts):
+            read.append(list(texts))
+            return real(asked, texts)
+
+        monkeypatch.setattr(engine.reranker, "logits", spy)
+        read.clear()
+        engine.answer(question)
+        return list(read)
+
+    shaped = "561 and 542 patients were randomised"
+    with_kinds = reads(2)
+    assert any(len(texts) > 1 and any(shaped in t for t in texts) for texts in with_kinds)
+    assert all(len(texts) == 1 for texts in reads(0))
+
+
 NURSE = "Women in both groups met a study nurse once a month"
 
 

@@ -75,7 +75,7 @@ def test_a_percentage_is_met_by_a_figure_in_percent():
     ("word", "name"),
     [("MajesTEC-1", True), ("EASI-90", True), ("AZD3199", True), ("eGFR", True),
      ("CheckMate", True), ("COVID", False), ("60-month", False), ("B-cell", False),
-     ("Hi", False)],
+     ("Hi", False), ("over-70s", False), ("day-28", False), ("h1n1", True), ("IL-6", True)],
 )  # fmt: skip
 def test_a_name_is_a_word_joined_to_a_figure_or_with_a_capital_inside(word, name):
     assert is_name(word) is name
