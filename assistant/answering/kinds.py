@@ -1,8 +1,8 @@
 """Kinds of question every trial report answers, and the sentences that answer each kind.
 
 Clinicians ask the same few things of any trial: how many took part and how many were
-randomised to each arm, who was enrolled, what dose was given and how often, how the groups
-were formed and who was blinded, what the primary endpoint was, what kind of study it was and
+randomised to each arm, who was enrolled, what each group was given, what dose and how often,
+how the groups were formed and who was blinded, what the primary endpoint was, what kind of study it was and
 who ran it, how long patients were followed. A paper answers each
 in a sentence of a recognisable shape ("561 and 542 patients were randomised to ...", "Patients
 aged 65 or older were eligible", "10 mg/day"), and that shape is worth more than the words the
@@ -162,7 +162,9 @@ _ENDPOINT = Kind(
     "endpoint",
     re.compile(
         r"^\s*what (?:was|were|is|are) (?:the|its|this (?:trial|study)'s) "
-        r"(?:primary|main|principal|secondary) (?:outcomes?|end ?points?)(?: measures?)?\s*\??$"
+        r"(?:primary|main|principal|secondary) (?:outcomes?|end ?points?)(?: measures?)?"
+        # "... in the online therapy trial, and when was it measured?"
+        r"(?: (?:in|of) (?:the|this) [^?,]*?\b(?:trial|study))?\s*(?:\?|,|$)"
         r"|\bwhat did (?:the|this) (?:trial|study) (?:measure|assess) as\b",
         re.I,
     ),
@@ -213,10 +215,17 @@ _SPONSOR = Kind(
 _FOLLOW_UP = Kind(
     "follow-up",
     re.compile(
-        r"\bhow long\b[^?]*\bfollow\w*|\b(?:length|duration) of (?:the )?follow[- ]?up\b", re.I
+        r"\bhow long\b[^?]*\bfollow\w*|\b(?:length|duration) of (?:the )?follow[- ]?up\b"
+        r"|\bwhen (?:were|was|did)\b[^?]*\b(?:re-?assessed|re-?evaluated|re-?examined|"
+        r"followed(?: up)?|seen again|come back|return)\b",
+        re.I,
     ),
     re.compile(r"\bfollow(?:ed)?[- ]?(?:up)?\b[^.;]{0,60}\d|\d[^.;]{0,40}\bfollow[- ]?up\b", re.I),
-    asking=_words("how long follow followed follow-up length duration"),
+    asking=_words(
+        "how long follow followed follow-up length duration when were was did reassessed "
+        "re-assessed reevaluated re-evaluated reexamined re-examined up seen again come back "
+        "return"
+    ),
 )
 
 # How often and how long a treatment was given: "twice a week for 6 weeks", "10 sessions".
@@ -273,6 +282,36 @@ _ALLOCATION = Kind(
     conduct=True,
 )
 
+# What each group was given: "What did the three groups get?", "Which antibiotics did each arm
+# start on?", "What did the volunteers receive?". Answered by a sentence saying what a group or
+# arm received, or a registry record's arm line ("Placebo (placebo comparator): ...").
+_ARMS = Kind(
+    "arms",
+    re.compile(
+        r"\bwhat (?:did|do|does) (?:the |each |both |either )?(?:[\w-]+ ){0,3}?(?:groups?|arms?)\b"
+        r"[^?]*\b(?:get|receive|take|start|drink|eat|use|consist)\b"
+        r"|\bwhich [\w-]+(?: [\w-]+)? did (?:each|both|the|either) (?:[\w-]+ )?(?:groups?|arms?)\b"
+        rf"|\bwhat did (?:the )?(?:[\w-]+ )?{PEOPLE} (?:(?:in|of) [^?]*?)?"
+        r"(?:get|receive|drink|eat|take|use)\b"
+        r"|\bwhat (?:were|was) the (?:interventions?|study arms|arms|treatment (?:arms|groups))\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:groups?|arms?|cohorts?)\b[^.;]{0,80}\b(?:received|receiving|were given|was given|"
+        r"got|took|consumed|drank|(?:were|was) treated with|(?:were|was) instructed|used|underwent|"
+        r"based on|consisted of)\b"
+        r"|\b(?:received|were given|to receive)\b[^.;]{0,120}\b(?:or|versus|vs)\b"
+        r"|\((?:experimental|active comparator|placebo comparator|sham comparator|"
+        r"no intervention)\):",
+        re.I,
+    ),
+    asking=_words(
+        "what which did do does each both either group groups arm arms get receive take start "
+        "drink eat use consist were was interventions intervention study treatment"
+    ),
+    conduct=True,
+)
+
 # In order: the first kind a question is of is the one asked (a count before a population).
 KINDS = (
     _SIZE,
@@ -283,6 +322,7 @@ KINDS = (
     _SPONSOR,
     _ALLOCATION,
     _SCHEDULE,
+    _ARMS,
     _POPULATION,
 )
 

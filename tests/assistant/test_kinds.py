@@ -32,6 +32,12 @@ from tests.conftest import services_over
         ("What was the treatment schedule?", "schedule", False),
         ("How were the children allocated to the groups?", "allocation", False),
         ("Who was blinded in this trial?", "allocation", False),
+        ("What did each group receive?", "arms", False),
+        ("Which antibiotics did each arm start on?", "arms", False),
+        ("What did the volunteers drink after each session?", "arms", False),
+        ("What were the interventions?", "arms", False),
+        ("When were the patients reassessed after treatment?", "follow-up", False),
+        ("What was the main outcome in the online therapy trial, and when?", "endpoint", False),
     ],
 )
 def test_the_kind_of_a_question(question, kind, apart):
@@ -54,6 +60,11 @@ def test_the_kind_of_a_question(question, kind, apart):
         "How long until the first analgesic dose was needed in each group?",
         # How often an event happened, not a treatment.
         "How often did patients get numbness of the lip?",
+        # What a group reported or gained is a finding, not what it was given.
+        "What did patients in the placebo group report?",
+        "What happened to the control group?",
+        "What was the primary endpoint result in arm A?",
+        "When were the children vaccinated?",
     ],
 )
 def test_questions_of_no_kind(question):
@@ -105,6 +116,15 @@ def test_sentences_shaped_as_the_answer():
     assert allocation.answers("Children were randomly allocated using sealed envelopes.")
     assert allocation.answers("The radiologist was blinded to the groups.")
     assert not allocation.answers("This randomised trial compared two insoles.")
+    arms = kind_of("What did each group receive?")
+    assert arms is not None
+    assert arms.answers("The protein group received 30 g of whey after each session.")
+    assert arms.answers("Volunteers received either endotoxin or saline on day 0.")
+    assert arms.answers("Placebo (placebo comparator): matching capsules once daily.")
+    assert not arms.answers("Both groups improved significantly.")
+    follow_up = kind_of("When were the patients reassessed?")
+    assert follow_up is not None
+    assert follow_up.answers("Follow-up took place at 3, 12 and 24 months.")
 
 
 PAPER = """# Monthly drug A against weekly drug B in postmenopausal osteoporosis (PERSEVERE)
