@@ -2,9 +2,9 @@
 
 Clinicians ask the same few things of any trial: how many took part and how many were
 randomised to each arm, who was enrolled, what each group was given, what dose and how often,
-how the groups were formed and who was blinded, what the primary endpoint was, what kind of study it was and
-who ran it, how long patients were followed. A paper answers each
-in a sentence of a recognisable shape ("561 and 542 patients were randomised to ...", "Patients
+how the groups were formed and who was blinded, what the primary endpoint was, what kind of
+study it was and who ran it, how long patients were followed. A paper answers each in a
+sentence of a recognisable shape ("561 and 542 patients were randomised to ...", "Patients
 aged 65 or older were eligible", "10 mg/day"), and that shape is worth more than the words the
 question happens to share with the paper's aims and background. ``kind_of`` reads the kind of a
 question; ``Kind.answers`` tells whether a sentence (read with its heading) has that shape, and
