@@ -62,6 +62,16 @@ _NULL = re.compile(
     re.I,
 )
 
+# A question asking whether two things are alike ("Were users as happy with A as with B?", "Is
+# X equivalent to Y?") is answered yes by no difference and no by a significant one: the
+# reverse of a question asking for an effect. "As well as" joins; "as high as 40%" is a bound.
+_ALIKE = re.compile(
+    r"\bas (?!well as\b)(?:[\w-]+ ){1,6}?as (?!\d|compared|opposed|measured|assessed|defined)"
+    r"|\b(?:similar|equivalent|comparable|equally|the same as|no different|non-?inferior)\b",
+    re.I,
+)
+_MIRRORED = {"yes": "no", "no": "yes", "maybe": "maybe"}
+
 FEATURE_NAMES = (
     "bias_quotes",  # log(1 + number of quotes)
     "states_max",
@@ -82,6 +92,11 @@ FEATURE_NAMES = (
     "null_wording",
     "question_negated",
 )
+
+
+def asks_alike(question: str) -> bool:
+    """Whether a yes/no question asks if two things are alike (equal, similar, no worse)."""
+    return bool(_ALIKE.search(question))
 
 
 def is_yes_no(question: str) -> bool:
@@ -216,6 +231,8 @@ def read(question: str, quotes: Sequence[str], verdict_model, layer: DecisionLay
     else:
         probs = np.zeros((0, 4))
     p = layer.probabilities(decision_features(question, quotes, probs))[0]
+    if asks_alike(question):  # the layer reads "is there an effect?": its yes is this no
+        p = p[[DECISIONS.index(_MIRRORED[d]) for d in DECISIONS]]
     best = int(np.argmax(p))
     label = DECISIONS[best] if p[best] >= layer.threshold else None
     return Reading(label, float(p[best]), tuple(float(v) for v in p))
@@ -286,7 +303,10 @@ def with_decision(
         note = (f"no yes/no decision: the cited evidence is unclear (confidence "
                 f"{reading.confidence:.2f}, below the bar of {bar.threshold:.2f})")  # fmt: skip
         return answer.model_copy(update={"warnings": [*answer.warnings, note]})
-    found = decision_cues(quotes, reading.label)
+    # the cues of the effect the label rests on: a significant difference answers "no" to
+    # "Were they as happy?"
+    effect = _MIRRORED[reading.label] if asks_alike(answer.question) else reading.label
+    found = decision_cues(quotes, effect)
     cited = [c.n for c in answer.citations]
     if found:
         cited = sorted({answer.citations[i].n for i, _ in found})

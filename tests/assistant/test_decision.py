@@ -12,6 +12,7 @@ from assistant.models import Answer, Citation, Decision
 from assistant.verdicts.decision import (
     DECISIONS,
     FEATURE_NAMES,
+    asks_alike,
     decision_features,
     default_path,
     is_yes_no,
@@ -54,6 +55,36 @@ def test_yes_no_questions_are_recognised(question):
 )
 def test_other_questions_are_not_yes_no(question):
     assert not is_yes_no(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "alike"),
+    [
+        ("Were users as happy with the online programme as with the group sessions?", True),
+        ("Is drug A as effective as drug B?", True),
+        ("Is drug A equivalent to drug B?", True),
+        ("Was drug A non-inferior to drug B?", True),
+        ("Did drug A reduce pain as well as nausea?", False),  # "as well as" joins
+        ("Were response rates as high as 40%?", False),  # a bound
+        ("Is drug A safe as a first-line treatment as compared with drug B?", False),
+        ("Did drug A reduce pain more than drug B?", False),
+    ],
+)
+def test_questions_asking_whether_two_things_are_alike(question, alike):
+    assert asks_alike(question) is alike
+
+
+@pytest.mark.slow
+def test_a_significant_difference_answers_no_to_whether_two_things_are_alike():
+    """The layer reads whether the quotes show an effect; asked whether two things are alike,
+    that reading is mirrored: a significant difference is a "no", none is a "yes"."""
+    model, layer = load_verdict_model(), load_decision_layer()
+    differ = ["Satisfaction was significantly lower with the online programme than with the "
+              "group sessions (P < 0.001)."]  # fmt: skip
+    alike = "Were users as happy with the online programme as with the group sessions?"
+    effect = "Were users less happy with the online programme than with the group sessions?"
+    assert read(effect, differ, model, layer).label == "yes"
+    assert read(alike, differ, model, layer).label == "no"
 
 
 def test_features_have_the_layer_width_with_no_quote_and_with_several():
