@@ -84,47 +84,51 @@ def test_the_words_asking_for_a_kind_are_its_frame():
     assert population.frame(question) == {"which", "patients", "took", "part"}
 
 
-def test_sentences_shaped_as_the_answer():
-    apart = kind_of("How many women were randomised to each group?")
-    assert apart is not None
-    assert apart.answers("In all, 561 and 542 patients were randomised to drug A and drug B.")
-    assert apart.answers("Overall Study, started: Placebo 79; Lenalidomide 160.")
-    assert not apart.answers("A total of 1103 patients were randomised.")  # one figure
-    assert not apart.answers("This randomised open-label study compared two regimens.")
-    dose = kind_of("What dose of drug A was given?")
-    assert dose is not None
-    assert dose.answers("Drug A was started at 10 mg/day.")
-    assert not dose.answers("Drug A was given once daily with food.")
-    assert not dose.answers("Drug A: 2 mg/L (mean, 4 participants analysed).")  # a level
-    assert not apart.answers("Drug A: 2 mg/L (mean, 4 participants analysed).")
-    population = kind_of("Who was enrolled?")
-    assert population is not None
-    assert population.answers("Inpatients aged 65 or older were eligible.")
-    # Under an eligibility heading, each criterion answers.
-    assert population.answers("CD4+ count below 50 cells/mm3.", heading="Eligibility")
-    assert not population.answers("Delirium occurred in 5% of patients.", heading="Results")
-    assert population.answers("Ten healthy male volunteers of mean age 23 years were studied.")
-    assert population.answers("Sixty adults with relapsed lymphoma received drug Q.")
-    assert not population.answers("Sixty adults received drug Q.")
-    schedule = kind_of("How often were the sessions held?")
-    assert schedule is not None
-    assert schedule.answers("Patients attended a 30-minute session weekly for 6 weeks.")
-    assert schedule.answers("Each child had 10 sessions of vision therapy.")
-    assert not schedule.answers("Vision improved in 46 children (78%).")
-    allocation = kind_of("How were the children allocated?")
-    assert allocation is not None
-    assert allocation.answers("Children were randomly allocated using sealed envelopes.")
-    assert allocation.answers("The radiologist was blinded to the groups.")
-    assert not allocation.answers("This randomised trial compared two insoles.")
-    arms = kind_of("What did each group receive?")
-    assert arms is not None
-    assert arms.answers("The protein group received 30 g of whey after each session.")
-    assert arms.answers("Volunteers received either endotoxin or saline on day 0.")
-    assert arms.answers("Placebo (placebo comparator): matching capsules once daily.")
-    assert not arms.answers("Both groups improved significantly.")
-    follow_up = kind_of("When were the patients reassessed?")
-    assert follow_up is not None
-    assert follow_up.answers("Follow-up took place at 3, 12 and 24 months.")
+APART = "How many women were randomised to each group?"
+DOSE_ASKED = "What dose of drug A was given?"
+ENROLLED = "Who was enrolled?"
+HELD = "How often were the sessions held?"
+ALLOCATED = "How were the children allocated?"
+RECEIVED = "What did each group receive?"
+REASSESSED = "When were the patients reassessed?"
+LEVEL = "Drug A: 2 mg/L (mean, 4 participants analysed)."  # a level measured, not a dose
+
+
+@pytest.mark.parametrize(
+    ("question", "heading", "sentence", "answers"),
+    [
+        (APART, "", "In all, 561 and 542 patients were randomised to drug A and drug B.", True),
+        (APART, "", "Overall Study, started: Placebo 79; Lenalidomide 160.", True),
+        (APART, "", "A total of 1103 patients were randomised.", False),  # one figure
+        (APART, "", "This randomised open-label study compared two regimens.", False),
+        (APART, "", LEVEL, False),
+        (DOSE_ASKED, "", "Drug A was started at 10 mg/day.", True),
+        (DOSE_ASKED, "", "Drug A was given once daily with food.", False),
+        (DOSE_ASKED, "", LEVEL, False),
+        (ENROLLED, "", "Inpatients aged 65 or older were eligible.", True),
+        # Under an eligibility heading, each criterion answers.
+        (ENROLLED, "Eligibility", "CD4+ count below 50 cells/mm3.", True),
+        (ENROLLED, "Results", "Delirium occurred in 5% of patients.", False),
+        (ENROLLED, "", "Ten healthy male volunteers of mean age 23 years were studied.", True),
+        (ENROLLED, "", "Sixty adults with relapsed lymphoma received drug Q.", True),
+        (ENROLLED, "", "Sixty adults received drug Q.", False),
+        (HELD, "", "Patients attended a 30-minute session weekly for 6 weeks.", True),
+        (HELD, "", "Each child had 10 sessions of vision therapy.", True),
+        (HELD, "", "Vision improved in 46 children (78%).", False),
+        (ALLOCATED, "", "Children were randomly allocated using sealed envelopes.", True),
+        (ALLOCATED, "", "The radiologist was blinded to the groups.", True),
+        (ALLOCATED, "", "This randomised trial compared two insoles.", False),
+        (RECEIVED, "", "The protein group received 30 g of whey after each session.", True),
+        (RECEIVED, "", "Volunteers received either endotoxin or saline on day 0.", True),
+        (RECEIVED, "", "Placebo (placebo comparator): matching capsules once daily.", True),
+        (RECEIVED, "", "Both groups improved significantly.", False),
+        (REASSESSED, "", "Follow-up took place at 3, 12 and 24 months.", True),
+    ],
+)
+def test_sentences_shaped_as_the_answer(question, heading, sentence, answers):
+    kind = kind_of(question)
+    assert kind is not None
+    assert kind.answers(sentence, heading=heading) is answers
 
 
 PAPER = """# Monthly drug A against weekly drug B in postmenopausal osteoporosis (PERSEVERE)
