@@ -23,7 +23,7 @@ from assistant.answering.aims import (
     same_survival,
 )
 from assistant.answering.candidates import Candidate, unmentioned
-from assistant.answering.kinds import PEOPLE_WORDS, asks_conduct, kind_of
+from assistant.answering.kinds import PEOPLE_WORDS, kind_of
 from assistant.language import timepoints
 from assistant.language.defined_terms import spelled_out
 from assistant.language.query import Query, TermGroup, is_name
@@ -98,6 +98,7 @@ class Selection:
         field_first = bool(candidates) and candidates[0].field
         if not field_first and any(is_name(g.surface) for g in unmentioned(query, candidates)):
             return [], {}
+        kind = kind_of(question)  # a kind every trial report answers of itself, if any
         # A question about a time point is answered only by a sentence stating it.
         times = timepoints.time_points(question)
         read = [f"{c.passage.chunk.section} {c.text}" for c in candidates]  # section, sentence
@@ -158,7 +159,7 @@ class Selection:
             return [], {"described": True}
         # Nor by another study's finding that the paper's background or discussion cites.
         sections = {c.section for c in candidates}  # where the paper's sentences stand
-        own = own_findings_first(question, findings, sections, kind_of(question) is not None)
+        own = own_findings_first(question, findings, sections, kind is not None)
         if own is None:
             return [], {"others": True}
         eligible = own
@@ -182,7 +183,7 @@ class Selection:
                 self.settings.effect_reads,
                 self.settings.max_sentences,
             )
-        if learned and self.settings.decision and not asks_conduct(question):
+        if learned and self.settings.decision and not (kind is not None and kind.conduct):
             # a yes/no question about a finding: its result is cited
             # (this trial's: not another study's that the background or discussion cites)
             own = own_findings_first(question, candidates, sections)

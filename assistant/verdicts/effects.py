@@ -112,8 +112,9 @@ def outcome_terms(question: str) -> tuple[TermGroup, ...]:
     a word such as "efficacy"): of two arms ("... compared with Y on Z?") or of one ("Did X
     reduce Z in ...?"). A passage answers about the outcome only if it names one."""
     asked = comparison(question)
-    outcome = asked.outcome if asked is not None else ""
-    if asked is None:
+    if asked is not None:
+        outcome = asked.outcome
+    else:
         one = _ONE_ARM.match(re.sub(r"\s+", " ", question).strip())
         outcome = _clean(one.group("z")) if one else ""
     if not outcome:
