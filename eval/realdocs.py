@@ -10,6 +10,12 @@ A case names its documents by key; ``materialise`` writes each as a file TrialQA
   ``covidqa-1547.txt``. Only held-out articles (``splits.covidqa_held_out``) may be used; the
   others train the answer scorer.
 
+- ``nli4ct/<NCT>`` (``nli4ct/NCT01997333``): an NLI4CT trial record that a ``dev.json``
+  statement is about (those never train: ``eval.training_data.load_nli4ct``), its sections
+  one line a line -> ``nli4ct-nct01997333.txt``.
+- ``pubmedqa/<PMID>`` (``pubmedqa/21645374``): a PubMedQA abstract of the ``test`` split, its
+  labelled context paragraphs without the conclusion -> ``pubmedqa-21645374.txt``.
+
 A document's ``doc_id`` is the loader's: the slug of the file name's stem (``ei2-pmc1550405``,
 ``nct00465816``, ``covidqa-1547``); none of these files carries an ``id`` of its own.
 """
@@ -35,12 +41,17 @@ def file_name(key: str) -> str:
         return f"ei2-{rest.lower()}.txt"
     if kind == "covidqa" and rest.isdigit():
         return f"covidqa-{int(rest)}.txt"
+    if kind == "nli4ct" and rest.upper().startswith("NCT") and rest[3:].isdigit():
+        return f"nli4ct-{rest.lower()}.txt"
+    if kind == "pubmedqa" and rest.isdigit():
+        return f"pubmedqa-{int(rest)}.txt"
     folder, _, name = rest.partition("/")
     if kind == "ctgov" and CTGOV_FOLDERS.get(folder) == Path(name).suffix and "/" not in name:
         return name
     raise ValueError(
         f"unknown document key {key!r}: expected ei2/<PMCID>, covidqa/<document_id>, "
-        "ctgov/aact_api_v2/<NCT>.json or ctgov/aact_legacy_xml/<NCT>.xml"
+        "ctgov/aact_api_v2/<NCT>.json, ctgov/aact_legacy_xml/<NCT>.xml, nli4ct/<NCT> or "
+        "pubmedqa/<PMID>"
     )
 
 
@@ -55,7 +66,7 @@ def materialise(keys: Iterable[str], folder: Path, data: Path = DATA) -> dict[st
     if not data.is_dir():
         raise FileNotFoundError(
             f"public data folder {data} not found; real-document cases read their documents "
-            "from it (evidence_inference/, ctgov/, covidqa/)"
+            "from it (evidence_inference/, ctgov/, covidqa/, nli4ct/, pubmedqa/)"
         )
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
@@ -70,6 +81,10 @@ def materialise(keys: Iterable[str], folder: Path, data: Path = DATA) -> dict[st
             if pmcid is None:
                 raise ValueError(f"{key}: no such article in the EI2 validation split")
             target.write_text(articles[pmcid], encoding="utf-8")
+        elif kind == "nli4ct":
+            target.write_text(_nli4ct_record(data, rest.upper()), encoding="utf-8")
+        elif kind == "pubmedqa":
+            target.write_text(_pubmedqa_abstract(data, str(int(rest))), encoding="utf-8")
         else:
             contexts = _covidqa_contexts(_existing(data / "covidqa/covidqa.json"))
             if int(rest) not in covidqa_held_out(list(contexts)):
@@ -94,3 +109,33 @@ def _ei2_articles(path: Path) -> dict[str, str]:
 def _covidqa_contexts(path: Path) -> dict[int, str]:
     items = json.loads(path.read_text(encoding="utf-8"))["data"]
     return {int(p["document_id"]): p["context"] for item in items for p in item["paragraphs"][:1]}
+
+
+def _nli4ct_record(data: Path, nct: str) -> str:
+    """An NLI4CT record a dev statement is about, as text: its id, then each section's heading
+    (a paragraph of its own, so the loader reads it as one) and lines (the indentation of the
+    record's sub-lines dropped)."""
+    dev = json.loads(_existing(data / "nli4ct/dev.json").read_text(encoding="utf-8"))
+    about = {s.get(k) for s in dev.values() for k in ("Primary_id", "Secondary_id")}
+    if nct not in about:
+        raise ValueError(f"nli4ct/{nct}: no dev.json statement is about it (the others train)")
+    record = json.loads(_existing(data / "nli4ct/records.json").read_text(encoding="utf-8"))[nct]
+    parts = [f"Clinical trial record {nct}"]
+    for section in ("Intervention", "Eligibility", "Results", "Adverse Events"):
+        lines = [" ".join(line.split()) for line in record.get(section) or []]
+        parts += [section.upper(), "\n".join(line for line in lines if line)]
+    return "\n\n".join(parts) + "\n"
+
+
+def _pubmedqa_abstract(data: Path, pmid: str) -> str:
+    """A PubMedQA test item's abstract as text: each context paragraph under its label. The
+    conclusion (the item's long answer) and the question are left out, as in PubMedQA."""
+    items = json.loads(_existing(data / "pubmedqa/pqal_labeled.json").read_text(encoding="utf-8"))
+    item = next((i for i in items if str(i["pmid"]) == pmid), None)
+    if item is None or item.get("split") != "test":
+        raise ValueError(f"pubmedqa/{pmid}: not a PubMedQA item of the test split")
+    paragraphs = [
+        f"{label.title()}: {context}"
+        for label, context in zip(item["labels"], item["contexts"], strict=True)
+    ]
+    return "\n\n".join([f"PubMed abstract {pmid}", *paragraphs]) + "\n"

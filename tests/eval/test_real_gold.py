@@ -1,5 +1,5 @@
 """The real-document gold sets (``eval/gold/real.jsonl`` and the held-out ``real-fresh.jsonl``,
-``real-fresh2.jsonl`` to ``real-fresh5.jsonl``)
+``real-fresh2.jsonl`` to ``real-fresh6.jsonl``)
 are well formed, and every expected fact and number is in the text TrialQA loads from the
 public documents its case is asked within.
 
@@ -28,7 +28,9 @@ FRESH2 = load_cases(GOLD / "real-fresh2.jsonl")
 FRESH3 = load_cases(GOLD / "real-fresh3.jsonl")
 FRESH4 = load_cases(GOLD / "real-fresh4.jsonl")
 FRESH5 = load_cases(GOLD / "real-fresh5.jsonl")
-HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5
+# Over NLI4CT records, PubMedQA abstracts and the last EI2 validation articles.
+FRESH6 = load_cases(GOLD / "real-fresh6.jsonl")
+HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5 + FRESH6
 KEYS = sorted({d for c in CASES + HELD_OUT for d in c.documents})
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"public data folder {DATA} not found (real-document gold set)"
@@ -53,6 +55,7 @@ def test_size_and_mix():
         (FRESH3, "fresh3", [CASES, FRESH, FRESH2]),
         (FRESH4, "fresh4", [CASES, FRESH, FRESH2, FRESH3]),
         (FRESH5, "fresh5", [CASES, FRESH, FRESH2, FRESH3, FRESH4]),
+        (FRESH6, "fresh6", [CASES, FRESH, FRESH2, FRESH3, FRESH4, FRESH5]),
     ],
 )
 def test_the_fresh_cases_are_over_documents_the_others_do_not_use(held_out, tag, earlier):
@@ -75,6 +78,48 @@ def test_missing_data_is_named(tmp_path):
 def test_only_held_out_covidqa_articles(tmp_path):
     with pytest.raises(ValueError, match="held-out"):
         materialise(["covidqa/186"], tmp_path)  # a training article
+
+
+@needs_data
+def test_only_nli4ct_records_of_dev_statements(tmp_path):
+    import json
+
+    from eval.splits import DATA
+
+    dev = json.loads((DATA / "nli4ct/dev.json").read_text())
+    train = json.loads((DATA / "nli4ct/train.json").read_text())
+    judged = {s["Primary_id"] for s in dev.values()}
+    trained = sorted({s["Primary_id"] for s in train.values()} - judged)
+    written = materialise([f"nli4ct/{min(judged)}"], tmp_path)[f"nli4ct/{min(judged)}"]
+    assert written.name == f"nli4ct-{min(judged).lower()}.txt"
+    text = written.read_text()
+    assert text.startswith(f"Clinical trial record {min(judged)}")
+    assert "\n\nELIGIBILITY\n\n" in text and "\n\nADVERSE EVENTS\n\n" in text
+    with pytest.raises(ValueError, match="dev.json"):
+        materialise([f"nli4ct/{trained[0]}"], tmp_path)
+
+
+@needs_data
+def test_only_pubmedqa_abstracts_of_the_test_split(tmp_path):
+    import json
+
+    from eval.splits import DATA
+
+    items = json.loads((DATA / "pubmedqa/pqal_labeled.json").read_text())
+    test = next(i for i in items if i["split"] == "test")
+    dev = next(i for i in items if i["split"] != "test")
+    text = materialise([f"pubmedqa/{test['pmid']}"], tmp_path)[f"pubmedqa/{test['pmid']}"]
+    content = text.read_text()
+    assert all(c in content for c in test["contexts"])
+    assert test["long_answer"] not in content  # the conclusion stays out, as in PubMedQA
+    with pytest.raises(ValueError, match="test split"):
+        materialise([f"pubmedqa/{dev['pmid']}"], tmp_path)
+
+
+def test_unknown_document_keys_are_named():
+    for key in ("nli4ct/12345", "pubmedqa/PMID1", "medline/123"):
+        with pytest.raises(ValueError, match="unknown document key"):
+            doc_id_for(key)
 
 
 def loaded(folder: Path) -> dict[str, str]:
