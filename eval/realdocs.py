@@ -10,9 +10,9 @@ A case names its documents by key; ``materialise`` writes each as a file TrialQA
   ``covidqa-1547.txt``. Only held-out articles (``splits.covidqa_held_out``) may be used; the
   others train the answer scorer.
 
-- ``nli4ct/<NCT>`` (``nli4ct/NCT01997333``): an NLI4CT trial record that a ``dev.json``
-  statement is about (those never train: ``eval.training_data.load_nli4ct``), its sections
-  one line a line -> ``nli4ct-nct01997333.txt``.
+- ``nli4ct/<NCT>`` (``nli4ct/NCT00005879``): an NLI4CT trial record never trained on
+  (``splits.nli4ct_held_out``), each section's heading a paragraph and its lines one a line
+  -> ``nli4ct-nct00005879.txt``.
 - ``pubmedqa/<PMID>`` (``pubmedqa/21645374``): a PubMedQA abstract of the ``test`` split, its
   labelled context paragraphs without the conclusion -> ``pubmedqa-21645374.txt``.
 
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from eval.splits import DATA, covidqa_held_out
+from eval.splits import DATA, covidqa_held_out, nli4ct_held_out
 from ingest.loaders import slug
 
 CTGOV_FOLDERS = {"aact_api_v2": ".json", "aact_legacy_xml": ".xml"}
@@ -111,15 +111,29 @@ def _covidqa_contexts(path: Path) -> dict[int, str]:
     return {int(p["document_id"]): p["context"] for item in items for p in item["paragraphs"][:1]}
 
 
+@cache
+def _nli4ct(folder: Path) -> tuple[set[str], dict[str, dict]]:
+    """The NLI4CT records never trained on, and every record by id."""
+    train, dev, records = (
+        json.loads(_existing(folder / name).read_text(encoding="utf-8"))
+        for name in ("train.json", "dev.json", "records.json")
+    )
+    return nli4ct_held_out(train, dev), records
+
+
+@cache
+def _pubmedqa_items(path: Path) -> dict[str, dict]:
+    return {str(i["pmid"]): i for i in json.loads(path.read_text(encoding="utf-8"))}
+
+
 def _nli4ct_record(data: Path, nct: str) -> str:
-    """An NLI4CT record a dev statement is about, as text: its id, then each section's heading
-    (a paragraph of its own, so the loader reads it as one) and lines (the indentation of the
+    """An NLI4CT record never trained on, as text: its id, then each section's heading (a
+    paragraph of its own, so the loader reads it as one) and lines (the indentation of the
     record's sub-lines dropped)."""
-    dev = json.loads(_existing(data / "nli4ct/dev.json").read_text(encoding="utf-8"))
-    about = {s.get(k) for s in dev.values() for k in ("Primary_id", "Secondary_id")}
-    if nct not in about:
-        raise ValueError(f"nli4ct/{nct}: no dev.json statement is about it (the others train)")
-    record = json.loads(_existing(data / "nli4ct/records.json").read_text(encoding="utf-8"))[nct]
+    held_out, records = _nli4ct(data / "nli4ct")
+    if nct not in held_out:
+        raise ValueError(f"nli4ct/{nct}: the answer scorer may train on it (no held-out record)")
+    record = records[nct]
     parts = [f"Clinical trial record {nct}"]
     for section in ("Intervention", "Eligibility", "Results", "Adverse Events"):
         lines = [" ".join(line.split()) for line in record.get(section) or []]
@@ -130,8 +144,7 @@ def _nli4ct_record(data: Path, nct: str) -> str:
 def _pubmedqa_abstract(data: Path, pmid: str) -> str:
     """A PubMedQA test item's abstract as text: each context paragraph under its label. The
     conclusion (the item's long answer) and the question are left out, as in PubMedQA."""
-    items = json.loads(_existing(data / "pubmedqa/pqal_labeled.json").read_text(encoding="utf-8"))
-    item = next((i for i in items if str(i["pmid"]) == pmid), None)
+    item = _pubmedqa_items(_existing(data / "pubmedqa/pqal_labeled.json")).get(pmid)
     if item is None or item.get("split") != "test":
         raise ValueError(f"pubmedqa/{pmid}: not a PubMedQA item of the test split")
     paragraphs = [

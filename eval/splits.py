@@ -4,7 +4,8 @@
   and *calibrate* by a hash of the PMC id); ``ei2_validation.json`` only judges.
 - COVID-QA: whole articles are held out, every fifth ``document_id`` in sorted order; the
   rest train.
-- NLI4CT: ``train.json`` trains, ``dev.json`` only judges.
+- NLI4CT: ``train.json`` trains, ``dev.json`` only judges; a record a single-record statement of
+  each is about judges (``nli4ct_held_out``).
 - PubMedQA: only items whose ``split`` is ``dev`` may train; ``test`` items never do.
 - The answer gate fits on the EI2 calibrate articles and PubMedQA dev items, a quarter of their
   documents held apart (``gate_held_apart``) to choose its bars.
@@ -23,6 +24,19 @@ CALIBRATE_SHARE = 0.15  # of EI2 training articles, kept apart to calibrate and 
 def covidqa_held_out(document_ids: list[int]) -> set[int]:
     """COVID-QA articles never trained on: every fifth id in sorted order."""
     return {d for n, d in enumerate(sorted(document_ids)) if n % 5 == 0}
+
+
+def nli4ct_held_out(train: dict, dev: dict) -> set[str]:
+    """NLI4CT records never trained on: those a single-record ``dev.json`` statement is about
+    (the scorer's loader moves them to validation, ``eval.training_data.load_nli4ct``), and
+    those no single-record ``train.json`` statement is about (the loader never reads them)."""
+
+    def about(items: dict) -> set[str]:
+        return {s["Primary_id"] for s in items.values() if s.get("Type") == "Single"}
+
+    referenced = {s.get(k) for items in (train, dev) for s in items.values()
+                  for k in ("Primary_id", "Secondary_id")}  # fmt: skip
+    return about(dev) | (referenced - about(train) - {None})
 
 
 def _hashed(key: str) -> float:

@@ -81,22 +81,28 @@ def test_only_held_out_covidqa_articles(tmp_path):
 
 
 @needs_data
-def test_only_nli4ct_records_of_dev_statements(tmp_path):
+def test_only_nli4ct_records_never_trained_on(tmp_path):
     import json
 
     from eval.splits import DATA
 
     dev = json.loads((DATA / "nli4ct/dev.json").read_text())
     train = json.loads((DATA / "nli4ct/train.json").read_text())
-    judged = {s["Primary_id"] for s in dev.values()}
-    trained = sorted({s["Primary_id"] for s in train.values()} - judged)
-    written = materialise([f"nli4ct/{min(judged)}"], tmp_path)[f"nli4ct/{min(judged)}"]
-    assert written.name == f"nli4ct-{min(judged).lower()}.txt"
+
+    def single(items: dict) -> set[str]:
+        return {s["Primary_id"] for s in items.values() if s["Type"] == "Single"}
+
+    judged = min(single(dev))
+    written = materialise([f"nli4ct/{judged}"], tmp_path)[f"nli4ct/{judged}"]
+    assert written.name == f"nli4ct-{judged.lower()}.txt"
     text = written.read_text()
-    assert text.startswith(f"Clinical trial record {min(judged)}")
+    assert text.startswith(f"Clinical trial record {judged}")
     assert "\n\nELIGIBILITY\n\n" in text and "\n\nADVERSE EVENTS\n\n" in text
-    with pytest.raises(ValueError, match="dev.json"):
-        materialise([f"nli4ct/{trained[0]}"], tmp_path)
+    # A dev statement compares it with another record, but training statements are about it.
+    about_in_dev = {s.get(k) for s in dev.values() for k in ("Primary_id", "Secondary_id")}
+    trained = sorted((about_in_dev & single(train)) - single(dev))[0]
+    with pytest.raises(ValueError, match="may train on it"):
+        materialise([f"nli4ct/{trained}"], tmp_path)
 
 
 @needs_data
