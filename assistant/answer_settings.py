@@ -17,6 +17,15 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(
         default=3, ge=1, le=10, description="Most sentences an extractive answer quotes."
     )
+    split_questions: bool = Field(
+        default=True,
+        description=(
+            "Answer a question that asks several things (\"How many were randomised, and how "
+            "many finished treatment?\") part by part within the whole question's scope, and "
+            "join the parts' answers; a part not answered is named in a warning. False: the "
+            "question is answered as one."
+        ),
+    )
     scorer_path: Path | None = Field(
         default=None,
         description=(

@@ -6,7 +6,8 @@ text, so a run is reproducible and a regression is a diff, not a mood.
 - ``answer_correctness``: share of expected facts found in the answer text (case, whitespace
   and dash style ignored).
 - ``numeric_recall``: share of expected numbers the answer states, within rounding of the
-  expected figure (``74%`` is found in "73.7%" and in "0.74"; ``19/19`` needs a fraction).
+  expected figure (``74%`` is found in "73.7%" and in "0.74"; ``19/19`` needs a fraction; a
+  whole number may be written in words, ``108`` in "One hundred and eight patients").
 - ``untraceable_numbers`` / ``numeric_precision``: numbers the answer states that no citation
   quote or calculation text states (``assistant.answering.verify`` decides what a number is).
 - ``quote_exactness``: share of citations whose quote is its document's ``text[start:end]``.
@@ -131,8 +132,51 @@ def parse_number(written: str) -> NumberMention:
 
 
 def number_in_text(expected: str, text: str, tolerance: float = 0.0) -> bool:
+    """Whether ``text`` states ``expected``, in figures or, for a whole number, in words (a
+    paper opens a sentence with "One hundred and eight patients", not "108 patients")."""
     want = parse_number(expected)
-    return any(mention_matches(want, m, tolerance) for m in numbers_in(text))
+    if any(mention_matches(want, m, tolerance) for m in numbers_in(text)):
+        return True
+    return want.kind == "integer" and int(want.parts[0].value) in numbers_in_words(text)
+
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {
+    w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+
+
+def numbers_in_words(text: str) -> list[int]:
+    """The whole numbers ``text`` writes in English words: "Fifty-six" 56, "one hundred and
+    eight" 108, "two thousand" 2000."""
+    found: list[int] = []
+    total = current = 0
+    started = False
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _UNITS or word in _TENS:
+            current += _UNITS.get(word, 0) + _TENS.get(word, 0)
+        elif word == "hundred" and started:
+            current = max(current, 1) * 100
+        elif word == "thousand" and started:
+            total, current = total + max(current, 1) * 1000, 0
+        elif word == "and" and started:
+            continue
+        else:
+            if started:
+                found.append(total + current)
+            total = current = 0
+            started = False
+            continue
+        started = True
+    if started:
+        found.append(total + current)
+    return found
 
 
 def numeric_recall(

@@ -34,6 +34,7 @@ from assistant.answering.citations import renumber, split_sentences
 from assistant.answering.gist import asks_gist, gist
 from assistant.answering.kinds import asks_conduct
 from assistant.answering.numeric import read_question
+from assistant.answering.parts import joined, parts
 from assistant.answering.ranking import Ranking
 from assistant.answering.selection import Selection
 from assistant.answering.trained import load_trained
@@ -153,8 +154,41 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
             store, limit = self.retriever.store, self.settings.max_pool_chunks
             question = self.check_question(question)
             return tables.build(question, comparison, ask, store, filters, cid, limit)
+        asked = parts(self.check_question(question)) if self.settings.split_questions else []
+        if len(asked) > 1:  # "How many were randomised, and how many finished?"
+            return self._judged(self._in_parts(question, asked, k, filters, conversation_id))
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
         return self._judged(answer)
+
+    def _in_parts(
+        self,
+        question: str,
+        asked: list[str],
+        k: int | None,
+        filters: Filters | None,
+        conversation_id: str | None,
+    ) -> Answer:
+        """A question asking several things (``assistant/answering/parts.py``), each part
+        answered within the whole question's scope: its filters, the documents of the trial it
+        names, else the documents the answer to the whole cites (a part that names no trial is
+        still asked of the one the question is about). When no part is answered, the answer to
+        the whole."""
+        question = self.check_question(question)
+        cid = conversation_id or uuid.uuid4().hex
+        ask = lambda q, f: self._answer(q, k=k, filters=f, conversation_id=cid)  # noqa: E731
+        named, written = self.retriever.trial_names.found(question)
+        scope, _ = self._scope(filters, named, written)
+        whole = None
+        if scope is None:
+            whole = ask(question, filters)
+            cited = sorted({c.doc_id for c in whole.citations})
+            if whole.abstained or not cited:
+                return whole
+            scope = Filters(doc_id=cited)
+        answers = [ask(part, scope) for part in asked]
+        if all(a.abstained for a in answers):
+            return whole or ask(question, filters)
+        return joined(question, answers, cid)
 
     def stream(
         self,

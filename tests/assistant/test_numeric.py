@@ -37,6 +37,10 @@ def test_figures_in_sentences():
     f = figures_in("CRS occurred in 42% of the 24 treated patients.")
     assert [p.value for p in f.percents] == [42.0] and f.denominators == [24]
     assert figures_in("20 of 19 is impossible").pairs == []
+    # A threshold on a scale is no count of people: "pain of VAS ≥4 of 10" is not 40%.
+    assert figures_in("Pain with an average VAS score ≥4 of 10 was required.").pairs == []
+    assert figures_in("a score > 7 out of 10").pairs == []
+    assert [(p.count, p.total) for p in figures_in("7 out of 10 responded").pairs] == [(7, 10)]
 
 
 def _answer(text, quotes, calcs=()):

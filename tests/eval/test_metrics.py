@@ -12,6 +12,7 @@ from eval.metrics import (
     mean,
     number_in_text,
     numeric_precision,
+    numbers_in_words,
     numeric_recall,
     p50,
     p95,
@@ -39,6 +40,16 @@ def test_where_a_hyphen_falls_changes_no_fact():
     assert contains_fact("13.3 cases per 1000-infant years", "13.3 cases per 1000 infant-years")
     assert contains_fact("a non-significant trend", "non significant")
     assert not contains_fact("13.3 cases per 1000 infants", "1000 infant-years")
+
+
+def test_a_whole_number_may_be_written_in_words():
+    """Papers open sentences with the number in words; the answer quoting one states it."""
+    assert number_in_text("108", "One hundred and eight patients were randomized.")
+    assert number_in_text("56", "Fifty-six trichotillomania patients were randomly assigned")
+    assert number_in_text("2000", "two thousand women")
+    assert not number_in_text("108", "one hundred patients and eight nurses")
+    assert not number_in_text("56%", "Fifty-six patients")  # a percent needs its figure
+    assert numbers_in_words("one of the two arms; twenty-one days") == [1, 2, 21]
 
 
 def test_expected_numbers_match_within_their_rounding():
