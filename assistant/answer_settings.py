@@ -20,7 +20,7 @@ class AnswerSettings(BaseModel):
     split_questions: bool = Field(
         default=True,
         description=(
-            "Answer a question that asks several things (\"How many were randomised, and how "
+            'Answer a question that asks several things ("How many were randomised, and how '
             "many finished treatment?\") part by part within the whole question's scope, and "
             "join the parts' answers; a part not answered is named in a warning. False: the "
             "question is answered as one."

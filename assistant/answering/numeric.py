@@ -16,7 +16,8 @@ _INT = r"\d{1,3}(?:,\d{3})+|\d+"
 # "19/19", "14 of 19", "3 out of 24" (not a date such as 10/24/2025, not "of 19%", not a
 # threshold on a scale such as "a pain score ≥4 of 10")
 _PAIR = re.compile(
-    rf"(?<![\w.,/\-])(?<![≥≤<>=])(?<![≥≤<>=]\s)(?P<k>{_INT})\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>{_INT})(?![\w/%]|\.\d|\s*%)",
+    rf"(?<![\w.,/\-])(?<![≥≤<>=])(?<![≥≤<>=]\s)"
+    rf"(?P<k>{_INT})\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>{_INT})(?![\w/%]|\.\d|\s*%)",
     re.I,
 )
 # a table cell written by ingest.tables: "Arm A (n=19): 14 (74%)"

@@ -75,10 +75,10 @@ def parts(question: str) -> list[str]:
             pieces.append(sentence[start : cut.start()])
             start = cut.end()
         pieces.append(sentence[start:])
-    cut = [_as_question(p) for p in pieces if p.strip()]
-    if len(cut) < 2 or any(len(p.split()) < MIN_WORDS or not _ASKS.search(p) for p in cut):
+    asked = [_as_question(p) for p in pieces if p.strip()]
+    if len(asked) < 2 or any(len(p.split()) < MIN_WORDS or not _ASKS.search(p) for p in asked):
         return [question]
-    return cut
+    return asked
 
 
 def _as_question(piece: str) -> str:
@@ -106,7 +106,7 @@ def joined(question: str, answers: Sequence[Answer], conversation_id: str) -> An
                 numbered[span] = len(numbered) + 1
                 citations.append(c.model_copy(update={"n": numbered[span]}))
             new[c.n] = numbered[span]
-        text = MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", answer.answer)
+        text = _renumbered(answer.answer, new)
         sentences += [s.strip() for s in split_sentences(text) if s.strip()]
         calculations += [
             calc.model_copy(update={"cited": sorted(new[n] for n in calc.cited if n in new)})
@@ -125,6 +125,11 @@ def joined(question: str, answers: Sequence[Answer], conversation_id: str) -> An
             warnings=list(dict.fromkeys(warnings)),
         )
     )
+
+
+def _renumbered(text: str, new: dict[int, int]) -> str:
+    """``text`` with each marker ``[n]`` numbered ``new[n]``."""
+    return MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", text)
 
 
 def _why(declined: str) -> str:

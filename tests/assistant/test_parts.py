@@ -156,7 +156,7 @@ def test_each_part_of_a_two_part_question_is_answered(services):
 
 @pytest.mark.slow
 def test_a_part_naming_no_trial_is_asked_of_the_document_the_question_is_about(services):
-    """"What was the primary outcome?" alone is answered by both papers; as the second part of
+    """ "What was the primary outcome?" alone is answered by both papers; as the second part of
     a question about the insomnia trial, by that trial's only."""
     alone = services.engine.answer("What was the primary outcome?")
     assert "Oxford Knee Score" in " ".join(c.quote for c in alone.citations), alone.answer
