@@ -123,6 +123,11 @@ export class TurnView {
     a.appendChild(this.decision);
     this.text = el("p", null, "answer-text");
     a.appendChild(this.text);
+    // What the answer could not do as asked: a part of the question no document answers, a
+    // yes or no withheld as unclear (the answer's warnings).
+    this.notes = el("ul", null, "notes");
+    this.notes.hidden = true;
+    a.appendChild(this.notes);
     this.table = el("div", null, "evidence-box");
     this.table.hidden = true;
     a.appendChild(this.table);
@@ -297,6 +302,8 @@ export class TurnView {
     this.text.replaceChildren();
     this.appendMarked(this.text, answer.answer);
     this.showCalculations(answer.calculations || []);
+    this.notes.replaceChildren(...(answer.warnings || []).map((w) => el("li", w)));
+    this.notes.hidden = !this.notes.children.length;
     this.showBottomLine(this.verdict, answer.verdict, VERDICT_NAMES, "verdict");
     this.showBottomLine(this.decision, answer.decision, DECISION_NAMES, "decision");
     this.showTable(answer.table, answer.citations);
