@@ -23,6 +23,7 @@ from assistant.answering.aims import (
     same_survival,
 )
 from assistant.answering.candidates import Candidate, unmentioned
+from assistant.answering.groups import asks_each_group, with_parallel
 from assistant.answering.kinds import PEOPLE_WORDS, kind_of
 from assistant.language import timepoints
 from assistant.language.defined_terms import spelled_out
@@ -174,6 +175,8 @@ class Selection:
         chosen = self.companions(eligible)
         # A primary report before a summary stating the same fact (assistant/provenance.py).
         chosen = primary_first(chosen, lambda c: c.text, lambda c: c.passage.metadata)
+        if asks_each_group(question):  # each arm's sentence, written alike (groups.py)
+            chosen = with_parallel(chosen, candidates, self.settings.max_sentences)
         if learned and self.settings.verdict:
             chosen = results_first(
                 question,

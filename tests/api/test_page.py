@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,21 @@ def open_fresh(page, live_server: str) -> None:
     page.goto(f"{live_server}/")
     page.evaluate("localStorage.clear()")
     page.reload()
+
+
+@contextmanager
+def chat_page(live_server: str):
+    """A fresh chat page of ``live_server`` in headless Chromium, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            open_fresh(page, live_server)
+            yield page
+        finally:
+            browser.close()
 
 
 def ask_on_page(page, question: str):

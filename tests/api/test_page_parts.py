@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.test_page import CHROMIUM_ARGS, ask_on_page, chromium_path, open_fresh
+from tests.api.test_page import ask_on_page, chat_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -16,24 +16,18 @@ UNANSWERED = "“How many had hot flushes?” is not answered"
 
 
 def test_a_part_no_document_answers_is_named_on_the_page(live_server):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     body = httpx.post(f"{live_server}/v1/ask", json={"question": QUESTION}, timeout=60).json()
     assert not body["abstained"], body["answer"]
     assert any("AQUILA" in c["title"] or "aquila" in c["doc_id"] for c in body["citations"])
     notes = [w for w in body["warnings"] if w.startswith(UNANSWERED)]
     assert notes, body["warnings"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            open_fresh(page, live_server)
-            turn = ask_on_page(page, QUESTION)
-            expect(turn.locator(".notes li")).to_have_count(len(body["warnings"]))
-            expect(turn.locator(".notes")).to_contain_text(notes[0])
-            # a question answered whole has no notes
-            other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
-            expect(page.locator("#turns li.turn")).to_have_count(2)
-            expect(other.locator(".notes")).to_be_hidden()
-        finally:
-            browser.close()
+    with chat_page(live_server) as page:
+        turn = ask_on_page(page, QUESTION)
+        expect(turn.locator(".notes li")).to_have_count(len(body["warnings"]))
+        expect(turn.locator(".notes")).to_contain_text(notes[0])
+        # a question answered whole has no notes
+        other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
+        expect(page.locator("#turns li.turn")).to_have_count(2)
+        expect(other.locator(".notes")).to_be_hidden()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.test_page import CHROMIUM_ARGS, ask_on_page, chromium_path, open_fresh
+from tests.api.test_page import ask_on_page, chat_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,46 +38,34 @@ def shows_bottom_line(turn, kind: str, name: str, line: dict) -> list[str]:
 
 
 def test_an_effect_question_shows_its_verdict_and_cues(live_server):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     body = httpx.post(f"{live_server}/v1/ask", json={"question": QUESTION}, timeout=60).json()
     verdict = body["verdict"]
     assert verdict is not None, body["answer"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            open_fresh(page, live_server)
-            turn = ask_on_page(page, QUESTION)
-            cues = shows_bottom_line(turn, "verdict", NAMES[verdict["label"]], verdict)
-            quotes = turn.locator(".sources li").all_inner_texts()
-            assert all(any(cue in quote for quote in quotes) for cue in cues)
-            # a question that is no comparison has no verdict panel
-            other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
-            expect(page.locator("#turns li.turn")).to_have_count(2)
-            expect(other.locator(".verdict")).to_be_hidden()
-        finally:
-            browser.close()
+    with chat_page(live_server) as page:
+        turn = ask_on_page(page, QUESTION)
+        cues = shows_bottom_line(turn, "verdict", NAMES[verdict["label"]], verdict)
+        quotes = turn.locator(".sources li").all_inner_texts()
+        assert all(any(cue in quote for quote in quotes) for cue in cues)
+        # a question that is no comparison has no verdict panel
+        other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
+        expect(page.locator("#turns li.turn")).to_have_count(2)
+        expect(other.locator(".verdict")).to_be_hidden()
 
 
 def test_a_yes_no_question_shows_its_decision_and_cues(live_server):
     """A yes/no question's decision sits in its own panel, named, with the cues it rests on."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     asked = "Did daratumumab reduce the risk of progression in AQUILA?"
     body = httpx.post(f"{live_server}/v1/ask", json={"question": asked}, timeout=60).json()
     decision = body["decision"]
     assert decision is not None, body["answer"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            open_fresh(page, live_server)
-            turn = ask_on_page(page, asked)
-            shows_bottom_line(turn, "decision", decision["label"].capitalize(), decision)
-            # a question that asks for a figure has no decision
-            other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
-            expect(page.locator("#turns li.turn")).to_have_count(2)
-            expect(other.locator(".decision")).to_be_hidden()
-        finally:
-            browser.close()
+    with chat_page(live_server) as page:
+        turn = ask_on_page(page, asked)
+        shows_bottom_line(turn, "decision", decision["label"].capitalize(), decision)
+        # a question that asks for a figure has no decision
+        other = ask_on_page(page, "How many patients were enrolled in AQUILA?")
+        expect(page.locator("#turns li.turn")).to_have_count(2)
+        expect(other.locator(".decision")).to_be_hidden()
