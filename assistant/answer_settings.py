@@ -21,7 +21,7 @@ class AnswerSettings(BaseModel):
         default=True,
         description=(
             'Answer a question that asks several things ("How many were randomised, and how '
-            "many finished treatment?\") part by part within the whole question's scope, and "
+            "many completed follow-up?\") part by part within the whole question's scope, and "
             "join the parts' answers; a part not answered is named in a warning. False: the "
             "question is answered as one."
         ),

@@ -1,12 +1,12 @@
 """Answers about each group: a paper often gives each arm its own sentence, written alike.
 
-"How many went to each arm?" is answered by "Fifty seven patients were allocated hydrotherapy."
-and the sentence after it, "Fifty eight patients were allocated land exercises."; "What did the
-three groups get?" by "Group A (control) ...", "Group B (app) ...", "Group C (app and physician)
-...". The ranking finds one of them, and the others, which name another arm than the question's
-words, rank below the bar. For a question about each group (``asks_each_group``), the sentences
-that follow a quoted one and are written like it (``parallel``: the same opening words, with a
-count or a group's letter where they differ) are quoted after it.
+"How many went to each arm?" is answered by "Forty two patients were allocated to surgery."
+and the sentence after it, "Forty five patients were allocated to splinting."; "What did the
+three groups get?" by "Group A (usual care) ...", "Group B (leaflet) ...", "Group C (leaflet
+and call) ...". The ranking finds one of them, and the others, which name another arm than the
+question's words, rank below the bar. For a question about each group (``asks_each_group``),
+the sentences that follow a quoted one and are written like it (``parallel``: the same opening
+words, with a count or a group's letter where they differ) are quoted after it.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _shape(text: str) -> list[str]:
 
 def parallel(a: str, b: str) -> bool:
     """Whether ``b`` is written like ``a``: the same first two words where one is a figure or a
-    group's letter ("Fifty seven patients ..." / "Fifty eight patients ...", "Group A ..." /
+    group's letter ("Forty two patients ..." / "Forty five patients ...", "Group A ..." /
     "Group B ..."), or the same first four words."""
     sa, sb = _shape(a), _shape(b)
     if a.strip() == b.strip() or len(sa) < 3 or len(sb) < 3:
@@ -71,8 +71,8 @@ def with_parallel(
     chosen: Sequence[Candidate], candidates: Sequence[Candidate], most: int
 ) -> list[Candidate]:
     """``chosen`` (at most ``most`` of them) with, after each, the sentences that follow it in
-    its paragraph written like it (one other sentence may stand between two: "Fifty seven
-    patients were allocated A. Data were available for 46. Fifty eight patients were allocated
+    its paragraph written like it (one other sentence may stand between two: "Forty two
+    patients were allocated A. Data were available for 40. Forty five patients were allocated
     B."). Those do not count against ``most``: an answer about each group names every group."""
     by_start = {_where(c): c for c in candidates}
     out: list[Candidate] = []

@@ -1,6 +1,6 @@
 """The questions a clinician asks in one breath.
 
-"How many were randomised, and how many finished treatment?" asks two things. Read as one
+"How many were randomised, and how many completed follow-up?" asks two things. Read as one
 question, the best sentence answers one half and the other half's words count against it, so
 the engine either quotes half an answer or declines. ``parts`` cuts such a question where a
 second question visibly begins: after a question mark, a semicolon or ", and" / ", but" before

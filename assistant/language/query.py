@@ -98,8 +98,38 @@ def is_name(surface: str) -> bool:
     )
 
 
+# A word or two, then another name for them in brackets: "the soy-based drink (Vitasoy)",
+# "oral iron (ferrous sulfate)", "the wrist splint (Futuro)". Not a figure or a statistic
+# ("(n = 54)", "(95% CI)").
+_ALIASED = re.compile(r"(?P<before>[^()]*?)\(\s*(?P<inside>[^()0-9=%]+?)\s*\)")
+# The most words before the brackets the bracketed name stands for.
+ALIASED_WORDS = 2
+
+
+def aliases(question: str) -> dict[str, list[frozenset[str]]]:
+    """The alternatives a question gives its own words in brackets: each of the (at most two)
+    content words before the brackets is met by the bracketed name's terms, and each of the
+    bracketed name's words by those words (either name says what the question is about)."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for m in _ALIASED.finditer(question):
+        named: list[str] = []
+        for _, term in reversed(surface_words(m.group("before"))):
+            if not is_content(term) or len(named) == ALIASED_WORDS:
+                break
+            named.insert(0, term)
+        inside = content_terms(m.group("inside"))
+        if not named or not inside or inside == frozenset(named):
+            continue
+        for term in named:
+            out.setdefault(term, []).append(inside)
+        for term in inside:
+            out.setdefault(term, []).append(frozenset(named))
+    return out
+
+
 def analyse(question: str) -> Query:
     groups: list[TermGroup] = []
+    aliased = aliases(question)
     seen: set[str] = set()
     expansions: list[str] = []
     previous = ""
@@ -114,6 +144,7 @@ def analyse(question: str) -> Query:
         closed = closed_up(surface)  # a hyphenated word also written closed up
         alternatives = tuple(alt for alt in alternatives if alt)
         alternatives += (frozenset({closed}),) if closed else ()
+        alternatives += tuple(aliased.get(term, ()))
         groups.append(TermGroup(surface=surface, term=term, alternatives=alternatives))
     dense_text = question if not expansions else f"{question} ({'; '.join(expansions)})"
     lexical = tokenize(question) + [t for p in expansions for t in tokenize(p)]

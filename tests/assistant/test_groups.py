@@ -2,9 +2,13 @@
 which sentences are written alike, and, with the real engine over a store on disk, that the
 sentence after a quoted one giving the next arm is quoted too."""
 
+import re
+
 import pytest
 
-from assistant.answering.groups import asks_each_group, parallel
+from assistant.answering.candidates import Candidate
+from assistant.answering.groups import asks_each_group, parallel, with_parallel
+from assistant.models import Chunk, Passage
 from tests.conftest import services_over
 
 
@@ -27,7 +31,7 @@ def test_questions_about_each_group(question, asks):
 @pytest.mark.parametrize(
     ("first", "second", "alike"),
     [
-        ("Fifty seven patients were allocated to A.", "Fifty eight patients had B.", True),
+        ("Forty two patients were allocated to A.", "Forty five patients had B.", True),
         ("Group A received drug X daily.", "Group B (control) received placebo.", True),
         ("Pain fell by 3 points with A.", "Pain fell by 1 point with B.", True),
         ("In total, 120 patients were enrolled.", "In total, 3 withdrew.", False),
@@ -39,40 +43,29 @@ def test_sentences_written_alike(first, second, alike):
     assert parallel(first, second) is alike
 
 
-PAPER = """# A symptom-reporting app during chemotherapy for breast cancer: a randomised trial
+PAPER = """# A back-care leaflet and a nurse's call for low back pain: a randomised trial
 
 ## Methods
-We conducted a randomised controlled study of 139 breast cancer patients undergoing
-chemotherapy. Patients were randomly assigned to one of three groups.
-Group A (control) was the control group and received regular physician support.
-Group B (app) patients were instructed to use the mobile app without physician review.
-Group C (app and physician) patients used the mobile app and reviewed the reported data with
-the treating physician.
-Participants in each group attended three oncology visits on days 1, 21 and 42.
+We conducted a randomised controlled study of 150 adults with low back pain seen in
+primary care. Patients were randomly assigned to one of three groups.
+Group A (usual care) was the control group and received standard advice from their doctor.
+Group B (leaflet) patients were given a printed leaflet on back care to read at home.
+Group C (leaflet and call) patients received the leaflet and a telephone call from a nurse
+one week later.
+Participants in each group attended three clinic visits on days 1, 21 and 42.
 
 ## Results
-Quality of life was similar in the three groups at day 42.
-"""
-
-
-HYDRO = """# Hydrotherapy against land exercise in rheumatoid arthritis: a randomised trial
-
-## Results
-Of 123 patients assessed, 8 were excluded and 115 were randomised. Fifty seven patients were
-allocated hydrotherapy. Data on the primary outcome were available for 46 of them. Fifty eight
-patients were allocated land exercises. Data on the primary outcome were available for 40.
-Health improved more with hydrotherapy than with land exercise (p = 0.04).
+Pain scores were similar in the three groups at day 42.
 """
 
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
-    files = {"app.md": PAPER, "hydro.md": HYDRO}
-    return services_over(tmp_path_factory.mktemp("groups"), files, embedder)
+    return services_over(tmp_path_factory.mktemp("groups"), {"back.md": PAPER}, embedder)
 
 
 QUESTION = "What did each group receive?"
-GROUPS = ("Group A (control)", "Group B (app)", "Group C (app and physician)")
+GROUPS = ("Group A (usual care)", "Group B (leaflet)", "Group C (leaflet and call)")
 
 
 @pytest.mark.slow
@@ -83,11 +76,26 @@ def test_each_groups_sentence_is_quoted_for_a_question_about_each_group(services
     assert all(group in quotes for group in GROUPS), answer.answer
 
 
-@pytest.mark.slow
-def test_a_sentence_between_two_arms_sentences_is_stepped_over(services):
-    """ "Fifty seven ... hydrotherapy. Data ... for 46 of them. Fifty eight ... land exercises.":
-    the second arm's sentence is quoted, the one between is not."""
-    answer = services.engine.answer("How many patients in the hydrotherapy trial went to each arm?")
-    assert not answer.abstained, answer.answer
-    quotes = " ".join(c.quote for c in answer.citations)
-    assert "Fifty eight" in quotes and "Fifty seven" in quotes, answer.answer
+def _sentences(text: str) -> list[Candidate]:
+    """Each sentence of one paragraph as a candidate at its offsets."""
+    chunk = Chunk(chunk_id="c", doc_id="d", text=text, start=0, end=len(text))
+    passage = Passage(chunk=chunk, title="T", source="s", score=0.0)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.", text)]
+    return [Candidate(passage=passage, start=a + (text[a] == " "), end=b, text=text[a:b].strip())
+            for a, b in spans]  # fmt: skip
+
+
+def test_the_arms_sentences_follow_the_quoted_one_stepping_over_one_between():
+    """ "Forty two ... surgery. Data ... for 40. Forty five ... splinting.": the second arm's
+    sentence follows the first, the one between is not quoted; a sentence written otherwise
+    ends the run; and they do not count against the most sentences quoted."""
+    ranked = _sentences(
+        "Forty two patients were allocated to surgery. Data were available for 40 of them. "
+        "Forty five patients were allocated to splinting. Symptoms improved with surgery."
+    )
+    first, between, second, after = ranked
+    out = with_parallel([first, after], ranked, most=1)
+    assert [c.text for c in out] == [first.text, second.text]
+    out = with_parallel([first, after], ranked, most=2)
+    assert [c.text for c in out] == [first.text, second.text, after.text]
+    assert between.text not in [c.text for c in with_parallel([first], ranked, most=3)]

@@ -44,6 +44,27 @@ def test_a_lay_question_meets_the_paper_words():
     assert not babies.satisfied_by(set(tokenize("in the mothers")))
 
 
+def test_a_name_in_brackets_meets_the_words_before_it_and_they_meet_it():
+    """ "the soy-based drink (Vitasoy)": a paper saying "Vitasoy" is about the soy-based drink,
+    and one saying "soy-based drink" about Vitasoy; other words are not met by either."""
+    groups = {
+        g.term: g
+        for g in analyse("How much of the soy-based drink (Vitasoy) did children get?").groups
+    }
+    said = set(tokenize("Children drank 200 mL of Vitasoy daily."))
+    assert groups[tokenize("soy-based")[0]].satisfied_by(said)
+    assert groups[tokenize("drink")[0]].satisfied_by(said)
+    assert groups[tokenize("vitasoy")[0]].satisfied_by(set(tokenize("a soy-based drink")))
+    assert not groups[tokenize("children")[0]].satisfied_by(set(tokenize("Vitasoy")))
+    # at most two words before the brackets; no figure or statistic is a name
+    far = {
+        g.term: g for g in analyse("Was nausea worse with the oral iron tablet (Ferrox)?").groups
+    }
+    assert not far[tokenize("oral")[0]].satisfied_by(set(tokenize("Ferrox")))
+    stated = analyse("How many were randomised (n = 54)?").groups
+    assert stated[:-1] == analyse("How many were randomised?").groups  # and "54"
+
+
 def test_a_unit_abbreviated_after_a_number_meets_its_word():
     hours = analyse("How many were pain free at 2 hours?").groups[-1]
     assert hours.term == "hour"
