@@ -1,5 +1,5 @@
 """The real-document gold sets (``eval/gold/real.jsonl`` and the held-out ``real-fresh.jsonl``,
-``real-fresh2.jsonl`` to ``real-fresh6.jsonl``)
+``real-fresh2.jsonl`` to ``real-fresh7.jsonl``)
 are well formed, and every expected fact and number is in the text TrialQA loads from the
 public documents its case is asked within.
 
@@ -30,7 +30,9 @@ FRESH4 = load_cases(GOLD / "real-fresh4.jsonl")
 FRESH5 = load_cases(GOLD / "real-fresh5.jsonl")
 # Over NLI4CT records, PubMedQA abstracts and the last EI2 validation articles.
 FRESH6 = load_cases(GOLD / "real-fresh6.jsonl")
-HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5 + FRESH6
+# Over more NLI4CT records and PubMedQA test abstracts only.
+FRESH7 = load_cases(GOLD / "real-fresh7.jsonl")
+HELD_OUT = FRESH + FRESH2 + FRESH3 + FRESH4 + FRESH5 + FRESH6 + FRESH7
 KEYS = sorted({d for c in CASES + HELD_OUT for d in c.documents})
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"public data folder {DATA} not found (real-document gold set)"
@@ -56,6 +58,7 @@ def test_size_and_mix():
         (FRESH4, "fresh4", [CASES, FRESH, FRESH2, FRESH3]),
         (FRESH5, "fresh5", [CASES, FRESH, FRESH2, FRESH3, FRESH4]),
         (FRESH6, "fresh6", [CASES, FRESH, FRESH2, FRESH3, FRESH4, FRESH5]),
+        (FRESH7, "fresh7", [CASES, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6]),
     ],
 )
 def test_the_fresh_cases_are_over_documents_the_others_do_not_use(held_out, tag, earlier):
