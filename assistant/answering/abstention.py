@@ -16,6 +16,19 @@ from assistant.answering.candidates import Candidate, cited_as, closest, unmenti
 from assistant.language.query import Query
 from assistant.models import Answer
 
+# How a declined answer opens, then the scope it searched, a colon and why; and how it ends
+# when it cites the passages closest to an answer.
+DECLINED = "The indexed documents do not answer this"
+_CLOSEST = " The closest passages are "
+
+
+def reason_of(declined: str) -> str:
+    """Why a declined answer's text says nothing answers: the reason after ``DECLINED`` and the
+    scope, without the closing sentence citing its closest passages (whose numbers are its
+    own); the whole text when it gives no such reason."""
+    said = declined.split(_CLOSEST, 1)[0].strip()
+    return said.split(": ", 1)[1] if said.startswith(DECLINED) and ": " in said else said
+
 
 class Abstention:
     """The extractive engine's declined answers (a part of ``ExtractiveEngine``)."""
@@ -49,69 +62,53 @@ class Abstention:
         that may answer are about other outcomes than this one), citing the two closest
         passages."""
         if described:
-            message = (
-                f"The indexed documents do not answer this{searched}: the passages found say "
-                "what the study set out to measure or how, but report no result for it."
+            reason = (
+                "the passages found say what the study set out to measure or how, but report "
+                "no result for it."
             )
         elif others:
-            message = (
-                f"The indexed documents do not answer this{searched}: the passages that state "
-                "it report other studies' findings, cited outside the paper's results, not "
-                "this trial's."
+            reason = (
+                "the passages that state it report other studies' findings, cited outside the "
+                "paper's results, not this trial's."
             )
         elif outcome:
-            message = (
-                f"The indexed documents do not answer this{searched}: the results found are "
-                f"about other outcomes; none names {outcome}."
-            )
+            reason = f"the results found are about other outcomes; none names {outcome}."
         elif amountless:
-            message = (
-                f"The indexed documents do not answer this{searched}: the passages found "
-                "mention what it asks about but state no amount for it."
-            )
+            reason = "the passages found mention what it asks about but state no amount for it."
         elif statistic:
-            message = (
-                f"The indexed documents do not answer this{searched}: no passage found gives "
-                f"the {statistic} asked for."
-            )
+            reason = f"no passage found gives the {statistic} asked for."
         elif when:
-            message = (
-                f"The indexed documents do not answer this{searched}: no passage found states "
-                f"the time point asked about ({when})."
-            )
+            reason = f"no passage found states the time point asked about ({when})."
         elif not query.groups:
-            message = f"The question names nothing specific to look for in the documents{searched}."
+            reason = ""
         else:
             missing = [g.surface for g in unmentioned(query, candidates)]
             if missing:
-                named = ", ".join(f"“{m}”" for m in missing)
-                message = (
-                    f"The indexed documents do not answer this{searched}: no passage found "
-                    f"mentions {named}."
-                )
+                reason = "no passage found mentions " + ", ".join(f"“{m}”" for m in missing) + "."
             elif gate is not None:
-                message = (
-                    f"The indexed documents do not answer this{searched}: no sentence found "
-                    f"reads as an answer to it (the documents answer it with probability "
-                    f"{gate[0]:.2f} by the answer gate, below its bar of {gate[1]:.2f})."
+                reason = (
+                    f"no sentence found reads as an answer to it (the documents answer it with "
+                    f"probability {gate[0]:.2f} by the answer gate, below its bar of "
+                    f"{gate[1]:.2f})."
                 )
             elif self.settings.decline_by == "coverage":
                 named = ", ".join(f"“{g.surface}”" for g in query.groups)
-                message = (
-                    f"The indexed documents do not answer this{searched}: no passage found "
-                    f"states {named} together."
-                )
+                reason = f"no passage found states {named} together."
             else:
                 best = candidates[0].score if candidates else 0.0
-                message = (
-                    f"The indexed documents do not answer this{searched}: no sentence found "
-                    f"reads as an answer (the closest scored {best:.2f}, below the bar of "
-                    f"{self.threshold:.2f})."
+                reason = (
+                    f"no sentence found reads as an answer (the closest scored {best:.2f}, "
+                    f"below the bar of {self.threshold:.2f})."
                 )
+        message = (
+            f"{DECLINED}{searched}: {reason}"
+            if reason
+            else f"The question names nothing specific to look for in the documents{searched}."
+        )
         nearest = closest(candidates)
         if nearest:
             markers = " and ".join(f"[{n}]" for n in range(1, len(nearest) + 1))
-            message += f" The closest passages are {markers}."
+            message += f"{_CLOSEST}{markers}."
         return Answer(
             question=question,
             answer=message,

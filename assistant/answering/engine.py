@@ -154,9 +154,11 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
             store, limit = self.retriever.store, self.settings.max_pool_chunks
             question = self.check_question(question)
             return tables.build(question, comparison, ask, store, filters, cid, limit)
-        asked = parts(self.check_question(question)) if self.settings.split_questions else []
-        if len(asked) > 1:  # "How many were randomised, and how many finished?"
-            return self._judged(self._in_parts(question, asked, k, filters, conversation_id))
+        if self.settings.split_questions:  # "How many were randomised, and how many finished?"
+            checked = self.check_question(question)
+            asked = parts(checked)
+            if len(asked) > 1:
+                return self._judged(self._in_parts(checked, asked, k, filters, conversation_id))
         answer = self._answer(question, k=k, filters=filters, conversation_id=conversation_id)
         return self._judged(answer)
 
@@ -168,12 +170,11 @@ class ExtractiveEngine(Ranking, Selection, Abstention):
         filters: Filters | None,
         conversation_id: str | None,
     ) -> Answer:
-        """A question asking several things (``assistant/answering/parts.py``), each part
+        """A (checked) question asking several things (``assistant/answering/parts.py``), each part
         answered within the whole question's scope: its filters, the documents of the trial it
         names, else the documents the answer to the whole cites (a part that names no trial is
         still asked of the one the question is about). When no part is answered, the answer to
         the whole."""
-        question = self.check_question(question)
         cid = conversation_id or uuid.uuid4().hex
         ask = lambda q, f: self._answer(q, k=k, filters=f, conversation_id=cid)  # noqa: E731
         named, written = self.retriever.trial_names.found(question)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answering.aims import NUMBER_WORDS
 from assistant.answering.candidates import Candidate
 
 _EACH_GROUP = re.compile(
@@ -21,11 +22,8 @@ _EACH_GROUP = re.compile(
     r"(?:\w+\s+)?(?:groups?|arms?|cohorts?)\b|\bper (?:group|arm)\b",
     re.I,
 )
-_NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-    "hundred".split()
-)
+# A figure written in words ("forty", "nineteen"), as the ranking's kinds read one.
+_NUMBER_WORD = re.compile(NUMBER_WORDS, re.I)
 _WORD = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")
 # Whitespace at most between a sentence and the next one of its paragraph.
 _GAP = 3
@@ -44,7 +42,7 @@ def _shape(text: str) -> list[str]:
     shape: list[str] = []
     for word in _WORD.findall(text):
         low = word.lower()
-        if word[0].isdigit() or low in _NUMBER_WORDS:
+        if word[0].isdigit() or _NUMBER_WORD.fullmatch(low):
             token = "#"
         elif len(word) == 1 and word.isupper() or word in ("II", "III", "IV"):
             token = "L"
@@ -75,13 +73,16 @@ def with_parallel(
     patients were allocated A. Data were available for 40. Forty five patients were allocated
     B."). Those do not count against ``most``: an answer about each group names every group."""
     by_start = {_where(c): c for c in candidates}
+    among = {_where(c) for c in chosen}
     out: list[Candidate] = []
     taken: set[tuple[str, int]] = set()
+    leads = 0  # how many of ``chosen`` are quoted, as leads or as written alike
     for c in chosen:
         if _where(c) in taken:
             continue
-        if len(taken) >= most + _extra(out, chosen):
+        if leads >= most:
             break
+        leads += 1
         out.append(c)
         taken.add(_where(c))
         last = c
@@ -91,14 +92,9 @@ def with_parallel(
                 break
             out.append(sibling)
             taken.add(_where(sibling))
+            leads += _where(sibling) in among
             last = sibling
     return out
-
-
-def _extra(out: list[Candidate], chosen: Sequence[Candidate]) -> int:
-    """How many of ``out`` were added as written alike (not among ``chosen``)."""
-    leads = {_where(c) for c in chosen}
-    return sum(_where(c) not in leads for c in out)
 
 
 def _alike_after(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answering.abstention import reason_of
 from assistant.answering.citations import MARKER, renumber, split_sentences
 from assistant.models import Answer, Citation
 
@@ -97,7 +98,7 @@ def joined(question: str, answers: Sequence[Answer], conversation_id: str) -> An
     calculations, warnings = [], []
     for answer in answers:
         if answer.abstained:
-            warnings.append(f"“{answer.question}” is not answered: {_why(answer.answer)}")
+            warnings.append(f"“{answer.question}” is not answered: {reason_of(answer.answer)}")
             continue
         new: dict[int, int] = {}
         for c in answer.citations:
@@ -130,12 +131,3 @@ def joined(question: str, answers: Sequence[Answer], conversation_id: str) -> An
 def _renumbered(text: str, new: dict[int, int]) -> str:
     """``text`` with each marker ``[n]`` numbered ``new[n]``."""
     return MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", text)
-
-
-def _why(declined: str) -> str:
-    """Why a part was declined, from its answer's text: the reason after "do not answer this",
-    without the sentences pointing at its own closest passages (their numbers are the part's)."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", declined.strip())
-    kept = [s for s in sentences if not MARKER.search(s)]
-    reason = " ".join(kept) or declined.strip()
-    return reason.split(": ", 1)[1] if reason.startswith("The indexed documents") else reason
